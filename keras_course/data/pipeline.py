@@ -1,0 +1,49 @@
+"""``tf.data`` pipelines: shuffle before batching, augment per batch, prefetch."""
+
+import numpy as np
+import tensorflow as tf
+
+
+def make_dataset(x, y=None, batch_size=32, shuffle=True, seed=0, augment=None):
+    """A deterministic ``tf.data.Dataset`` of ``(x_batch, y_batch)`` (or ``x_batch``).
+
+    Args:
+        x: array (N, ...), the inputs.
+        y: array (N, ...) or None, the targets.
+        batch_size: positive int, examples per batch (the last batch may be smaller).
+        shuffle: shuffle the whole set each epoch, *before* batching, so every batch is a
+            fresh random sample (shuffling batches would keep the same groups together).
+        seed: int, makes the shuffle order (and a seeded ``augment``) repeatable.
+        augment: None, or a callable taking an ``x`` batch (and ``training=True`` if it is
+            a Keras layer) and returning a batch of the same shape, e.g. a
+            ``keras.Sequential`` of preprocessing layers. Applied per batch, after batching,
+            to training data only.
+    """
+    x = np.asarray(x)
+    if x.ndim < 1 or len(x) == 0:
+        raise ValueError(f"x must be a non-empty array (N, ...), got shape {x.shape}")
+    if y is not None:
+        y = np.asarray(y)
+        if len(y) != len(x):
+            raise ValueError(f"y must have len(x)={len(x)} rows, got {len(y)}")
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if augment is not None and not callable(augment):
+        raise TypeError(f"augment must be callable or None, got {type(augment).__name__}")
+
+    dataset = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
+    if shuffle:
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(int(batch_size))
+    if augment is not None:
+        import keras
+
+        is_layer = isinstance(augment, keras.Layer)
+
+        def apply(x_batch, *rest):
+            x_batch = augment(x_batch, training=True) if is_layer else augment(x_batch)
+            return (x_batch, *rest) if rest else x_batch
+
+        # One worker keeps the random stream, and so the augmented batches, repeatable.
+        dataset = dataset.map(apply, num_parallel_calls=None, deterministic=True)
+    return dataset.prefetch(tf.data.AUTOTUNE)

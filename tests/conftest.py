@@ -1,0 +1,26 @@
+"""Shared fixtures: quick recipe runs are cached for the whole session."""
+
+import json
+
+import pytest
+
+from keras_course import runner
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory):
+    """``quick_run(name) -> (metrics, out_dir)``: runs ``recipes.<name>`` quick once per session."""
+    cache = {}
+
+    def run(name):
+        if name not in cache:
+            import keras
+
+            keras.backend.clear_session()
+            out = tmp_path_factory.mktemp(name)
+            metrics = runner.load_recipe(name).run(quick=True, seed=0, out=out)
+            assert json.loads((out / "metrics.json").read_text()) == runner.to_jsonable(metrics)
+            cache[name] = (metrics, out)
+        return cache[name]
+
+    return run
