@@ -5,6 +5,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # recipes run headless; never open a window
+import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -36,6 +37,7 @@ def plot_history(histories, path, metrics=("loss",), title=None):
                     name = " ".join(p for p in (label, "val" if style == "--" else "train") if p)
                     ax.plot(epochs, logs[key], style, label=name)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

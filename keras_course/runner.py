@@ -137,8 +137,15 @@ def run_tour(out, quick=True, seed=0, names=None, stream=None):
     return rows
 
 
-def _scalars(metrics, limit=None):
-    items = [(k, v) for k, v in metrics.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+def _scalars(metrics, limit=None, prefix=""):
+    """(name, value) pairs of the numbers and strings in ``metrics``; nested dicts flattened
+    as ``outer.inner``."""
+    items = []
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            items += _scalars(value, prefix=f"{prefix}{key}.")
+        elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            items.append((prefix + key, value))
     return items[:limit] if limit else items
 
 
@@ -157,8 +164,26 @@ th { background: #f4f4f4; } td.num { font-variant-numeric: tabular-nums; }
 .ok { color: #17692c; font-weight: 600; } .failed { color: #b00020; font-weight: 600; }
 section { border-top: 2px solid #eee; padding-top: .6em; margin-top: 1.6em; }
 pre { background: #fafafa; border: 1px solid #eee; padding: .6em; overflow-x: auto; font-size: 12px; }
+code { background: #f4f4f4; padding: 0 .2em; border-radius: 3px; }
 img { max-width: 100%; border: 1px solid #eee; margin: .3em 0; }
 """
+
+
+def _doc_html(doc):
+    """The recipe docstring below its title, as HTML: "## " lines become headings, the rest
+    paragraphs, ``code`` in backticks becomes <code>."""
+    import re
+
+    parts = []
+    for block in doc.split("\n\n")[1:]:
+        text = html.escape(block.strip())
+        text = re.sub(r"``(.+?)``", r"<code>\1</code>", text, flags=re.S)
+        if text.startswith("## "):
+            heading, _, text = text.partition("\n")
+            parts.append(f"<h3>{heading[3:]}</h3>")
+        if text:
+            parts.append(f"<p>{text}</p>")
+    return "\n".join(parts)
 
 
 def tour_html(rows, out, quick):
@@ -186,6 +211,7 @@ def tour_html(rows, out, quick):
         parts.append(f"<section id='{r['name']}'><h2>{html.escape(title)}</h2>")
         questions = "; ".join(f"Q{q}. {html.escape(QUESTIONS.get(q, ''))}" for q in r["questions"])
         parts.append(f"<p class='sub'>{r['name']} &middot; {questions}</p>")
+        parts.append(_doc_html(r["doc"]))
         if r["status"] != "ok":
             parts.append(f"<p class='failed'>failed</p><pre>{html.escape(r['error'])}</pre>")
         scalars = _scalars(r["metrics"])
