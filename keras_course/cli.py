@@ -18,8 +18,7 @@ def _list(args):
 
 
 def _run(args):
-    module = runner.load_recipe(args.name)
-    metrics = module.run(quick=args.quick, seed=args.seed, out=args.out)
+    metrics = runner.run_with_arguments(runner.load_recipe(args.name).run, args)
     print(json.dumps(runner.to_jsonable(metrics), indent=2))
     return 0
 

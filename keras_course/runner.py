@@ -67,15 +67,30 @@ def recipe_main(run, argv=None):
     parser = argparse.ArgumentParser(prog=f"python -m recipes.{name}", description=summary)
     add_run_arguments(parser)
     args = parser.parse_args(argv)
-    metrics = run(quick=args.quick, seed=args.seed, out=args.out)
+    metrics = run_with_arguments(run, args)
     print(json.dumps(to_jsonable(metrics), indent=2))
     return metrics
 
 
 def add_run_arguments(parser):
+    """The options every recipe takes on the command line."""
+    from keras_course.train import STRATEGIES
+
     parser.add_argument("--quick", action="store_true", help="small data, few epochs: seconds to a minute")
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same figures on CPU)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/NAME)")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="default",
+                        help="tf.distribute strategy the models are built and trained under")
+    parser.add_argument("--mixed-precision", action="store_true",
+                        help="compute in float16 on a GPU (bfloat16 on a CPU), variables in float32")
+
+
+def run_with_arguments(run, args):
+    """Call a recipe's ``run`` inside the strategy and precision that ``args`` ask for."""
+    from keras_course.train import training_context
+
+    with training_context(args.strategy, args.mixed_precision):
+        return run(quick=args.quick, seed=args.seed, out=args.out)
 
 
 # ---------------------------------------------------------------------------- discovery

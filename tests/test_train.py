@@ -54,3 +54,25 @@ def test_get_strategy():
     assert mirrored.num_replicas_in_sync >= 1
     with pytest.raises(ValueError, match="name must be one of"):
         train.get_strategy("tpu")
+
+
+def test_training_context_sets_and_restores_mixed_precision():
+    before = keras.config.dtype_policy().name
+    with train.training_context("default", mixed_precision=True) as strategy:
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"  # no GPU here
+        layer = keras.layers.Dense(2)
+        layer.build((None, 3))
+        assert layer.kernel.dtype == "float32" and layer.compute_dtype == "bfloat16"
+        assert strategy is tf.distribute.get_strategy()
+    assert keras.config.dtype_policy().name == before
+    with pytest.raises(TypeError, match="mixed_precision"):
+        with train.training_context("default", mixed_precision="yes"):
+            pass
+
+
+def test_mirrored_context_builds_mirrored_variables():
+    with train.training_context("mirrored") as strategy:
+        layer = keras.layers.Dense(2)
+        layer.build((None, 3))
+    assert isinstance(strategy, tf.distribute.MirroredStrategy)
+    assert "Mirrored" in type(layer.kernel.value).__name__
