@@ -1,6 +1,28 @@
 """Chapter 1, Q1-Q5 and Q17-Q18: dense layers, nonlinearities, backprop, dropout, batch norm."""
 
 from keras_course.nn import activations
+from keras_course.nn.autodiff import (
+    Network,
+    Value,
+    backprop_multiplications,
+    gradient_dependencies,
+    notes_network,
+    numeric_dependencies,
+    path_sum_gradients,
+    path_sum_multiplications,
+)
 from keras_course.nn.dense import Dense, dense_params
 
-__all__ = ["Dense", "activations", "dense_params"]
+__all__ = [
+    "Dense",
+    "Network",
+    "Value",
+    "activations",
+    "backprop_multiplications",
+    "dense_params",
+    "gradient_dependencies",
+    "notes_network",
+    "numeric_dependencies",
+    "path_sum_gradients",
+    "path_sum_multiplications",
+]
