@@ -11,10 +11,14 @@ from keras_course.nn.autodiff import (
     path_sum_gradients,
     path_sum_multiplications,
 )
+from keras_course.nn.batchnorm import BatchNormalization
 from keras_course.nn.dense import Dense, dense_params
+from keras_course.nn.dropout import Dropout
 
 __all__ = [
+    "BatchNormalization",
     "Dense",
+    "Dropout",
     "Network",
     "Value",
     "activations",

@@ -1,0 +1,90 @@
+"""Q18: batch normalization, written from scratch."""
+
+import numbers
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="keras_course")
+class BatchNormalization(keras.layers.Layer):
+    """Normalize each feature over the batch, then scale and shift it by learned gamma, beta.
+
+    Training, for a batch ``x`` with features on the last axis::
+
+        mu    = mean of x over the batch (and over H, W for images)     shape (F,)
+        var   = mean of (x - mu)^2 over the same axes                   (biased)
+        x_hat = (x - mu) / sqrt(var + eps)
+        z     = gamma * x_hat + beta
+
+    and the running estimates used at inference move towards the batch ones::
+
+        moving_mean <- momentum * moving_mean + (1 - momentum) * mu
+        moving_var  <- momentum * moving_var  + (1 - momentum) * var
+
+    Inference (``training`` False or None): the same formula with ``moving_mean`` and
+    ``moving_var`` in place of ``mu`` and ``var``, so an example's output does not depend on
+    the rest of its batch.
+
+    ``gamma`` and ``beta`` (2 per feature) are trained by gradient descent: they let the
+    layer undo the normalization where that helps. The moving statistics are not trained.
+    The weights are in Keras's order (gamma, beta, moving_mean, moving_variance), so
+    ``set_weights`` carries over from ``keras.layers.BatchNormalization``, whose results
+    match ours.
+
+    Args:
+        momentum: float in [0, 1), the decay of the moving statistics.
+        epsilon: float > 0, keeps the division finite for a constant feature.
+        gamma_initializer, beta_initializer: initializers of gamma (ones) and beta (zeros).
+
+    Shapes: (N, F) or (N, H, W, C) -> the same; statistics have shape (F,) or (C,).
+    """
+
+    def __init__(self, momentum=0.99, epsilon=1e-3, gamma_initializer="ones", beta_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be a float in [0, 1), got {momentum!r}")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon > 0:
+            raise ValueError(f"epsilon must be a float > 0, got {epsilon!r}")
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.gamma_initializer = keras.initializers.get(gamma_initializer)
+        self.beta_initializer = keras.initializers.get(beta_initializer)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        if len(input_shape) not in (2, 4):
+            raise ValueError(f"inputs must be (N, F) or (N, H, W, C), got input shape {input_shape}")
+        features = input_shape[-1]
+        if features is None:
+            raise ValueError(f"the last input dimension must be known, got input shape {input_shape}")
+        self._axes = tuple(range(len(input_shape) - 1))  # every axis but the features
+        self.gamma = self.add_weight(shape=(features,), initializer=self.gamma_initializer, name="gamma")
+        self.beta = self.add_weight(shape=(features,), initializer=self.beta_initializer, name="beta")
+        self.moving_mean = self.add_weight(shape=(features,), initializer="zeros", name="moving_mean",
+                                           trainable=False)
+        self.moving_variance = self.add_weight(shape=(features,), initializer="ones", name="moving_variance",
+                                               trainable=False)
+
+    def call(self, inputs, training=None):
+        if training:
+            mean, variance = ops.moments(inputs, axes=self._axes)
+            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        # gamma / sqrt(var + eps) is per feature: fold it into one scale, one multiply per element.
+        scale = self.gamma * ops.rsqrt(variance + self.epsilon)
+        return (inputs - mean) * scale + self.beta
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "gamma_initializer": keras.initializers.serialize(self.gamma_initializer),
+            "beta_initializer": keras.initializers.serialize(self.beta_initializer),
+        }

@@ -1,0 +1,149 @@
+"""# Batch normalization
+
+Answers Q18: what batch normalization does and which problem it addresses.
+
+## Introduction
+A batch-norm layer normalizes each feature over the current batch to mean 0 and variance
+1, then rescales by a learned ``gamma`` and shifts by a learned ``beta``. At inference it
+uses running averages of the batch statistics instead, so an example's prediction does not
+depend on its batch. It was proposed against "internal covariate shift" (every layer's
+input distribution moving as the layers before it learn); whether that is why it works is
+disputed, but it reliably makes deep networks train faster and tolerate far larger steps:
+the layer after it sees inputs on the same scale whatever the weights before it do, so a
+large step cannot blow the activations up.
+
+We train a deep ReLU MLP (10 hidden layers of 128 units) on Fashion-MNIST with plain SGD
+from ``keras_course.optim``, with and without ``keras_course.nn.BatchNormalization`` after
+each hidden dense layer: the learning curves at the same step size, and a sweep of step
+sizes to find the largest one that still trains.
+
+Errata: the notes say that after batch norm the outputs have mean ``beta`` and standard
+deviation ``gamma``; over a batch the standard deviation is ``|gamma|`` times
+``sqrt(var / (var + eps))``, slightly below ``|gamma|``, and at inference neither holds
+exactly (moving averages are used).
+"""
+
+import keras
+import numpy as np
+
+from keras_course.data import load_fashion_mnist, make_dataset
+from keras_course.nn.batchnorm import BatchNormalization
+from keras_course.optim import SGD
+from keras_course.plots import plot_history, plt, save_figure
+from keras_course.runner import prepare_out, recipe_main, save_metrics
+from keras_course.train import set_seed
+
+QUESTIONS = (18,)
+DEPTH, WIDTH = 10, 128
+COMMON_LR = 0.03
+SWEEP = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+QUICK_SWEEP = (0.03, 0.3, 1.0)
+TRAINS = 0.5  # "still trains": training accuracy above 0.5 (chance is 0.1) and a finite loss
+
+
+def deep_mlp(batch_norm):
+    layers = [keras.Input((784,))]
+    for _ in range(DEPTH):
+        # With batch norm the dense bias is redundant (beta shifts the same way).
+        layers.append(keras.layers.Dense(WIDTH, use_bias=not batch_norm, kernel_initializer="he_normal"))
+        if batch_norm:
+            # momentum 0.9: the moving statistics catch up within tens of steps (short runs).
+            layers.append(BatchNormalization(momentum=0.9))
+        layers.append(keras.layers.ReLU())
+    layers.append(keras.layers.Dense(10, activation="softmax"))
+    return keras.Sequential(layers)
+
+
+def run(quick=False, seed=0, out=None):
+    out = prepare_out(out, "q18_batchnorm")
+    set_seed(seed)
+
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+    n_train, n_test, epochs, sweep_epochs = (2000, 1000, 3, 2) if quick else (20000, 10000, 15, 3)
+    x_train = x_train[:n_train].reshape(n_train, -1).astype("float32") / 255.0
+    x_test = x_test[:n_test].reshape(n_test, -1).astype("float32") / 255.0
+    y_train, y_test = y_train[:n_train], y_test[:n_test]
+
+    # One compiled model per variant; every run restarts from the same weights, and only the
+    # optimizer's learning-rate variable changes (no retracing between runs).
+    models, initial = {}, {}
+    for label, batch_norm in (("no batch norm", False), ("batch norm", True)):
+        keras.utils.set_random_seed(seed)
+        models[label] = deep_mlp(batch_norm)
+        models[label].compile(optimizer=SGD(COMMON_LR), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        initial[label] = models[label].get_weights()
+
+    def train(label, lr, n_epochs, validation=True):
+        model = models[label]
+        model.set_weights(initial[label])  # includes the moving statistics
+        model.optimizer.learning_rate.assign(lr)
+        model.optimizer.iterations.assign(0)
+        # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
+        history = model.fit(make_dataset(x_train, y_train, batch_size=64, seed=seed), epochs=n_epochs,
+                            shuffle=False, verbose=0,
+                            validation_data=(x_test, y_test) if validation else None)
+        return history, model.evaluate(x_train, y_train, verbose=0), model.evaluate(x_test, y_test, verbose=0)
+
+    # ## The largest step that still trains
+    # Judged on the training batches as seen during training (last epoch's mean accuracy).
+    lrs = QUICK_SWEEP if quick else SWEEP
+    sweep = {label: [] for label in models}
+    for label in models:
+        for lr in lrs:
+            logs = train(label, lr, sweep_epochs, validation=False)[0].history
+            finite = bool(np.isfinite(logs["loss"][-1]))
+            sweep[label].append(logs["accuracy"][-1] if finite else 0.0)
+            if not finite:
+                break  # diverged: larger steps diverge too
+    largest = {label: max([lr for lr, acc in zip(lrs, accs) if acc > TRAINS], default=None)
+               for label, accs in sweep.items()}
+
+    # ## Convergence: both at the same step, and batch norm at its largest step
+    histories, results = {}, {}
+    runs = [("no batch norm", COMMON_LR), ("batch norm", COMMON_LR)]
+    if largest["batch norm"] and largest["batch norm"] != COMMON_LR:
+        runs.append(("batch norm", largest["batch norm"]))
+    for label, lr in runs:
+        history, _, (test_loss, test_accuracy) = train(label, lr, epochs)
+        histories[f"{label}, lr {lr:g}"] = history
+        results[f"{label}, lr {lr:g}"] = (history.history["loss"], test_accuracy)
+    plot_history(histories, out / "convergence.png", metrics=("loss", "accuracy"),
+                 title=f"{DEPTH}-hidden-layer ReLU MLP, SGD, {n_train} Fashion-MNIST images (dashed: test)")
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    for label, accs in sweep.items():
+        ax.semilogx(lrs[:len(accs)], accs, "o-", label=label)
+    ax.axhline(TRAINS, color="0.6", ls=":", label="trains (> 0.5)")
+    ax.set_xlabel("SGD learning rate")
+    ax.set_ylabel(f"training accuracy after {sweep_epochs} epoch(s)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    save_figure(fig, out / "learning_rate_sweep.png")
+
+    plain_loss, plain_accuracy = results[f"no batch norm, lr {COMMON_LR:g}"]
+    bn_loss, bn_accuracy = results[f"batch norm, lr {COMMON_LR:g}"]
+    return save_metrics(out, {
+        "common_lr": COMMON_LR,
+        "no_bn_first_epoch_loss": plain_loss[0],
+        "no_bn_final_loss": plain_loss[-1],
+        "no_bn_test_accuracy": plain_accuracy,
+        "bn_first_epoch_loss": bn_loss[0],
+        "bn_final_loss": bn_loss[-1],
+        "bn_test_accuracy": bn_accuracy,
+        "largest_lr_no_bn": largest["no batch norm"],
+        "largest_lr_bn": largest["batch norm"],
+        "bn_test_accuracy_at_largest_lr": results.get(f"batch norm, lr {largest['batch norm']:g}", (0, bn_accuracy))[1]
+        if largest["batch norm"] else None,
+        "sweep_lrs": list(lrs),
+        "sweep_train_accuracy_no_bn": sweep["no batch norm"],
+        "sweep_train_accuracy_bn": sweep["batch norm"],
+        "train_examples": n_train,
+        "epochs": epochs,
+    })
+
+
+# ## Conclusion
+# At the same step size the batch-normalized network's loss falls faster, and it still trains
+# at steps many times larger than the largest one the plain network survives.
+if __name__ == "__main__":
+    recipe_main(run)
