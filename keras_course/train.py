@@ -28,6 +28,11 @@ def set_seed(seed):
 
     With the same ``seed`` a CPU run gives the same figures. (Op determinism makes some GPU
     kernels slower; that is the price of repeatable results.)
+
+    Beware: once the TF seed is set, ``model.fit(x_array, y_array, shuffle=True)`` visits the
+    examples in the same order every epoch (Keras's array adapter re-runs one seeded
+    shuffle). Feed ``keras_course.data.make_dataset(x, y, batch_size, seed=seed)`` instead: it
+    draws a new, repeatable order each epoch.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")

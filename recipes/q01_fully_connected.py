@@ -18,7 +18,7 @@ bias sits outside the sum.
 import keras
 import numpy as np
 
-from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist
+from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist, make_dataset
 from keras_course.nn import Dense, dense_params
 from keras_course.plots import image_grid, plot_history
 from keras_course.runner import prepare_out, recipe_main, save_metrics
@@ -62,8 +62,12 @@ def run(quick=False, seed=0, out=None):
     model = keras.Sequential([keras.Input((784,)), Dense(10, activation="softmax")])
     model.compile(optimizer=keras.optimizers.Adam(1e-3 if not quick else 3e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(x_train, y_train, batch_size=64, epochs=epochs, validation_split=0.1,
-                        verbose=0 if quick else "auto", shuffle=True)
+    n_val = n_train // 10
+    # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays repeats one order
+    # once the TF seed is set).
+    train_data = make_dataset(x_train[n_val:], y_train[n_val:], batch_size=64, seed=seed)
+    history = model.fit(train_data, validation_data=(x_train[:n_val], y_train[:n_val]), epochs=epochs,
+                        verbose=0 if quick else "auto")
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 
     # ## Each output j is a linear model: its weights W[:, j] form a 28x28 template

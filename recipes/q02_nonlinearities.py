@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from skimage.transform import resize
 
-from keras_course.data import load_photo
+from keras_course.data import load_photo, make_dataset
 from keras_course.nn import Dense
 from keras_course.nn.activations import ACTIVATIONS
 from keras_course.plots import save_figure
@@ -79,7 +79,7 @@ def run(quick=False, seed=0, out=None):
     for activation in (None, "relu"):
         model = mlp((128, 128, 128), activation)
         model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
-        history = model.fit(coords, target, batch_size=256, epochs=epochs, verbose=0, shuffle=True)
+        history = model.fit(make_dataset(coords, target, batch_size=256, seed=seed), epochs=epochs, verbose=0)
         prediction = np.asarray(model.predict(coords, verbose=0)).reshape(side, side)
         name = activation or "linear"
         pictures[name] = prediction

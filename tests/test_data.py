@@ -127,3 +127,15 @@ def test_make_dataset_with_keras_layer_augment_runs_in_training_mode():
 def test_make_dataset_rejects_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         data.make_dataset(np.zeros((5, 2)), **{"y": np.zeros(5), **kwargs})
+
+
+def test_make_dataset_draws_a_new_order_every_epoch_even_with_the_tf_seed_set():
+    from keras_course.train import set_seed
+
+    set_seed(0)
+    dataset = data.make_dataset(np.arange(50, dtype="float32"), batch_size=50, seed=1)
+    first, second = (np.asarray(next(iter(dataset))) for _ in range(2))
+    assert sorted(first) == sorted(second) and not np.array_equal(first, second)
+    set_seed(0)
+    again = data.make_dataset(np.arange(50, dtype="float32"), batch_size=50, seed=1)
+    np.testing.assert_array_equal(next(iter(again)), first)  # and repeatable
