@@ -1,1 +1,43 @@
-"""Planned chapter; see ../shared/ARCHITECTURE.md."""
+"""Q24-Q27: semantic segmentation: pixel metrics, pixelwise cross-entropy, U-Net and FCN."""
+
+from keras_course.segmentation.fcn import fcn
+from keras_course.segmentation.losses import (
+    PixelCrossEntropy,
+    SoftDiceLoss,
+    SoftJaccardLoss,
+    pixel_categorical_crossentropy,
+    soft_dice_loss,
+    soft_jaccard_loss,
+)
+from keras_course.segmentation.metrics import (
+    JaccardPerClass,
+    MeanIoU,
+    PixelAccuracy,
+    boundary_iou,
+    boundary_jaccard_per_class,
+    confusion_matrix,
+    jaccard_per_class,
+    mean_iou,
+    pixel_accuracy,
+)
+from keras_course.segmentation.unet import unet
+
+__all__ = [
+    "JaccardPerClass",
+    "MeanIoU",
+    "PixelAccuracy",
+    "PixelCrossEntropy",
+    "SoftDiceLoss",
+    "SoftJaccardLoss",
+    "boundary_iou",
+    "boundary_jaccard_per_class",
+    "confusion_matrix",
+    "fcn",
+    "jaccard_per_class",
+    "mean_iou",
+    "pixel_accuracy",
+    "pixel_categorical_crossentropy",
+    "soft_dice_loss",
+    "soft_jaccard_loss",
+    "unet",
+]

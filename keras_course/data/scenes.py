@@ -1,0 +1,231 @@
+"""Synthetic scenes of real Fashion-MNIST items, and a loader for image/mask PNG folders.
+
+A scene is a dark canvas with a few Fashion-MNIST items pasted at random scale and position;
+later items occlude earlier ones. One placement function, ``compose_scene``, returns the
+image, the per-pixel class mask *and* one tight box per item, so segmentation
+(``segmentation_scenes``) and detection data are drawn the same way.
+
+Mask convention: 0 is background, ``k + 1`` is Fashion-MNIST class ``k`` (11 classes in all).
+"""
+
+import functools
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from keras_course.data.images import FASHION_MNIST_CLASSES, load_fashion_mnist
+
+SEGMENTATION_CLASSES = ("background",) + FASHION_MNIST_CLASSES
+# An item pixel belongs to the item's silhouette when it is brighter than this (in [0, 1]).
+# A closing then bridges dark prints that reach the outline (stripes) and holes are filled,
+# so the mask is the whole garment, not just its bright parts.
+SILHOUETTE_THRESHOLD = 0.05
+_CLOSING = np.ones((3, 3), bool)
+SPLITS = ("train", "test")
+
+
+def item_silhouette(item):
+    """The filled outline of one item: bool (h, w), from a float image (h, w) in [0, 1]."""
+    padded = np.pad(item > SILHOUETTE_THRESHOLD, 2)  # so the closing is not cut at the edges
+    closed = ndimage.binary_closing(padded, _CLOSING, iterations=2)
+    return ndimage.binary_fill_holes(closed)[2:-2, 2:-2]
+
+
+def _check_int(name, value, low):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+
+
+def _check_scale_range(scale_range):
+    try:
+        low, high = (float(s) for s in scale_range)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"scale_range must be a pair (low, high) of positive numbers, got {scale_range!r}") from err
+    if not 0 < low <= high:
+        raise ValueError(f"scale_range must satisfy 0 < low <= high, got {scale_range!r}")
+    return low, high
+
+
+def compose_scene(items, labels, size, rng, max_objects=4, min_objects=1, scale_range=(0.9, 1.6)):
+    """Paste between ``min_objects`` and ``max_objects`` items onto a blank ``size`` x ``size`` canvas.
+
+    Each item is drawn at random from ``items``, resized by a factor drawn uniformly from
+    ``scale_range`` (1.0 keeps 28 x 28) and placed so it lies wholly inside the canvas.
+    Within its silhouette a later item overwrites whatever is below (occlusion).
+
+    Args:
+        items: float array (N, h, w) in [0, 1], the item images.
+        labels: int array (N,), the item classes ``k``.
+        size: int, the canvas side in pixels.
+        rng: a ``numpy.random.Generator``; the scene depends on nothing else.
+
+    Returns:
+        A dict with ``image`` float32 (size, size) in [0, 1]; ``mask`` int32 (size, size) with
+        0 for background and ``k + 1`` for class ``k``; ``boxes`` float32 (m, 4) tight boxes
+        ``(x_min, y_min, x_max, y_max)`` in pixel-edge coordinates (a pixel ``(row, col)``
+        spans ``[col, col + 1)``) around each item's whole silhouette, in placing order;
+        ``classes`` int32 (m,) the items' classes ``k``; and ``visible`` float32 (m,) the
+        fraction of each silhouette left unoccluded by later items.
+    """
+    image = np.zeros((size, size), np.float32)
+    mask = np.zeros((size, size), np.int32)
+    owner = np.full((size, size), -1, np.int32)  # which placed item each pixel shows
+    low, high = scale_range
+    count = int(rng.integers(min_objects, max_objects + 1))
+    boxes, classes, areas = [], [], []
+    for index in range(count):
+        pick = int(rng.integers(len(items)))
+        scale = rng.uniform(low, high)
+        item = np.clip(ndimage.zoom(items[pick], scale, order=1), 0.0, 1.0)
+        h, w = item.shape
+        if h > size or w > size:
+            raise ValueError(f"an item scaled by {scale:.2f} ({h}x{w}) does not fit a {size}x{size} scene; "
+                             f"use a larger size or a smaller scale_range")
+        top, left = int(rng.integers(size - h + 1)), int(rng.integers(size - w + 1))
+        silhouette = item_silhouette(item)
+        rows, cols = np.nonzero(silhouette)
+        if len(rows) == 0:  # a blank item (none in Fashion-MNIST, but be safe) adds nothing
+            continue
+        window = (slice(top, top + h), slice(left, left + w))
+        image[window][silhouette] = item[silhouette]
+        mask[window][silhouette] = int(labels[pick]) + 1
+        owner[window][silhouette] = len(boxes)
+        boxes.append((left + cols.min(), top + rows.min(), left + cols.max() + 1, top + rows.max() + 1))
+        classes.append(int(labels[pick]))
+        areas.append(len(rows))
+    shown = np.bincount(owner[owner >= 0], minlength=len(boxes))[: len(boxes)]
+    return {
+        "image": image,
+        "mask": mask,
+        "boxes": np.asarray(boxes, np.float32).reshape(-1, 4),
+        "classes": np.asarray(classes, np.int32),
+        "visible": (shown / np.maximum(areas, 1)).astype(np.float32) if boxes else np.zeros(0, np.float32),
+    }
+
+
+@functools.lru_cache(maxsize=2)
+def scene_items(split="train"):
+    """Fashion-MNIST items for scenes: ``(float32 (N, 28, 28) in [0, 1], labels int32 (N,))``.
+
+    ``"train"`` and ``"test"`` scenes are built from disjoint Fashion-MNIST splits, so a model
+    is tested on garments it never saw. Loaded (and checksummed) once per split, then cached;
+    the arrays are read-only for that reason.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+    x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
+    x, y = x.astype(np.float32) / 255.0, y.astype(np.int32)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
+def segmentation_scenes(n, size=64, max_objects=4, seed=0, split="train", min_objects=1,
+                        scale_range=(0.9, 1.6)):
+    """``n`` scenes of real Fashion-MNIST items with their per-pixel class masks.
+
+    Items are placed at random scale and position, later ones occluding earlier ones
+    (see ``compose_scene``). The same arguments give the same scenes.
+
+    Returns:
+        ``(images float32 (n, size, size, 1) in [0, 1], masks int32 (n, size, size))``; mask 0
+        is background and ``k + 1`` is Fashion-MNIST class ``k`` (``SEGMENTATION_CLASSES``).
+    """
+    _check_int("n", n, 1)
+    _check_int("size", size, 8)
+    _check_int("min_objects", min_objects, 0)
+    _check_int("max_objects", max_objects, max(min_objects, 1))
+    _check_int("seed", seed, 0)
+    scale_range = _check_scale_range(scale_range)
+    items, labels = scene_items(split)
+    rng = np.random.default_rng(seed)
+    images = np.empty((n, size, size, 1), np.float32)
+    masks = np.empty((n, size, size), np.int32)
+    for i in range(n):
+        scene = compose_scene(items, labels, size, rng, max_objects, min_objects, scale_range)
+        images[i, ..., 0], masks[i] = scene["image"], scene["mask"]
+    return images, masks
+
+
+# ---------------------------------------------------------------------------- PNG folders
+IMAGE_SUFFIXES = (".png",)
+
+
+def _pngs(folder, name):
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{name} must be a folder of PNG files, {folder} is not a folder")
+    return {p.stem: p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+
+
+def load_segmentation_folder(images_dir, masks_dir, size=None, channels=1):
+    """Your own segmentation data: image PNGs and mask PNGs paired by file name.
+
+    ``images_dir/cat1.png`` goes with ``masks_dir/cat1.png``. A mask is a single-channel PNG
+    (mode "L", or "P" palette indices) whose pixel values are class ids (0 = background).
+
+    Args:
+        size: None (all images must then share one size), or ``(height, width)`` to resize
+            to: images bilinearly, masks by nearest neighbour (class ids are never blended).
+        channels: 1 (grey) or 3 (RGB); images are converted to it.
+
+    Returns:
+        ``(images float32 (N, H, W, channels) in [0, 1], masks int32 (N, H, W), names)``.
+    """
+    from PIL import Image
+
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3, got {channels!r}")
+    if size is not None:
+        if len(size) != 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in size):
+            raise ValueError(f"size must be None or (height, width) of positive ints, got {size!r}")
+    images, masks = _pngs(images_dir, "images_dir"), _pngs(masks_dir, "masks_dir")
+    if not images:
+        raise FileNotFoundError(f"images_dir {images_dir} holds no PNG files")
+    missing = sorted(set(images) - set(masks))
+    if missing:
+        raise FileNotFoundError(f"masks_dir {masks_dir} has no mask for {len(missing)} image(s), e.g. {missing[0]}.png")
+    names = sorted(images)
+    x, y = [], []
+    for name in names:
+        image = Image.open(images[name]).convert("L" if channels == 1 else "RGB")
+        mask = Image.open(masks[name])
+        if mask.mode not in ("L", "P", "I", "I;16"):
+            raise ValueError(f"mask {masks[name]} must be a single-channel PNG of class ids, got mode {mask.mode}")
+        if image.size != mask.size:
+            raise ValueError(f"{name}: image is {image.size} but its mask is {mask.size} (width, height)")
+        if size is not None:
+            image = image.resize((size[1], size[0]), Image.BILINEAR)
+            mask = mask.resize((size[1], size[0]), Image.NEAREST)
+        x.append(np.asarray(image, np.float32).reshape(image.size[1], image.size[0], channels) / 255.0)
+        y.append(np.asarray(mask, np.int32))
+    shapes = {a.shape for a in x}
+    if len(shapes) > 1:
+        raise ValueError(f"images differ in size ({sorted(shapes)[:3]}...); pass size=(height, width)")
+    return np.stack(x), np.stack(y), names
+
+
+def save_segmentation_folder(images, masks, images_dir, masks_dir, prefix="scene"):
+    """Write ``images`` (N, H, W[, 1 or 3]) in [0, 1] and int ``masks`` (N, H, W) as PNG pairs.
+
+    Masks are saved as 8-bit single-channel PNGs of class ids (so at most 256 classes); the
+    result reads back with ``load_segmentation_folder``. Returns the file stems.
+    """
+    from PIL import Image
+
+    images, masks = np.asarray(images), np.asarray(masks)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or images.shape[:3] != masks.shape:
+        raise ValueError(f"images must be (N, H, W[, C]) matching masks (N, H, W), got {images.shape} and {masks.shape}")
+    if masks.min() < 0 or masks.max() > 255:
+        raise ValueError(f"masks must hold class ids in [0, 255], got [{masks.min()}, {masks.max()}]")
+    for folder in (images_dir, masks_dir):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    stems = [f"{prefix}{i:05d}" for i in range(len(images))]
+    for stem, image, mask in zip(stems, images, masks):
+        Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(Path(images_dir, stem + ".png"))
+        Image.fromarray(mask.astype(np.uint8)).save(Path(masks_dir, stem + ".png"))
+    return stems

@@ -1,0 +1,193 @@
+"""Q26: pixelwise categorical cross-entropy, and soft Jaccard / Dice losses.
+
+A segmentation network outputs, at every pixel ``i``, scores ``b_i1 .. b_iK`` turned into
+probabilities ``a_ik = exp(b_ik) / sum_m exp(b_im)`` by a softmax. The loss of one image of
+``n`` pixels is the log-loss of every pixel's classification, averaged:
+
+    L(y, a) = -(1/n) sum_i sum_k [y_i = k] log a_ik
+
+(the notes drop the minus sign: without it this is the log-likelihood, to be maximised).
+``class_weights`` ``w_k`` multiply the terms of class ``k`` (rare classes count more):
+``-(1/n) sum_i sum_k w_k [y_i = k] log a_ik``, normalised by ``n`` as Keras does for
+sample weights.
+
+Targets ``y_true`` may be class ids (B, H, W) or (B, H, W, 1), or one-hot (or soft)
+(B, H, W, K); predictions ``y_pred`` are (B, H, W, K) probabilities, or logits with
+``from_logits=True``. The functions return one loss per image, (B,).
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+
+def one_hot_targets(y_true, y_pred):
+    """``y_true`` as float one-hot (or soft) targets of ``y_pred``'s shape (B, H, W, K)."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true)
+    num_classes = y_pred.shape[-1]
+    if num_classes is None or num_classes < 2:
+        raise ValueError(f"y_pred must have a known last axis of K >= 2 class scores, got shape {y_pred.shape}")
+    rank_true, rank_pred = len(y_true.shape), len(y_pred.shape)
+    if rank_true == rank_pred and y_true.shape[-1] == num_classes:
+        return ops.cast(y_true, y_pred.dtype)
+    if rank_true == rank_pred and y_true.shape[-1] == 1:
+        y_true = ops.squeeze(y_true, -1)
+    elif rank_true != rank_pred - 1:
+        raise ValueError(f"y_true must be class ids {tuple(y_pred.shape[:-1])} or one-hot {tuple(y_pred.shape)}, "
+                         f"got shape {y_true.shape}")
+    return ops.one_hot(ops.cast(y_true, "int32"), num_classes, dtype=y_pred.dtype)
+
+
+def _as_float(y_pred):
+    y_pred = ops.convert_to_tensor(y_pred)
+    if "float" not in keras.backend.standardize_dtype(y_pred.dtype):
+        y_pred = ops.cast(y_pred, "float32")
+    return y_pred
+
+
+def _check_class_weights(class_weights):
+    if class_weights is None:
+        return None
+    weights = np.asarray(class_weights, dtype=np.float64)
+    if weights.ndim != 1 or len(weights) < 2 or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(f"class_weights must be None or K >= 2 non-negative numbers, got {class_weights!r}")
+    return [float(w) for w in weights]
+
+
+def _log_probabilities(y_pred, from_logits):
+    if from_logits:
+        return ops.log_softmax(y_pred, axis=-1)
+    # As keras.losses.categorical_crossentropy: renormalise, then clip away log(0).
+    y_pred = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
+    epsilon = keras.config.epsilon()
+    return ops.log(ops.clip(y_pred, epsilon, 1.0 - epsilon))
+
+
+def _image_mean(values):
+    """Mean over every axis but the batch axis: (B, ...) -> (B,)."""
+    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+
+
+def pixel_categorical_crossentropy(y_true, y_pred, from_logits=False, class_weights=None):
+    """``-(1/n) sum_i sum_k w_k y_ik log a_ik`` per image: (B, H, W[, K]), (B, H, W, K) -> (B,)."""
+    if not isinstance(from_logits, bool):
+        raise TypeError(f"from_logits must be a bool, got {from_logits!r}")
+    class_weights = _check_class_weights(class_weights)
+    y_pred = _as_float(y_pred)
+    targets = one_hot_targets(y_true, y_pred)
+    if class_weights is not None:
+        if len(class_weights) != y_pred.shape[-1]:
+            raise ValueError(f"class_weights must have K={y_pred.shape[-1]} entries, got {len(class_weights)}")
+        targets = targets * ops.convert_to_tensor(class_weights, y_pred.dtype)
+    per_pixel = -ops.sum(targets * _log_probabilities(y_pred, from_logits), axis=-1)
+    return _image_mean(per_pixel)
+
+
+def _soft_overlap(y_true, y_pred, from_logits):
+    """Per image and class: soft intersection ``sum_i y_ik a_ik`` and the sums of y and a, each (B, K)."""
+    y_pred = _as_float(y_pred)
+    targets = one_hot_targets(y_true, y_pred)
+    probabilities = ops.softmax(y_pred, axis=-1) if from_logits else y_pred
+    batch, classes = ops.shape(y_pred)[0], y_pred.shape[-1]
+    targets = ops.reshape(targets, (batch, -1, classes))
+    probabilities = ops.reshape(probabilities, (batch, -1, classes))
+    return (ops.sum(targets * probabilities, axis=1), ops.sum(targets, axis=1), ops.sum(probabilities, axis=1))
+
+
+def _check_smooth(smooth):
+    if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
+        raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
+    return float(smooth)
+
+
+def soft_jaccard_loss(y_true, y_pred, from_logits=False, smooth=1.0):
+    """``1 - mean_k (I_k + s) / (|y_k| + |a_k| - I_k + s)`` per image, ``I_k = sum_i y_ik a_ik``: -> (B,).
+
+    The Jaccard index with probabilities in place of 0/1 masks, so it is differentiable;
+    ``smooth`` ``s`` keeps a class absent from an image (0 / 0) at a score near 1.
+    """
+    smooth = _check_smooth(smooth)
+    intersection, true_sum, pred_sum = _soft_overlap(y_true, y_pred, from_logits)
+    score = (intersection + smooth) / (true_sum + pred_sum - intersection + smooth)
+    return 1.0 - ops.mean(score, axis=-1)
+
+
+def soft_dice_loss(y_true, y_pred, from_logits=False, smooth=1.0):
+    """``1 - mean_k (2 I_k + s) / (|y_k| + |a_k| + s)`` per image: -> (B,)."""
+    smooth = _check_smooth(smooth)
+    intersection, true_sum, pred_sum = _soft_overlap(y_true, y_pred, from_logits)
+    score = (2.0 * intersection + smooth) / (true_sum + pred_sum + smooth)
+    return 1.0 - ops.mean(score, axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="keras_course")
+class PixelCrossEntropy(keras.losses.Loss):
+    """Pixelwise categorical cross-entropy for ``compile``, optionally plus a soft Jaccard term.
+
+    ``loss = pixel_categorical_crossentropy + jaccard_weight * soft_jaccard_loss``, averaged over
+    the batch. Integer and one-hot targets both work (see the module docstring).
+
+    Args:
+        from_logits: whether ``y_pred`` holds logits rather than probabilities.
+        class_weights: None or K non-negative weights ``w_k``.
+        jaccard_weight: non-negative weight of the soft Jaccard loss (0 leaves it out).
+    """
+
+    def __init__(self, from_logits=False, class_weights=None, jaccard_weight=0.0,
+                 reduction="sum_over_batch_size", name="pixel_crossentropy", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        if not isinstance(from_logits, bool):
+            raise TypeError(f"from_logits must be a bool, got {from_logits!r}")
+        if not isinstance(jaccard_weight, (int, float)) or isinstance(jaccard_weight, bool) or jaccard_weight < 0:
+            raise ValueError(f"jaccard_weight must be a non-negative number, got {jaccard_weight!r}")
+        self.from_logits = from_logits
+        self.class_weights = _check_class_weights(class_weights)
+        self.jaccard_weight = float(jaccard_weight)
+
+    def call(self, y_true, y_pred):
+        loss = pixel_categorical_crossentropy(y_true, y_pred, self.from_logits, self.class_weights)
+        if self.jaccard_weight:
+            loss = loss + self.jaccard_weight * soft_jaccard_loss(y_true, y_pred, self.from_logits)
+        return loss
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "class_weights": self.class_weights, "jaccard_weight": self.jaccard_weight}
+
+
+class _SoftOverlapLoss(keras.losses.Loss):
+    _function = None
+
+    def __init__(self, from_logits=False, smooth=1.0, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        if not isinstance(from_logits, bool):
+            raise TypeError(f"from_logits must be a bool, got {from_logits!r}")
+        self.from_logits = from_logits
+        self.smooth = _check_smooth(smooth)
+
+    def call(self, y_true, y_pred):
+        return type(self)._function(y_true, y_pred, self.from_logits, self.smooth)
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "smooth": self.smooth}
+
+
+@keras.saving.register_keras_serializable(package="keras_course")
+class SoftJaccardLoss(_SoftOverlapLoss):
+    """``soft_jaccard_loss`` for ``compile``: one minus the mean soft IoU over classes."""
+
+    _function = staticmethod(soft_jaccard_loss)
+
+    def __init__(self, from_logits=False, smooth=1.0, reduction="sum_over_batch_size", name="soft_jaccard", dtype=None):
+        super().__init__(from_logits, smooth, reduction, name, dtype)
+
+
+@keras.saving.register_keras_serializable(package="keras_course")
+class SoftDiceLoss(_SoftOverlapLoss):
+    """``soft_dice_loss`` for ``compile``: one minus the mean soft Dice coefficient over classes."""
+
+    _function = staticmethod(soft_dice_loss)
+
+    def __init__(self, from_logits=False, smooth=1.0, reduction="sum_over_batch_size", name="soft_dice", dtype=None):
+        super().__init__(from_logits, smooth, reduction, name, dtype)
