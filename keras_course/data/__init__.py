@@ -1,5 +1,7 @@
 """Offline data: real data sets carried by installed packages, and tf.data pipelines."""
 
+from keras_course.data.detection_io import load_coco, load_voc, save_coco, save_voc, to_coco
+from keras_course.data.detection_scenes import DETECTION_CLASSES, detection_scenes
 from keras_course.data.images import (
     FASHION_MNIST_CLASSES,
     PHOTO_NAMES,
@@ -18,16 +20,23 @@ from keras_course.data.scenes import (
 )
 
 __all__ = [
+    "DETECTION_CLASSES",
     "FASHION_MNIST_CLASSES",
     "PHOTO_NAMES",
     "SEGMENTATION_CLASSES",
     "compose_scene",
+    "detection_scenes",
+    "load_coco",
     "load_digits",
     "load_fashion_mnist",
     "load_mnist_5k",
     "load_photo",
     "load_segmentation_folder",
+    "load_voc",
     "make_dataset",
+    "save_coco",
     "save_segmentation_folder",
+    "save_voc",
     "segmentation_scenes",
+    "to_coco",
 ]

@@ -1,0 +1,95 @@
+"""# Fast R-CNN: one CNN pass per image, RoI pooling, two heads, one loss
+
+Answers Q30: what is the idea of Fast R-CNN, and what does it predict?
+
+## Introduction
+R-CNN runs the CNN once per proposal. Fast R-CNN (Girshick, 2015) runs it once per image:
+each external proposal (here selective search from OpenCV) is projected onto the last
+feature map and RoI-pooled (max over a fixed P x P grid of cells) to a fixed-size vector.
+Shared fully-connected layers feed two heads: K + 1 class probabilities (background
+included) and, per class, 4 box deltas ``(dx, dy, log dw, log dh)`` that correct the
+proposal. The multi-task loss, cross-entropy plus smooth L1 on the deltas of positive RoIs
+(IoU >= 0.5 with a true box), trains everything end to end with SGD on RoIs sampled 1 : 3
+positive : background. We train ``keras_course.detection.fast_rcnn`` on Fashion-MNIST scenes.
+
+Errata: the notes say the proposals come from applying the proposal method "to the correct
+answer"; they come from the *image* (selective search knows nothing of the labels). The class
+head predicts one class per RoI (or background), not "all objects in the picture".
+"""
+
+import time
+
+import keras
+import numpy as np
+
+from keras_course.detection.experiment import (draw_detections, flip_boxes, flip_scenes, proposal_kwargs, scene_splits,
+                                                score_detections)
+from keras_course.detection.fast_rcnn import FastRCNNLoss, detect, fast_rcnn, sample_rois
+from keras_course.detection.proposals import propose, proposal_recall
+from keras_course.plots import plot_history
+from keras_course.runner import prepare_out, recipe_main, save_metrics
+from keras_course.train import set_seed
+
+QUESTIONS = (30,)
+NUM_CLASSES, ROIS_PER_IMAGE = 10, 32
+
+
+def run(quick=False, seed=0, out=None, n_jobs=1, cache_dir=None):
+    out = prepare_out(out, "q30_fast_rcnn")
+    set_seed(seed)
+    rng = np.random.default_rng(seed)
+    n_train, n_test, epochs = (250, 50, 6) if quick else (3000, 500, 30)
+    (x_train, t_train), (x_test, t_test) = scene_splits(n_train, n_test, seed)
+    size = x_train.shape[1]
+
+    # ## External proposals: selective search, computed once (timed on the test images, 1 process)
+    train_proposals, _ = propose(x_train, n_jobs=n_jobs, cache_dir=cache_dir, **proposal_kwargs(quick))
+    test_proposals, proposal_seconds = propose(x_test, cache_dir=cache_dir, **proposal_kwargs(quick))
+    recall = proposal_recall(test_proposals, t_test)
+
+    # ## The model and its multi-task loss; RoIs re-sampled every epoch
+    model = fast_rcnn(x_train.shape[1:], NUM_CLASSES, pool_size=4, pools=2, base_filters=16 if quick else 32,
+                      hidden=128 if quick else 256)
+    steps = epochs * int(np.ceil(2 * n_train / 32))
+    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.02)),
+                  loss=FastRCNNLoss(NUM_CLASSES))
+    # horizontal flips double the scenes (proposals and boxes mirror with them)
+    images, targets = flip_scenes(x_train, t_train)
+    proposals = train_proposals + [flip_boxes(p, size) for p in train_proposals]
+    history = {"loss": []}
+    for _ in range(epochs):
+        rois, roi_targets = zip(*(sample_rois(p, t["boxes"], t["labels"], ROIS_PER_IMAGE, rng)
+                                  for p, t in zip(proposals, targets)))
+        h = model.fit([images, np.stack(rois)], np.stack(roi_targets), batch_size=32, epochs=1,
+                      verbose=0 if quick else 2, shuffle=True)
+        history["loss"] += h.history["loss"]
+
+    # ## Evaluation: mAP; speed = selective search + the network and NMS
+    detect(model, x_test[:8], test_proposals[:8], NUM_CLASSES)  # warm up
+    start = time.perf_counter()
+    detections = detect(model, x_test, test_proposals, NUM_CLASSES)
+    network_seconds = (time.perf_counter() - start) / n_test
+    scores = score_detections(detections, t_test)
+    draw_detections(x_test[:8], detections[:8], t_test[:8], out / "detections.png",
+                    title="Fast R-CNN (red) vs truth (green)")
+    plot_history(history, out / "training.png", title="Fast R-CNN multi-task loss")
+    return save_metrics(out, {
+        **scores,
+        "images_per_second": 1.0 / (proposal_seconds + network_seconds),
+        "proposal_seconds_per_image": proposal_seconds,
+        "network_seconds_per_image": network_seconds,
+        "proposals_per_image": float(np.mean([len(p) for p in test_proposals])),
+        "proposal_recall_50": recall,
+        "first_loss": history["loss"][0],
+        "last_loss": history["loss"][-1],
+        "train_scenes": n_train,
+        "epochs": epochs,
+        "params": model.count_params(),
+    })
+
+
+# ## Conclusion
+# Sharing one feature map across all RoIs makes the network part cheap; what is left slow is
+# the external proposal step, which Faster R-CNN replaces with a learned network.
+if __name__ == "__main__":
+    recipe_main(run)
