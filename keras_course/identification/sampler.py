@@ -1,0 +1,95 @@
+"""Class-balanced "P x K" batches: P identities, K examples of each, for triplet mining.
+
+A triplet loss needs positives in every batch. With 10 classes and random batches of 32
+most identities appear once or not at all; FaceNet and Hermans et al. (2017) instead draw
+P identities and K examples of each, so every anchor has K - 1 positives and (P - 1) K
+negatives in the batch.
+"""
+
+import numpy as np
+
+
+def _check_positive_int(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+class ClassBalancedSampler:
+    """Endless stream of index batches (P * K,) into ``labels``: P classes x K examples.
+
+    Args:
+        labels: (N,) integer class ids.
+        classes_per_batch: P, at least 2 (a triplet needs a negative) and at most the number
+            of classes.
+        samples_per_class: K, at least 2 (a triplet needs a positive). A class with fewer
+            than K examples is drawn with replacement.
+        seed: int; the same seed gives the same batches.
+
+    Within a class, examples come from a reshuffled cycle over all of its examples, so an
+    "epoch" of batches sees every example before repeating one.
+    """
+
+    def __init__(self, labels, classes_per_batch, samples_per_class, seed=0):
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or len(labels) == 0 or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"labels must be a non-empty 1-D integer array, got shape {labels.shape} "
+                             f"and dtype {labels.dtype}")
+        self.classes = np.unique(labels)
+        self.classes_per_batch = _check_positive_int("classes_per_batch", classes_per_batch, 2)
+        self.samples_per_class = _check_positive_int("samples_per_class", samples_per_class, 2)
+        if self.classes_per_batch > len(self.classes):
+            raise ValueError(f"classes_per_batch must be at most the number of classes ({len(self.classes)}), "
+                             f"got {classes_per_batch}")
+        self.batch_size = self.classes_per_batch * self.samples_per_class
+        self.labels = labels
+        self.rng = np.random.default_rng(seed)
+        self._members = {c: np.flatnonzero(labels == c) for c in self.classes}
+        self._queues = {c: np.empty(0, dtype=np.int64) for c in self.classes}
+
+    def _take(self, c):
+        members, k = self._members[c], self.samples_per_class
+        if len(members) < k:
+            return self.rng.choice(members, k, replace=True)
+        if len(self._queues[c]) < k:
+            self._queues[c] = np.concatenate([self._queues[c], self.rng.permutation(members)])
+        taken, self._queues[c] = self._queues[c][:k], self._queues[c][k:]
+        return taken
+
+    def next_batch(self):
+        """One batch of P * K indices, grouped by class."""
+        chosen = self.rng.choice(self.classes, self.classes_per_batch, replace=False)
+        return np.concatenate([self._take(c) for c in chosen])
+
+    def __iter__(self):
+        while True:
+            yield self.next_batch()
+
+
+def class_balanced_dataset(x, y, classes_per_batch, samples_per_class, seed=0, map_fn=None):
+    """An endless ``tf.data.Dataset`` of ``(x_batch, y_batch)`` with P classes x K examples each.
+
+    Args:
+        x: (N, ...) inputs; y: (N,) integer labels.
+        classes_per_batch, samples_per_class, seed: see ``ClassBalancedSampler``.
+        map_fn: None, or a function ``(x_batch, y_batch) -> (x_batch, y_batch)`` applied to
+            each batch inside the pipeline (e.g. casting uint8 images to float).
+
+    Use ``model.fit(dataset, steps_per_epoch=...)``: the stream never ends.
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    if map_fn is not None and not callable(map_fn):
+        raise TypeError(f"map_fn must be callable or None, got {type(map_fn).__name__}")
+    sampler = ClassBalancedSampler(y, classes_per_batch, samples_per_class, seed=seed)
+    x_tensor, y_tensor = tf.constant(x), tf.constant(y)
+    indices = tf.data.Dataset.from_generator(
+        sampler.__iter__, output_signature=tf.TensorSpec((sampler.batch_size,), tf.int64))
+    dataset = indices.map(lambda i: (tf.gather(x_tensor, i), tf.gather(y_tensor, i)))
+    if map_fn is not None:
+        dataset = dataset.map(map_fn)
+    return dataset.prefetch(2)
