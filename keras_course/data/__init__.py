@@ -11,6 +11,15 @@ from keras_course.data.images import (
     load_photo,
 )
 from keras_course.data.pipeline import make_dataset
+from keras_course.data.text import (
+    EVALUATION_FILES,
+    ROTTEN_TOMATOES_CLASSES,
+    evaluation_file,
+    load_hamlet,
+    load_rotten_tomatoes,
+    load_word2vec_corpus,
+    tokenize,
+)
 from keras_course.data.scenes import (
     SEGMENTATION_CLASSES,
     compose_scene,
@@ -21,22 +30,29 @@ from keras_course.data.scenes import (
 
 __all__ = [
     "DETECTION_CLASSES",
+    "EVALUATION_FILES",
     "FASHION_MNIST_CLASSES",
     "PHOTO_NAMES",
+    "ROTTEN_TOMATOES_CLASSES",
     "SEGMENTATION_CLASSES",
     "compose_scene",
     "detection_scenes",
+    "evaluation_file",
     "load_coco",
     "load_digits",
     "load_fashion_mnist",
+    "load_hamlet",
     "load_mnist_5k",
     "load_photo",
+    "load_rotten_tomatoes",
     "load_segmentation_folder",
     "load_voc",
+    "load_word2vec_corpus",
     "make_dataset",
     "save_coco",
     "save_segmentation_folder",
     "save_voc",
     "segmentation_scenes",
     "to_coco",
+    "tokenize",
 ]

@@ -1,0 +1,234 @@
+"""word2vec in Keras: skip-gram and CBOW with negative sampling, and full-softmax skip-gram.
+
+Every word w has two vectors: the input ("centre") vector v_w, a row of ``input_vectors``,
+and the output ("context") vector v'_w, a row of ``output_vectors``. Skip-gram scores a
+context word o for a centre word I by ``v'_o . v_I``; CBOW uses the mean of the context's
+input vectors in place of v_I and scores the centre word. Negative sampling replaces the
+softmax over the whole vocabulary by k noise words w_k ~ P_n(w):
+
+    loss = -log s(v'_o . v_I) - sum_k log s(-v'_k . v_I)          (s = sigmoid)
+
+The models output the k + 1 logits ``[v'_o . v_I, v'_1 . v_I, ..., v'_k . v_I]`` and
+``NegativeSamplingLoss`` turns them into that loss with the labels ``[1, 0, ..., 0]``.
+``train_word2vec`` generates the examples vectorised in NumPy (``keras_course.text.vocab``),
+trains with large batches and plain SGD whose rate falls linearly as in word2vec, and returns
+gensim ``KeyedVectors``.
+"""
+
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_course.text.vocab import (
+    build_vocab,
+    cbow_examples,
+    encode_corpus,
+    noise_distribution,
+    sample_negatives,
+    skipgram_pairs,
+    subsample,
+    subsample_probability,
+)
+
+
+def _positive_int(name, value):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+@keras.saving.register_keras_serializable(package="keras_course")
+class NegativeSamplingLoss(keras.losses.Loss):
+    """Sum of sigmoid cross-entropies over the last axis of logits (B, 1 + k).
+
+    With labels ``[1, 0, ..., 0]`` this is word2vec's negative-sampling loss
+    ``-log s(x_0) - sum_k log s(-x_k)`` for each example; the batch loss is its mean.
+    """
+
+    def __init__(self, name="negative_sampling", reduction="sum_over_batch_size", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, y_pred.dtype)
+        # -[y log s(x) + (1 - y) log s(-x)] = softplus(x) - y x, stable for any x
+        return ops.sum(ops.softplus(y_pred) - y_true * y_pred, axis=-1)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+
+def _input_initializer(vector_size, seed):
+    # word2vec starts input vectors uniform in [-0.5 / d, 0.5 / d] and output vectors at 0.
+    return keras.initializers.RandomUniform(-0.5 / vector_size, 0.5 / vector_size, seed=seed)
+
+
+class _Word2VecBase(keras.Model):
+    def __init__(self, vocab_size, vector_size=100, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = _positive_int("vocab_size", vocab_size)
+        self.vector_size = _positive_int("vector_size", vector_size)
+        self.seed = seed
+        self.input_vectors = keras.layers.Embedding(
+            self.vocab_size, self.vector_size, embeddings_initializer=_input_initializer(self.vector_size, seed),
+            name="input_vectors")
+        self.output_vectors = keras.layers.Embedding(
+            self.vocab_size, self.vector_size, embeddings_initializer="zeros", name="output_vectors")
+
+    def build(self, input_shape=None):
+        # both tables exist from the start: SkipGramSoftmax reads output_vectors.embeddings
+        # directly, and .keras loading restores weights into built layers
+        self.input_vectors.build((None,))
+        self.output_vectors.build((None,))
+        self.built = True
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size,
+                "vector_size": self.vector_size, "seed": self.seed}
+
+    @property
+    def word_vectors(self):
+        """The input vectors v_w, (vocab_size, vector_size): what word2vec reports."""
+        return keras.ops.convert_to_numpy(self.input_vectors.embeddings)
+
+
+@keras.saving.register_keras_serializable(package="keras_course")
+class SkipGramNegativeSampling(_Word2VecBase):
+    """Skip-gram with negative sampling.
+
+    Inputs: ``{"centre": int (B,), "targets": int (B, 1 + k)}`` with the true context word
+    first and k noise words after it. Output: logits (B, 1 + k), ``v'_target . v_centre``.
+    """
+
+    def call(self, inputs):
+        v_in = self.input_vectors(inputs["centre"])  # (B, d)
+        v_out = self.output_vectors(inputs["targets"])  # (B, 1 + k, d)
+        return ops.einsum("bd,bkd->bk", v_in, v_out)
+
+
+@keras.saving.register_keras_serializable(package="keras_course")
+class CBOWNegativeSampling(_Word2VecBase):
+    """CBOW with negative sampling: the mean of the context's input vectors predicts the
+    centre word.
+
+    Inputs: ``{"context": int (B, 2 window) padded with -1, "targets": int (B, 1 + k)}`` with
+    the centre word first. Output: logits (B, 1 + k).
+    """
+
+    def call(self, inputs):
+        context = inputs["context"]
+        mask = ops.cast(ops.greater_equal(context, 0), self.compute_dtype)  # (B, C)
+        vectors = self.input_vectors(ops.maximum(context, 0)) * mask[..., None]
+        # word2vec's cbow_mean=1: average the context vectors that are really there ...
+        total = ops.sum(vectors, axis=1)
+        mean = total / ops.maximum(ops.sum(mask, axis=1, keepdims=True), 1.0)
+        # ... but, as word2vec's C code (and gensim) do, hand the full error to every context
+        # word instead of 1/n of it: forward value = mean, gradient = that of the sum.
+        hidden = ops.stop_gradient(mean - total) + total
+        v_out = self.output_vectors(inputs["targets"])
+        return ops.einsum("bd,bkd->bk", hidden, v_out)
+
+
+@keras.saving.register_keras_serializable(package="keras_course")
+class SkipGramSoftmax(_Word2VecBase):
+    """Skip-gram with the full softmax, p(o | I) = exp(v'_o . v_I) / sum_w exp(v'_w . v_I).
+
+    Input: int (B,) centre words. Output: logits (B, vocab_size); train with
+    ``SparseCategoricalCrossentropy(from_logits=True)`` on the context word. Costs O(V) per
+    example, which is why word2vec uses negative sampling; fine for small vocabularies.
+    """
+
+    def call(self, inputs):
+        v_in = self.input_vectors(inputs)
+        return ops.matmul(v_in, ops.transpose(self.output_vectors.embeddings))
+
+
+def to_keyed_vectors(words, vectors):
+    """gensim ``KeyedVectors`` holding ``vectors`` (N, d) under ``words`` (N,)."""
+    from gensim.models import KeyedVectors
+
+    vectors = np.asarray(vectors, np.float32)
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise ValueError(f"vectors must be (len(words)={len(words)}, d), got {vectors.shape}")
+    kv = KeyedVectors(vectors.shape[1])
+    kv.add_vectors(list(words), vectors)
+    return kv
+
+
+def make_examples(ids, sentence_ids, sg, window, negative, noise, rng):
+    """One epoch of shuffled training examples as ``(inputs, labels)`` for the NS models."""
+    if sg:
+        centres, contexts = skipgram_pairs(ids, window, rng, sentence_ids)
+        first, key = centres, "centre"
+        positives = contexts
+    else:
+        first, positives = cbow_examples(ids, window, rng, sentence_ids)
+        key = "context"
+    order = rng.permutation(len(positives))
+    first, positives = first[order], positives[order]
+    targets = np.concatenate([positives[:, None], sample_negatives(noise, (len(positives), negative), rng)], axis=1)
+    labels = np.zeros(targets.shape, np.float32)
+    labels[:, 0] = 1.0
+    return {key: first.astype(np.int32), "targets": targets.astype(np.int32)}, labels
+
+
+def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_count=5, epochs=5,
+                   seed=0, sample=1e-3, alpha=0.025, min_alpha=1e-4, batch_size=8192,
+                   ns_exponent=0.75, verbose=0, return_model=False, jit_compile="auto"):
+    """Train word2vec in Keras and return gensim ``KeyedVectors`` (the input vectors).
+
+    ``sentences``: list of token lists. ``sg``: 1 skip-gram, 0 CBOW. ``sample``: the
+    subsampling threshold t of ``subsample_probability`` (None: no subsampling). Plain SGD,
+    learning rate falling linearly from ``alpha`` to ``min_alpha`` over all steps, the loss
+    summed over the batch as word2vec's per-example updates are. With ``return_model=True``
+    returns ``(kv, model, info)`` where ``info`` has the vocab, the example count, the
+    training seconds and the mean loss per example of each epoch.
+    """
+    if sg not in (0, 1):
+        raise ValueError(f"sg must be 1 (skip-gram) or 0 (CBOW), got {sg!r}")
+    for name, value in (("vector_size", vector_size), ("window", window), ("negative", negative),
+                        ("min_count", min_count), ("epochs", epochs), ("batch_size", batch_size)):
+        _positive_int(name, value)
+    if sample is not None and not sample > 0:
+        raise ValueError(f"sample must be None or > 0, got {sample!r}")
+    if not 0 < min_alpha <= alpha:
+        raise ValueError(f"need 0 < min_alpha <= alpha, got alpha={alpha!r}, min_alpha={min_alpha!r}")
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    vocab = build_vocab(sentences, min_count)
+    ids, sentence_ids = encode_corpus(sentences, vocab)
+    noise = noise_distribution(vocab.counts, ns_exponent)
+    discard = subsample_probability(vocab.frequencies, sample) if sample else np.zeros(len(vocab))
+
+    model_class = SkipGramNegativeSampling if sg else CBOWNegativeSampling
+    model = model_class(len(vocab), vector_size, seed=seed)
+    schedule = None
+    examples, losses = 0, []
+    for epoch in range(epochs):
+        kept_ids, kept_sentences = subsample(ids, sentence_ids, discard, rng)
+        inputs, labels = make_examples(kept_ids, kept_sentences, sg, window, negative, noise, rng)
+        # drop the last partial batch (< 0.5% of the shuffled examples): a batch of a new shape
+        # would make XLA compile the step again every epoch
+        usable = max(batch_size, len(labels) - len(labels) % batch_size)
+        inputs, labels = {k: v[:usable] for k, v in inputs.items()}, labels[:usable]
+        examples += len(labels)
+        if schedule is None:
+            # linear decay over all steps, as word2vec decays alpha over all words
+            total_steps = epochs * int(np.ceil(len(labels) / batch_size))
+            schedule = keras.optimizers.schedules.PolynomialDecay(alpha, total_steps, min_alpha, power=1.0)
+            # reduction="sum": each example moves the vectors by alpha * its gradient, as in
+            # word2vec's one-example-at-a-time updates
+            # XLA fuses the gathers, dot products and scatters: about 2x faster on CPU ("auto"
+            # uses it unless TF op determinism is on, as keras_course.train.set_seed turns it)
+            model.compile(optimizer=keras.optimizers.SGD(schedule),
+                          loss=NegativeSamplingLoss(reduction="sum"), jit_compile=jit_compile)
+        history = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
+        # the fit loss is a batch sum; per example is what compares across batch sizes
+        losses.append(history.history["loss"][-1] / batch_size)
+    seconds = time.perf_counter() - start
+    kv = to_keyed_vectors(vocab.words, model.word_vectors)
+    if return_model:
+        return kv, model, {"vocab": vocab, "examples": examples, "seconds": seconds, "loss": losses,
+                           "corpus_words": int(sum(len(s) for s in sentences))}
+    return kv
