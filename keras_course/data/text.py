@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_course.data.cache import CACHE_DIR
 from keras_course.data.checksums import sha256, verify
 
 ENWIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
@@ -45,7 +46,6 @@ ROTTEN_TOMATOES_CLASSES = ("rotten", "fresh")
 # Wikipedia articles run to 10k+ tokens; gensim cuts sentences at 10,000 (MAX_WORDS_IN_BATCH).
 # We cut them into pieces of this many tokens so ours and gensim see the very same sentences.
 MAX_SENTENCE_LENGTH = 1000
-CACHE_DIR = Path(os.environ.get("KERAS_COURSE_CACHE", Path.home() / ".cache" / "keras-course"))
 
 
 def tokenize(text):
