@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from keras_course.data.images import FASHION_MNIST_CLASSES
-from keras_course.data.scenes import _check_int, _check_scale_range, compose_scene, scene_items
+from keras_course.data.scenes import check_scene_arguments, compose_scene, scene_items
 
 DETECTION_CLASSES = FASHION_MNIST_CLASSES
 _MAX_TRIES = 1000
@@ -40,12 +40,7 @@ def detection_scenes(n, size=128, max_objects=5, seed=0, split="train", min_obje
         n dicts ``{"boxes": float32 (k, 4) xyxy in pixels, "labels": int32 (k,)}``, labels
         being Fashion-MNIST classes 0..9 (``DETECTION_CLASSES``).
     """
-    _check_int("n", n, 1)
-    _check_int("size", size, 8)
-    _check_int("min_objects", min_objects, 0)
-    _check_int("max_objects", max_objects, max(min_objects, 1))
-    _check_int("seed", seed, 0)
-    scale_range = _check_scale_range(scale_range)
+    scale_range = check_scene_arguments(n, size, min_objects, max_objects, seed, scale_range)
     if isinstance(min_visible, bool) or not isinstance(min_visible, (int, float)) or not 0 <= min_visible <= 1:
         raise ValueError(f"min_visible must be a number in [0, 1], got {min_visible!r}")
     items, labels = _items(split)

@@ -47,6 +47,16 @@ def _check_scale_range(scale_range):
     return low, high
 
 
+def check_scene_arguments(n, size, min_objects, max_objects, seed, scale_range):
+    """Validate the arguments every scene generator shares; return ``scale_range`` as floats."""
+    _check_int("n", n, 1)
+    _check_int("size", size, 8)
+    _check_int("min_objects", min_objects, 0)
+    _check_int("max_objects", max_objects, max(min_objects, 1))
+    _check_int("seed", seed, 0)
+    return _check_scale_range(scale_range)
+
+
 def compose_scene(items, labels, size, rng, max_objects=4, min_objects=1, scale_range=(0.9, 1.6)):
     """Paste between ``min_objects`` and ``max_objects`` items onto a blank ``size`` x ``size`` canvas.
 
@@ -133,12 +143,7 @@ def segmentation_scenes(n, size=64, max_objects=4, seed=0, split="train", min_ob
         ``(images float32 (n, size, size, 1) in [0, 1], masks int32 (n, size, size))``; mask 0
         is background and ``k + 1`` is Fashion-MNIST class ``k`` (``SEGMENTATION_CLASSES``).
     """
-    _check_int("n", n, 1)
-    _check_int("size", size, 8)
-    _check_int("min_objects", min_objects, 0)
-    _check_int("max_objects", max_objects, max(min_objects, 1))
-    _check_int("seed", seed, 0)
-    scale_range = _check_scale_range(scale_range)
+    scale_range = check_scene_arguments(n, size, min_objects, max_objects, seed, scale_range)
     items, labels = scene_items(split)
     rng = np.random.default_rng(seed)
     images = np.empty((n, size, size, 1), np.float32)
