@@ -130,6 +130,8 @@ def average_precision(recall, precision, method="all-point"):
                          f"got {recall.shape} and {precision.shape}")
     if len(recall) and np.any(np.diff(recall) < 0):
         raise ValueError("recall must be non-decreasing (sort the detections by score first)")
+    if not (np.all((recall >= 0) & (recall <= 1)) and np.all((precision >= 0) & (precision <= 1))):
+        raise ValueError("recall and precision must lie in [0, 1] (NaN is not allowed)")
     envelope = np.maximum.accumulate(precision[::-1])[::-1] if len(precision) else precision
     if method == "all-point":
         # each recall step is weighted by the envelope where it is reached (VOC devkit's sum)
