@@ -22,7 +22,7 @@ import keras
 import numpy as np
 
 from keras_course.conv import lenet
-from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist
+from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist, make_dataset
 from keras_course.plots import image_grid, plot_history
 from keras_course.runner import prepare_out, recipe_main, save_metrics
 from keras_course.train import set_seed, standard_callbacks
@@ -31,12 +31,16 @@ QUESTIONS = (13,)
 D2L_TENSORFLOW_LENET_ACCURACY = 0.726  # d2l.ai, "Convolutional Neural Networks (LeNet)", TF tab, 10 epochs
 
 
-def train(model, data, epochs, batch_size, quick, callbacks=()):
+def train(model, data, epochs, batch_size, quick, seed=0, callbacks=()):
     (x_train, y_train), (x_test, y_test) = data
     model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, validation_split=0.1,
-                        shuffle=True, verbose=0 if quick else 2, callbacks=list(callbacks))
+    n_val = len(x_train) // 10  # the first 10% validate, the rest train
+    # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays repeats one order
+    # once the TF seed is set).
+    train_data = make_dataset(x_train[n_val:], y_train[n_val:], batch_size=batch_size, seed=seed)
+    history = model.fit(train_data, validation_data=(x_train[:n_val], y_train[:n_val]), epochs=epochs,
+                        verbose=0 if quick else 2, callbacks=list(callbacks))
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
     return history, float(test_loss), float(test_accuracy)
 
@@ -58,7 +62,8 @@ def run(quick=False, seed=0, out=None):
 
     # ## Training (full mode keeps the best epoch by validation loss and can resume)
     callbacks = [] if quick else standard_callbacks(out / "lenet_run", patience=4)
-    history, test_loss, test_accuracy = train(model, data, epochs, 64 if quick else 128, quick, callbacks)
+    history, test_loss, test_accuracy = train(model, data, epochs, 64 if quick else 128, quick, seed,
+                                              callbacks)
     histories = {"LeNet (ReLU, max-pool)": history}
     metrics = {"test_accuracy": test_accuracy, "test_loss": test_loss}
 
@@ -66,7 +71,7 @@ def run(quick=False, seed=0, out=None):
         # The 1998 / d2l variant: sigmoid and average pooling, trained the same way.
         set_seed(seed)
         classic = lenet(activation="sigmoid", pooling="avg", name="lenet_classic")
-        classic_history, _, classic_accuracy = train(classic, data, epochs, 128, quick,
+        classic_history, _, classic_accuracy = train(classic, data, epochs, 128, quick, seed,
                                                      standard_callbacks(out / "classic_run", patience=4))
         histories["LeNet 1998 (sigmoid, avg-pool)"] = classic_history
         metrics["classic_sigmoid_avgpool_test_accuracy"] = classic_accuracy
