@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from keras_course.arch import InceptionModule, alexnet, googlenet, resnet, vgg
-from keras_course.data import load_fashion_mnist
+from keras_course.data import load_fashion_mnist, make_dataset
 from keras_course.plots import plot_history, save_figure
 from keras_course.runner import prepare_out, recipe_main, save_metrics
 from keras_course.train import set_seed
@@ -117,7 +117,9 @@ def run(quick=False, seed=0, out=None):
         model = build()
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
-        histories[name] = model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=0 if quick else 2)
+        # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
+        histories[name] = model.fit(make_dataset(x_train, y_train, batch_size=32, seed=seed), epochs=epochs,
+                                    verbose=0 if quick else 2)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
         trained[name] = {"params": model.count_params(), "test_accuracy": float(accuracy),
                          "first_loss": float(histories[name].history["loss"][0]),

@@ -11,7 +11,9 @@ network. We build scenes of real Fashion-MNIST garments placed at random scale a
 (later ones occluding earlier ones; 11 classes with the background), check our pixelwise
 cross-entropy against Keras and our Jaccard index against scikit-learn, then train two
 networks that share one encoder: a U-Net, whose decoder concatenates the encoder features of
-each resolution (skip connections), and an FCN with the same layers minus the skips. We
+each resolution (skip connections), and an FCN with the same layers minus the skips. Both
+train on new scenes every epoch (a fixed set is memorised) with a class-weighted
+cross-entropy plus a soft Jaccard loss, and are tested on scenes of unseen garments. We
 report pixel accuracy, the Jaccard index of every class, mean IoU, and boundary IoU (the
 IoU of the thin bands along the region contours), which is where the FCN, decoding from a
 4x4 bottleneck, loses.
@@ -29,13 +31,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from keras_course.data.scenes import SEGMENTATION_CLASSES, segmentation_scenes
+from keras_course.data.scenes import SEGMENTATION_CLASSES, SceneStream, segmentation_scenes
 from keras_course.plots import plot_history, save_figure
 from keras_course.runner import prepare_out, recipe_main, save_metrics
 from keras_course.segmentation import (
     MeanIoU,
     PixelAccuracy,
     PixelCrossEntropy,
+    balanced_class_weights,
     boundary_iou,
     fcn,
     jaccard_per_class,
@@ -49,12 +52,14 @@ from keras_course.train import set_seed
 QUESTIONS = (24, 25, 26, 27)
 NUM_CLASSES = len(SEGMENTATION_CLASSES)  # background + 10 garments
 BOUNDARY_WIDTH = 2  # pixels on each side of a contour that boundary IoU looks at
-# quick: seconds, shows learning; full: what the README reports (~25 min on 2 shared cores).
+# quick: seconds, shows learning; full: what the README reports (~1 h on 2 shared cores).
+# fresh_scenes: new training scenes every epoch (SceneStream) instead of one fixed set, which
+# the U-Net memorises (with 8,000 fixed scenes validation IoU stalled near 0.60, training 0.69).
 SETTINGS = {
     True: dict(size=32, scale_range=(0.6, 1.1), n_train=512, n_val=0, n_test=96, base_filters=8, epochs=5,
-               batch_size=32, lr=5e-3, jaccard_weight=1.0),
-    False: dict(size=64, scale_range=(0.9, 1.6), n_train=8000, n_val=300, n_test=1000, base_filters=16, epochs=11,
-                batch_size=16, lr=2e-3, jaccard_weight=1.0),
+               batch_size=32, lr=5e-3, jaccard_weight=1.0, class_weight_power=0.0, fresh_scenes=False),
+    False: dict(size=64, scale_range=(0.9, 1.6), n_train=8000, n_val=300, n_test=1000, base_filters=16, epochs=12,
+                batch_size=16, lr=2e-3, jaccard_weight=1.0, class_weight_power=0.5, fresh_scenes=True),
 }
 
 
@@ -75,11 +80,13 @@ def check_loss_and_metrics(seed):
     }
 
 
-def build(builder, s, steps):
+def build(builder, s, steps, class_weights):
     model = builder((s["size"], s["size"], 1), NUM_CLASSES, base_filters=s["base_filters"], depth=4)
     schedule = keras.optimizers.schedules.CosineDecay(s["lr"], decay_steps=steps, alpha=0.05)
-    # Cross-entropy (Q26) plus a soft Jaccard term, which weighs every class equally, as mean IoU does.
-    loss = PixelCrossEntropy(jaccard_weight=s["jaccard_weight"])
+    # Cross-entropy (Q26), its classes weighted by inverse square-root frequency so the ~70% of
+    # background pixels do not drown the garments, plus a soft Jaccard term, which weighs every
+    # class equally, as mean IoU does.
+    loss = PixelCrossEntropy(class_weights=class_weights, jaccard_weight=s["jaccard_weight"])
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss,
                   metrics=[PixelAccuracy(), MeanIoU(NUM_CLASSES)])
     return model
@@ -150,14 +157,19 @@ def run(quick=False, seed=0, out=None):
 
     # ## Q24: the objects are pixels, the answer is a class for each one
     scenes = dict(size=s["size"], scale_range=s["scale_range"])
-    x_train, y_train = segmentation_scenes(s["n_train"], seed=seed, split="train", **scenes)
+    if not s["fresh_scenes"]:  # one fixed set (uint8 masks: 11 class ids, a quarter of int32's memory)
+        x_train, y_train = segmentation_scenes(s["n_train"], seed=seed, split="train", **scenes)
+        fixed = dict(x=x_train, y=y_train.astype("uint8"), batch_size=s["batch_size"], shuffle=True)
     validation = None  # quick mode skips it: tracing a validation step costs more than it tells
     if s["n_val"]:
         x_val, y_val = segmentation_scenes(s["n_val"], seed=seed + 1, split="train", **scenes)
         validation = (x_val, y_val.astype("uint8"))
     x_test, y_test = segmentation_scenes(s["n_test"], seed=seed + 2, split="test", **scenes)
-    y_train = y_train.astype("uint8")  # 11 class ids: a quarter of the memory of int32
     background_share = float(np.mean(y_test == 0))
+    class_weights = None  # from the pixel frequencies of training scenes (never the test ones)
+    if s["class_weight_power"]:
+        _, y_sample = segmentation_scenes(1000, seed=seed + 3, split="train", **scenes)
+        class_weights = balanced_class_weights(y_sample, NUM_CLASSES, s["class_weight_power"])
 
     # ## Q25-Q26: our loss and Jaccard index against the references
     checks = check_loss_and_metrics(seed)
@@ -168,10 +180,13 @@ def run(quick=False, seed=0, out=None):
     for name, builder in (("U-Net", unet), ("FCN", fcn)):
         keras.backend.clear_session()
         set_seed(seed)
-        model = build(builder, s, steps)
+        model = build(builder, s, steps, class_weights)
+        # Fresh scenes: n_train new ones per epoch, the same stream (seed) for both models.
+        train = dict(x=SceneStream(s["n_train"], s["batch_size"], seed=seed, split="train", **scenes),
+                     shuffle=False) if s["fresh_scenes"] else fixed
         start = time.perf_counter()
-        histories[name] = model.fit(x_train, y_train, batch_size=s["batch_size"], epochs=s["epochs"],
-                                    validation_data=validation, shuffle=True, verbose=0 if quick else "auto")
+        histories[name] = model.fit(**train, epochs=s["epochs"], validation_data=validation,
+                                    verbose=0 if quick else "auto")
         seconds[name] = time.perf_counter() - start
         predictions[name], results[name] = evaluate(model, x_test, y_test, s["batch_size"])
 
@@ -190,6 +205,7 @@ def run(quick=False, seed=0, out=None):
         "unet_pixel_accuracy": results["U-Net"]["pixel_accuracy"],
         "fcn_pixel_accuracy": results["FCN"]["pixel_accuracy"],
         "background_share": background_share,
+        "class_weights": dict(zip(SEGMENTATION_CLASSES, class_weights)) if class_weights else None,
         "unet_first_loss": first["U-Net"], "unet_last_loss": last["U-Net"],
         "fcn_first_loss": first["FCN"], "fcn_last_loss": last["FCN"],
         "unet_train_seconds": seconds["U-Net"], "fcn_train_seconds": seconds["FCN"],
@@ -206,7 +222,9 @@ def run(quick=False, seed=0, out=None):
 # ## Conclusion
 # Both networks classify most pixels right, but pixel accuracy flatters them: most pixels are
 # background. Per-class Jaccard shows which garments are confused (shirt vs T-shirt vs
-# pullover), and boundary IoU shows what the skip connections buy: the FCN must redraw every
-# contour from a 4x4 map, the U-Net copies the full-resolution edges across.
+# pullover vs coat: the full run's U-Net separates garment from background at IoU 0.998 but
+# scores 0.28 on shirts), and boundary IoU shows what the skip connections buy: the FCN must
+# redraw every contour from a 4x4 map, the U-Net copies the full-resolution edges across
+# (full run: boundary IoU 0.52 vs 0.23, mean IoU 0.68 vs 0.48).
 if __name__ == "__main__":
     recipe_main(run)

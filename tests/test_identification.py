@@ -14,9 +14,11 @@ from keras_course.identification import (
     TripletLoss,
     class_balanced_dataset,
     embedding_cnn,
+    embedding_head,
     pair_classifier,
     pair_score_matrix,
     pairwise_distances,
+    pseudo_identities,
     recall_at_k,
     triplet_loss,
     verification_auc,
@@ -174,6 +176,50 @@ def test_pair_classifier_round_trip_and_scores(tmp_path):
     assert layer.compute_output_shape([(None, 8), (None, 8)]) == (None, 16)
 
 
+def test_embedding_head_standardises_projects_and_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    features = rng.normal(3.0, 2.0, size=(6, 10)).astype("float32")
+    mean, variance = features.mean(0), features.var(0)
+    model = embedding_head(10, embedding_dim=4, hidden=8, dropout=0.1, mean=mean, variance=variance)
+    out = model.predict(features, verbose=0)
+    assert out.shape == (6, 4)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    # NumPy transcription: standardise, ReLU layer, projection, L2 normalisation (dropout off).
+    w1, b1 = model.get_layer("hidden").get_weights()
+    w2, b2 = model.get_layer("projection").get_weights()
+    z = np.maximum((features - mean) / np.sqrt(variance) @ w1 + b1, 0) @ w2 + b2
+    np.testing.assert_allclose(out, z / np.linalg.norm(z, axis=1, keepdims=True), atol=1e-4)
+    path = tmp_path / "head.keras"
+    model.save(path)
+    np.testing.assert_allclose(keras.saving.load_model(path).predict(features, verbose=0), out, atol=1e-6)
+    linear = embedding_head(10, embedding_dim=3, hidden=0, dropout=0.0)
+    assert [layer.name for layer in linear.layers[1:]] == ["projection", "l2_normalize"]
+
+
+def test_pseudo_identities_split_each_class_by_kmeans():
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([3, 7], 40)
+    # Two well separated blobs inside each class: k-means with 2 clusters must find them.
+    blobs = np.tile(np.repeat([0.0, 10.0], 20), 2)
+    features = rng.normal(size=(80, 5)) + blobs[:, None] + 50.0 * (labels == 7)[:, None]
+    ids = pseudo_identities(features, labels, per_class=2, n_components=3, seed=0)
+    assert ids.dtype == np.int64 and set(ids[labels == 3]) == {0, 1} and set(ids[labels == 7]) == {2, 3}
+    for c in (3, 7):  # the clusters are the blobs
+        for half in (slice(0, 20), slice(20, 40)):
+            assert len(set(ids[labels == c][half])) == 1
+    # The same as standardising, PCA and k-means by hand.
+    z = (features - features.mean(0)) / (features.std(0) + 1e-8)
+    z = PCA(3, random_state=0).fit_transform(z)
+    expected = KMeans(2, random_state=0, n_init=3).fit_predict(z[labels == 3])
+    np.testing.assert_array_equal(ids[labels == 3], expected)
+    # A class with fewer rows than per_class gets one identity per row.
+    few = pseudo_identities(features[:3], np.array([0, 0, 1]), per_class=5)
+    assert len(set(few)) == 3
+
+
 def test_sampler_batches_are_class_balanced():
     labels = np.repeat(np.arange(5), [10, 3, 8, 8, 20])
     sampler = ClassBalancedSampler(labels, classes_per_batch=3, samples_per_class=4, seed=0)
@@ -231,3 +277,11 @@ def test_bad_inputs_raise_clear_errors(batch):
         verification_auc(emb, np.arange(len(emb)))
     with pytest.raises(TypeError, match="embedding_model"):
         pair_classifier("cnn")
+    with pytest.raises(ValueError, match="per_class"):
+        pseudo_identities(emb, labels, per_class=0)
+    with pytest.raises(ValueError, match="labels must be"):
+        pseudo_identities(emb, labels[:3], per_class=2)
+    with pytest.raises(ValueError, match="mean and variance"):
+        embedding_head(4, mean=np.zeros(4))
+    with pytest.raises(ValueError, match="hidden"):
+        embedding_head(4, hidden=-1)

@@ -5,12 +5,14 @@ import pytest
 
 from keras_course.data.scenes import (
     SEGMENTATION_CLASSES,
+    SceneStream,
     compose_scene,
     item_silhouette,
     load_segmentation_folder,
     save_segmentation_folder,
     scene_items,
     segmentation_scenes,
+    stream_seed,
 )
 
 
@@ -79,6 +81,40 @@ def test_silhouette_fills_dark_prints():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         segmentation_scenes(**kwargs)
+
+
+def test_scene_stream_draws_new_deterministic_scenes_each_epoch():
+    kwargs = dict(size=32, max_objects=3, scale_range=(0.6, 1.1))
+    stream = SceneStream(10, 4, seed=5, **kwargs)
+    assert len(stream) == 3
+    images, masks = stream[2]  # the last batch holds the 2 remaining scenes
+    assert images.shape == (2, 32, 32, 1) and images.dtype == np.float32
+    assert masks.shape == (2, 32, 32) and masks.dtype == np.uint8
+    # A batch is segmentation_scenes with the batch's own seed: the same scene distribution.
+    reference = segmentation_scenes(4, seed=stream_seed(5, 0, 1), **kwargs)
+    np.testing.assert_array_equal(stream[1][0], reference[0])
+    np.testing.assert_array_equal(stream[1][1], reference[1])
+    np.testing.assert_array_equal(stream[1][1], SceneStream(10, 4, seed=5, **kwargs)[1][1])  # deterministic
+    assert not np.array_equal(stream[0][1], stream[1][1])
+    first = stream[0][1]
+    stream.on_epoch_end()  # Keras calls this after each epoch: the next epoch gets new scenes
+    assert stream.epoch == 1 and not np.array_equal(stream[0][1], first)
+    assert len({stream_seed(0, e, i) for e in range(5) for i in range(5)}) == 25
+    test_scenes = SceneStream(4, 4, seed=5, split="test", **kwargs)[0][1]
+    assert not np.array_equal(test_scenes, SceneStream(4, 4, seed=5, **kwargs)[0][1])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(n=0, batch_size=2), "n must be"),
+    (dict(n=4, batch_size=0), "batch_size"),
+    (dict(n=4, batch_size=2, split="validation"), "split"),
+    (dict(n=4, batch_size=2, scale_range=(2.0, 1.0)), "scale_range"),
+])
+def test_scene_stream_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SceneStream(**kwargs)
+    with pytest.raises(IndexError, match="out of range"):
+        SceneStream(4, 2)[2]
 
 
 def test_png_folder_round_trip(tmp_path):

@@ -14,6 +14,7 @@ from keras_course.segmentation import (
     PixelCrossEntropy,
     SoftDiceLoss,
     SoftJaccardLoss,
+    balanced_class_weights,
     boundary_iou,
     boundary_jaccard_per_class,
     confusion_matrix,
@@ -165,6 +166,27 @@ def test_class_weights_match_numpy_transcription(maps):
     expected = -(weights[truth] * picked).mean(axis=(1, 2))  # -(1/n) sum_i w_{y_i} log a_{i y_i}
     ours = pixel_categorical_crossentropy(truth, logits, from_logits=True, class_weights=weights)
     np.testing.assert_allclose(ours, expected, rtol=1e-5)
+
+
+def test_balanced_class_weights_match_sklearn_and_numpy():
+    from sklearn.utils.class_weight import compute_class_weight
+
+    rng = np.random.default_rng(1)
+    masks = rng.choice(4, p=[0.7, 0.2, 0.08, 0.02], size=(5, 16, 16))
+    # power=1 is scikit-learn's "balanced": n / (K * count_k).
+    reference = compute_class_weight("balanced", classes=np.arange(4), y=masks.ravel())
+    np.testing.assert_allclose(balanced_class_weights(masks, 4, power=1.0), reference, rtol=1e-12)
+    # power=0.5: f_k ** -0.5 scaled so that the average pixel weighs 1.
+    f = np.bincount(masks.ravel(), minlength=4) / masks.size
+    expected = f ** -0.5 / np.sum(f * f ** -0.5)
+    np.testing.assert_allclose(balanced_class_weights(masks, 4), expected, rtol=1e-12)
+    assert balanced_class_weights(masks, 4, power=0) == pytest.approx([1.0] * 4)
+    absent = balanced_class_weights(masks, 5)  # class 4 never occurs: the largest weight
+    assert absent[4] == max(absent[:4]) and absent[:4] == pytest.approx(list(expected))
+    for kwargs, match in ((dict(masks=masks, num_classes=3), "class ids"), (dict(masks=masks * 0.5, num_classes=4), "class ids"),
+                          (dict(masks=masks, num_classes=4, power=-1), "power"), (dict(masks=masks, num_classes=1), "num_classes")):
+        with pytest.raises(ValueError, match=match):
+            balanced_class_weights(**kwargs)
 
 
 def test_soft_jaccard_and_dice_match_numpy_and_keras(maps):

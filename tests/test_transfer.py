@@ -223,6 +223,20 @@ def test_two_phase_fine_tune_trains_head_then_top_blocks():
         two_phase_fine_tune(model, x, y, "block5_conv1", head_learning_rate=1e-4, fine_tune_learning_rate=1e-3)
 
 
+def test_two_phase_fine_tune_cosine_decay_ends_each_phase_near_zero():
+    keras.utils.set_random_seed(0)
+    model = build_transfer_model(tiny_backbone(), 3, input_shape=(8, 8, 1), dropout=0.0)
+    x, y = toy_data(40)
+    two_phase_fine_tune(model, x, y, from_layer="block5_conv1", head_epochs=2, fine_tune_epochs=2,
+                        head_learning_rate=1e-2, fine_tune_learning_rate=1e-3, batch_size=16, cosine_decay=True)
+    optimizer = model.optimizer  # the fine-tuning phase's: 2 epochs x 3 steps of a cosine from 1e-3
+    assert int(optimizer.iterations) == 6
+    step = float(keras.ops.convert_to_numpy(optimizer.learning_rate))  # the rate the next step would use
+    assert step == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(TypeError, match="cosine_decay"):
+        two_phase_fine_tune(model, x, y, "block5_conv1", cosine_decay="yes")
+
+
 def test_application_backbone_from_a_local_weights_file(tmp_path):
     source = keras.applications.MobileNetV2(weights=None, include_top=False, alpha=0.35, input_shape=(32, 32, 3))
     path = tmp_path / "mobilenet_v2_notop.weights.h5"
@@ -239,3 +253,28 @@ def test_application_backbone_from_a_local_weights_file(tmp_path):
         application_backbone("NoSuchNet", None)
     with pytest.raises(TypeError, match="backbone"):
         build_transfer_model("resnet", 3)
+
+
+def test_feature_layers_pool_inner_outputs_next_to_the_last(tmp_path):
+    backbone = tiny_backbone()
+    inner = "block3_conv1"
+    model = build_transfer_model(backbone, 3, input_shape=(8, 8, 1), feature_layers=(inner,))
+    features, head = split_transfer_model(model)
+    x, _ = toy_data(4)
+    got = keras.ops.convert_to_numpy(features(x))
+    # Reference: the same backbone's inner and final maps, averaged over space by numpy.
+    images = np.repeat(keras.ops.convert_to_numpy(keras.ops.image.resize(x, (16, 16))), 3, axis=-1)
+    probe = keras.Model(backbone.inputs, [backbone.get_layer(inner).output, backbone.outputs[0]])
+    maps = [keras.ops.convert_to_numpy(m) for m in probe(images, training=False)]
+    np.testing.assert_allclose(got, np.concatenate([m.mean(axis=(1, 2)) for m in maps], axis=1), atol=1e-5)
+    assert unfreeze(model, inner) > 0  # the tapped backbone still unfreezes by layer name
+    model.save(tmp_path / "multi.keras")
+    loaded = keras.saving.load_model(tmp_path / "multi.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)), atol=1e-6)
+
+
+def test_feature_layers_must_name_backbone_layers():
+    with pytest.raises(ValueError, match="feature_layers"):
+        build_transfer_model(tiny_backbone(), 3, feature_layers=("no_such_layer",))
+    with pytest.raises(TypeError, match="feature_layers"):
+        build_transfer_model(tiny_backbone(), 3, feature_layers="block3_conv1")

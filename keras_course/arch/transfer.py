@@ -19,13 +19,14 @@ import keras
 from keras import layers
 
 from keras_course.arch._common import check_bool, check_positive_int
+from keras_course.data.pipeline import make_dataset
 
 HEADS = ("linear", "mlp")
 BACKBONE_NAME = "backbone"
 
 
 def build_transfer_model(backbone, num_classes, head="linear", freeze=True, dropout=0.2, input_shape=None,
-                         input_scale=1.0, hidden_units=256, name="transfer"):
+                         input_scale=1.0, hidden_units=256, feature_layers=(), name="transfer"):
     """A new classifier on top of ``backbone``.
 
     Args:
@@ -42,6 +43,12 @@ def build_transfer_model(backbone, num_classes, head="linear", freeze=True, drop
         input_scale: multiplies the inputs first, e.g. 255 for images in [0, 1] fed to a
             backbone that expects [0, 255] (``efficientnet_lite0``, ``vgg16_hed``).
         hidden_units: width of the "mlp" head.
+        feature_layers: names of inner backbone layers whose outputs are also pooled and
+            fed to the head, next to the backbone's own output (multi-level features). Use
+            them when the new images are far from the backbone's: the deepest features
+            are the most specific to the original task, mid-level ones (textures, parts)
+            transfer further (Yosinski et al. 2014). Shapes: the head gets
+            (batch, sum of the layers' channels + the output's channels).
 
     The backbone becomes the layer named "backbone", called with ``training=False``.
     """
@@ -56,11 +63,23 @@ def build_transfer_model(backbone, num_classes, head="linear", freeze=True, drop
     check_positive_int("hidden_units", hidden_units)
     if len(backbone.outputs) != 1 or len(backbone.outputs[0].shape) not in (2, 4):
         raise ValueError("backbone must have one output, feature maps (batch, h, w, c) or features (batch, c)")
+    if isinstance(feature_layers, str) or not all(isinstance(n, str) for n in feature_layers):
+        raise TypeError(f"feature_layers must be a sequence of layer names, got {feature_layers!r}")
+    names = {layer.name for layer in backbone.layers}
+    for n in feature_layers:
+        if n not in names:
+            raise ValueError(f"feature_layers: {n!r} is not a layer of {backbone.name}")
+        if len(backbone.get_layer(n).output.shape) not in (2, 4):
+            raise ValueError(f"feature_layers: {n!r} must output (batch, h, w, c) or (batch, c)")
     target = tuple(backbone.inputs[0].shape[1:])
     input_shape = tuple(input_shape) if input_shape is not None else target
     if len(input_shape) != 3 or input_shape[-1] not in (1, 3):
         raise ValueError(f"input_shape must be (height, width, 1 or 3), got {input_shape}")
 
+    if feature_layers:
+        # The same layers (and weights), with the inner outputs tapped as well.
+        taps = [backbone.get_layer(n).output for n in feature_layers]
+        backbone = keras.Model(backbone.inputs, taps + list(backbone.outputs), name=BACKBONE_NAME)
     backbone.name = BACKBONE_NAME
     backbone.trainable = not freeze
     inputs = keras.Input(input_shape, name="image")
@@ -72,8 +91,14 @@ def build_transfer_model(backbone, num_classes, head="linear", freeze=True, drop
     if input_shape[-1] == 1 and target[-1] == 3:
         x = layers.Concatenate(name="grey_to_rgb")([x, x, x])
     x = backbone(x, training=False)
+    if feature_layers:
+        pooled = [layers.GlobalAveragePooling2D(name=f"avg_pool_{n}")(f) if len(f.shape) == 4 else f
+                  for n, f in zip(feature_layers, x[:-1])]
+        x = x[-1]
     if len(x.shape) == 4:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if feature_layers:
+        x = layers.Concatenate(name="multi_level_features")(pooled + [x])
     if head == "mlp":
         x = layers.Dense(hidden_units, activation="relu", name="head_hidden")(x)
     x = layers.Dropout(dropout, name="head_dropout")(x)
@@ -144,7 +169,7 @@ def unfreeze(model, from_layer, keep_batchnorm_frozen=True):
 def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epochs=5, fine_tune_epochs=5,
                         head_learning_rate=1e-3, fine_tune_learning_rate=1e-4, batch_size=32,
                         loss="sparse_categorical_crossentropy", metrics=("accuracy",), precompute_features=False,
-                        verbose=0):
+                        cosine_decay=False, seed=0, verbose=0):
     """Phase 1: train the new head on the frozen backbone. Phase 2: ``unfreeze`` from
     ``from_layer`` and go on training at a ``fine_tune_learning_rate`` (~10x lower).
 
@@ -157,6 +182,10 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
         precompute_features: run phase 1 on the frozen backbone's features, computed once
             (``split_transfer_model``) instead of every epoch: same result without
             augmentation, many times faster.
+        cosine_decay: let each phase's learning rate fall to 0 along a cosine over its
+            epochs (steadier last epochs when a small data set makes every step noisy).
+        seed: the training examples are reshuffled every epoch in an order fixed by ``seed``
+            (``keras_course.data.make_dataset``).
 
     Returns ``{"head": History, "fine_tune": History, "history": merged logs}``.
     """
@@ -167,25 +196,34 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
         raise ValueError(f"fine_tune_learning_rate must be in (0, head_learning_rate={head_learning_rate}], "
                          f"got {fine_tune_learning_rate!r}")
     check_bool("precompute_features", precompute_features)
+    check_bool("cosine_decay", cosine_decay)
+    steps_per_epoch = -(-len(x) // batch_size)
+
+    def adam(learning_rate, epochs):
+        if cosine_decay:
+            learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
+        return keras.optimizers.Adam(learning_rate)
+
     _backbone_of(model).trainable = False
     if precompute_features:
         features, head = split_transfer_model(model)
         val = None
         if validation_data is not None:
             val = (features.predict(validation_data[0], batch_size=128, verbose=0), validation_data[1])
-        head.compile(optimizer=keras.optimizers.Adam(head_learning_rate), loss=loss, metrics=list(metrics))
-        first = head.fit(features.predict(x, batch_size=128, verbose=0), y, batch_size=batch_size,
-                         epochs=head_epochs, validation_data=val, verbose=verbose)
+        head.compile(optimizer=adam(head_learning_rate, head_epochs), loss=loss, metrics=list(metrics))
+        train_features = features.predict(x, batch_size=128, verbose=0)
+        first = head.fit(make_dataset(train_features, y, batch_size, seed=seed), epochs=head_epochs,
+                         validation_data=val, verbose=verbose)
     else:
-        model.compile(optimizer=keras.optimizers.Adam(head_learning_rate), loss=loss, metrics=list(metrics))
-        first = model.fit(x, y, batch_size=batch_size, epochs=head_epochs, validation_data=validation_data,
-                          verbose=verbose)
+        model.compile(optimizer=adam(head_learning_rate, head_epochs), loss=loss, metrics=list(metrics))
+        first = model.fit(make_dataset(x, y, batch_size, seed=seed), epochs=head_epochs,
+                          validation_data=validation_data, verbose=verbose)
     if fine_tune_epochs == 0:
         return {"head": first, "fine_tune": None, "history": dict(first.history)}
     unfreeze(model, from_layer)
-    model.compile(optimizer=keras.optimizers.Adam(fine_tune_learning_rate), loss=loss, metrics=list(metrics))
-    second = model.fit(x, y, batch_size=batch_size, epochs=head_epochs + fine_tune_epochs, initial_epoch=head_epochs,
-                       validation_data=validation_data, verbose=verbose)
+    model.compile(optimizer=adam(fine_tune_learning_rate, fine_tune_epochs), loss=loss, metrics=list(metrics))
+    second = model.fit(make_dataset(x, y, batch_size, seed=seed + 1), epochs=head_epochs + fine_tune_epochs,
+                       initial_epoch=head_epochs, validation_data=validation_data, verbose=verbose)
     merged = {k: list(first.history[k]) + list(second.history.get(k, [])) for k in first.history}
     return {"head": first, "fine_tune": second, "history": merged}
 

@@ -2,12 +2,20 @@
 
 Triplet losses with "all", batch-hard and semi-hard mining, pairwise distances, class-balanced
 P x K batches for ``tf.data``, verification / retrieval metrics, an embedding CNN and a
-siamese pair-classifier baseline.
+siamese pair-classifier baseline; an MLP embedding head for frozen pretrained features and
+k-means pseudo-identities that split each training class.
 """
 
 from keras_course.identification.distances import DISTANCES, pairwise_distances
 from keras_course.identification.metrics import recall_at_k, verification_auc
-from keras_course.identification.models import PairFeatures, embedding_cnn, pair_classifier, pair_score_matrix
+from keras_course.identification.models import (
+    PairFeatures,
+    embedding_cnn,
+    embedding_head,
+    pair_classifier,
+    pair_score_matrix,
+)
+from keras_course.identification.pseudo import pseudo_identities
 from keras_course.identification.sampler import ClassBalancedSampler, class_balanced_dataset
 from keras_course.identification.triplet import MINING, TripletLoss, triplet_loss
 
@@ -19,9 +27,11 @@ __all__ = [
     "TripletLoss",
     "class_balanced_dataset",
     "embedding_cnn",
+    "embedding_head",
     "pair_classifier",
     "pair_score_matrix",
     "pairwise_distances",
+    "pseudo_identities",
     "recall_at_k",
     "triplet_loss",
     "verification_auc",

@@ -37,6 +37,40 @@ def embedding_cnn(input_shape=(28, 28, 1), embedding_dim=64, width=32, name="emb
     return keras.Model(inputs, outputs, name=name)
 
 
+def embedding_head(feature_dim, embedding_dim=128, hidden=512, dropout=0.2, mean=None, variance=None,
+                   name="embedding_head"):
+    """Precomputed features (B, feature_dim) -> unit-length embeddings (B, embedding_dim).
+
+    A small MLP for triplet training on top of a frozen pretrained network: standardise the
+    features (``mean`` and ``variance``, (feature_dim,) each, e.g. of the training
+    features; None leaves them as they are), dropout, a ReLU layer of ``hidden`` units
+    (0: none, a linear map), a linear projection and L2 normalisation.
+    """
+    feature_dim = _check_positive_int("feature_dim", feature_dim)
+    embedding_dim = _check_positive_int("embedding_dim", embedding_dim)
+    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 0:
+        raise ValueError(f"hidden must be a non-negative int, got {hidden!r}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    if (mean is None) != (variance is None):
+        raise ValueError("mean and variance must be given together")
+    inputs = keras.Input((feature_dim,), name="features")
+    x = inputs
+    if mean is not None:
+        mean, variance = np.asarray(mean, "float32"), np.asarray(variance, "float32")
+        if mean.shape != (feature_dim,) or variance.shape != (feature_dim,):
+            raise ValueError(f"mean and variance must have shape ({feature_dim},), got {mean.shape} and "
+                             f"{variance.shape}")
+        x = layers.Normalization(mean=mean, variance=variance, name="standardize")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name="dropout")(x)
+    if hidden:
+        x = layers.Dense(hidden, activation="relu", name="hidden")(x)
+    x = layers.Dense(embedding_dim, name="projection")(x)
+    outputs = layers.UnitNormalization(name="l2_normalize")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
 @keras.saving.register_keras_serializable(package="keras_course")
 class PairFeatures(layers.Layer):
     """Symmetric features of two embeddings: ``[|a - b|, a * b]``, (B, D) x 2 -> (B, 2 D).

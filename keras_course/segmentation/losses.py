@@ -69,6 +69,40 @@ def _image_mean(values):
     return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
 
 
+def balanced_class_weights(masks, num_classes, power=0.5):
+    """Class weights ``w_k ∝ f_k ** -power`` from the pixel frequencies ``f_k`` of ``masks``.
+
+    Background covers ~70% of a scene, so plain cross-entropy spends most of its gradient on
+    it; weighting each class by a power of its inverse frequency (``power=1``: fully balanced,
+    ``0.5``: a milder square root) shifts it to the garments. The weights are scaled so that
+    ``sum_k f_k w_k = 1``: the average pixel keeps weight 1 and the loss scale is unchanged.
+    A class absent from ``masks`` gets the largest weight of the present ones.
+
+    Args:
+        masks: int class ids, any shape, in ``[0, num_classes)``.
+        num_classes: K >= 2.
+        power: float >= 0 (0 gives all ones).
+
+    Returns:
+        A list of K floats, for ``class_weights``.
+    """
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    if not isinstance(power, (int, float)) or isinstance(power, bool) or power < 0:
+        raise ValueError(f"power must be a non-negative number, got {power!r}")
+    masks = np.asarray(masks)
+    if masks.size == 0 or not np.issubdtype(masks.dtype, np.integer) or masks.min() < 0 or masks.max() >= num_classes:
+        raise ValueError(f"masks must be a non-empty array of int class ids in [0, {num_classes}), "
+                         f"got dtype {masks.dtype} and shape {masks.shape}")
+    frequency = np.bincount(masks.ravel(), minlength=num_classes) / masks.size
+    present = frequency > 0
+    weights = np.zeros(num_classes)
+    weights[present] = frequency[present] ** -float(power)
+    weights /= np.sum(frequency * weights)
+    weights[~present] = weights[present].max()
+    return [float(w) for w in weights]
+
+
 def pixel_categorical_crossentropy(y_true, y_pred, from_logits=False, class_weights=None):
     """``-(1/n) sum_i sum_k w_k y_ik log a_ik`` per image: (B, H, W[, K]), (B, H, W, K) -> (B,)."""
     if not isinstance(from_logits, bool):
