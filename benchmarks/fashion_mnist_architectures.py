@@ -14,6 +14,8 @@ JAX-only GPU machine:
 ``--data-dir`` reads the four Fashion-MNIST ``.gz`` files from DIR directly; without it
 ``keras_course.data.load_fashion_mnist`` finds them (that import needs TensorFlow).
 ``--train-limit`` / ``--test-limit`` / ``--epochs`` give a reduced CPU run.
+``--bn-momentum M`` sets every batch-norm layer's momentum (the builders use 0.9), to measure
+how much the moving statistics' horizon matters.
 """
 
 import argparse
@@ -77,11 +79,22 @@ class EpochTimer(keras.callbacks.Callback):
         self.times = []
 
 
-def train_one(name, data, epochs, batch_size, seed):
+def set_bn_momentum(model, momentum):
+    """Set ``momentum`` on every BatchNormalization layer, those inside blocks included."""
+    # _flatten_layers is Keras's own recursive walk (InceptionModule and ResidualBlock nest BN).
+    layers = [l for l in model._flatten_layers(include_self=False) if isinstance(l, keras.layers.BatchNormalization)]
+    for layer in layers:
+        layer.momentum = momentum
+    return len(layers)
+
+
+def train_one(name, data, epochs, batch_size, seed, bn_momentum=None):
     (x_train, y_train), (x_test, y_test) = data
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
     model = MODELS[name][0]()
+    if bn_momentum is not None:
+        set_bn_momentum(model, bn_momentum)
     steps = -(-len(x_train) // batch_size) * epochs
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
@@ -114,6 +127,7 @@ def main(argv=None):
     parser.add_argument("--test-limit", type=int, default=None)
     parser.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 compute, float32 weights")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--bn-momentum", type=float, default=None, help="override every batch-norm momentum")
     parser.add_argument("--out", type=Path, default=None, help="also write the markdown (and a .json) here")
     args = parser.parse_args(argv)
     names = args.models.split(",")
@@ -138,11 +152,12 @@ def main(argv=None):
               f"Machine: {machine()}; Keras {keras.__version__}, backend {keras.backend.backend()}, "
               f"{'mixed_bfloat16' if args.mixed_precision else 'float32'}; {args.epochs} epochs, batch "
               f"{args.batch_size}, Adam 1e-3 cosine decay, {len(x_train)} train / {len(x_test)} test images, "
-              f"small variants (28x28 input).")
+              f"small variants (28x28 input)"
+              f"{'' if args.bn_momentum is None else f', batch-norm momentum {args.bn_momentum}'}.")
     rows = []
     for name in names:
         try:
-            rows.append(train_one(name, data, args.epochs, args.batch_size, args.seed))
+            rows.append(train_one(name, data, args.epochs, args.batch_size, args.seed, args.bn_momentum))
         except Exception as err:  # noqa: BLE001 - one failing model must not lose the others' figures
             print(f"{name} failed: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
             continue

@@ -26,6 +26,7 @@ import time
 import keras
 import numpy as np
 
+from keras_course.data import make_dataset
 from keras_course.data.text import load_word2vec_corpus
 from keras_course.plots import plot_history
 from keras_course.runner import prepare_out, recipe_main, save_metrics
@@ -59,11 +60,14 @@ def _softmax_skipgram(sentences, quick, seed):
     centres, contexts = skipgram_pairs(ids, 2, rng, sentence_ids)
     n = 60_000 if quick else len(centres)
     order = rng.permutation(len(centres))[:n]
+    train, val = order[:n - n // 10], order[n - n // 10:]  # 10% of the pairs held out
     model = SkipGramSoftmax(len(vocab), 50, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(3e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    history = model.fit(centres[order], contexts[order], batch_size=512, epochs=2 if quick else 5,
-                        validation_split=0.1, verbose=0 if quick else "auto")
+    # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays would not, once seeded)
+    history = model.fit(make_dataset(centres[train], contexts[train], 512, seed=seed),
+                        validation_data=(centres[val], contexts[val]), epochs=2 if quick else 5,
+                        verbose=0 if quick else "auto")
     return history, float(np.log(len(vocab)))
 
 

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_course.data import make_dataset
 from keras_course.data.text import load_hamlet, load_rotten_tomatoes, tokenize
 from keras_course.plots import plot_history, save_figure
 from keras_course.rnn import (
@@ -153,8 +154,9 @@ def run(quick=False, seed=0, out=None):
     lm.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3, global_clipnorm=1.0),
                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     initial_perplexity = perplexity(lm, x_val, y_val)
-    history = lm.fit(x_train, y_train, batch_size=64, epochs=3 if quick else 30, validation_data=(x_val, y_val),
-                     verbose=verbose)
+    # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays would not, once seeded)
+    history = lm.fit(make_dataset(x_train, y_train, 64, seed=seed), epochs=3 if quick else 30,
+                     validation_data=(x_val, y_val), verbose=verbose)
     val_perplexity = perplexity(lm, x_val, y_val)
     plot_history(history, out / "char_lm.png", title="Character RNN on Hamlet (loss in nats/char)")
     samples = {str(t): sample_text(lm, vocab, "HAMLET\n", length=120 if quick else 300, temperature=t, seed=seed)
@@ -172,8 +174,10 @@ def run(quick=False, seed=0, out=None):
     classifier = rnn_classifier(len(word_vocab) + 1, units=64, embedding_dim=64)
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0),
                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    rt_history = classifier.fit(x_rt_train, y_rt_train, batch_size=64, epochs=3 if quick else 6,
-                                validation_split=0.1, verbose=verbose)
+    n_fit = len(x_rt_train) - len(x_rt_train) // 10  # the last 10% of the (shuffled) training set validates
+    rt_history = classifier.fit(make_dataset(x_rt_train[:n_fit], y_rt_train[:n_fit], 64, seed=seed),
+                                epochs=3 if quick else 6, validation_data=(x_rt_train[n_fit:], y_rt_train[n_fit:]),
+                                verbose=verbose)
     _, rt_accuracy = classifier.evaluate(x_rt_test, y_rt_test, verbose=0)
     plot_history(rt_history, out / "review_rnn.png", metrics=("loss", "accuracy"), title="RNN review classifier")
 

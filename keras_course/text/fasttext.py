@@ -19,9 +19,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_course.text.vocab import build_vocab, encode_corpus, noise_distribution, subsample, \
+from keras_course.text.vocab import build_vocab, encode_corpus, noise_distribution, noise_table, subsample, \
     subsample_probability
-from keras_course.text.word2vec import NegativeSamplingLoss, _positive_int, make_examples
+from keras_course.text.word2vec import NegativeSamplingLoss, _positive_int, make_examples, resolve_jit_compile
 
 FNV_OFFSET = 2166136261
 FNV_PRIME = 16777619
@@ -178,12 +178,13 @@ def train_fasttext(sentences, vector_size=100, window=5, negative=5, min_count=5
     vocab = build_vocab(sentences, min_count)
     ids, sentence_ids = encode_corpus(sentences, vocab)
     noise = noise_distribution(vocab.counts)
-    discard = subsample_probability(vocab.frequencies, sample) if sample else np.zeros(len(vocab))
+    table = noise_table(noise)
+    discard = subsample_probability(vocab.frequencies, sample, rule="word2vec") if sample else np.zeros(len(vocab))
     model = FastTextSkipGram(subword_table(vocab.words, n_min, n_max, buckets), buckets, vector_size, seed=seed)
     examples = 0
     for epoch in range(epochs):
         kept, kept_sentences = subsample(ids, sentence_ids, discard, rng)
-        inputs, labels = make_examples(kept, kept_sentences, 1, window, negative, noise, rng)
+        inputs, labels = make_examples(kept, kept_sentences, 1, window, negative, noise, rng, table)
         usable = max(batch_size, len(labels) - len(labels) % batch_size)  # as in train_word2vec
         inputs, labels = {k: v[:usable] for k, v in inputs.items()}, labels[:usable]
         examples += len(labels)
@@ -191,7 +192,7 @@ def train_fasttext(sentences, vector_size=100, window=5, negative=5, min_count=5
             steps = epochs * int(np.ceil(len(labels) / batch_size))
             schedule = keras.optimizers.schedules.PolynomialDecay(alpha, steps, min_alpha, power=1.0)
             model.compile(optimizer=keras.optimizers.SGD(schedule), loss=NegativeSamplingLoss(reduction="sum"),
-                          jit_compile="auto")
+                          jit_compile=resolve_jit_compile("auto"), steps_per_execution=8)
         model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
     vectors = FastTextVectors(vocab.words, ops.convert_to_numpy(model.input_vectors.embeddings), n_min, n_max, buckets)
     return vectors, {"seconds": time.perf_counter() - start, "examples": examples, "vocab": len(vocab)}

@@ -87,9 +87,17 @@ def encode_corpus(sentences, vocab):
     return ids, sentence_ids
 
 
-def subsample_probability(freqs, t=1e-5):
-    """Mikolov et al. (2013)'s rule: word w is discarded with probability
-    ``P(w) = 1 - sqrt(t / f(w))`` (0 for words rarer than ``t``).
+SUBSAMPLING_RULES = ("paper", "word2vec")
+
+
+def subsample_probability(freqs, t=1e-5, rule="paper"):
+    """Probability of discarding each occurrence of word w, from its relative frequency f(w).
+
+    ``rule="paper"``: Mikolov et al. (2013)'s ``P(w) = 1 - sqrt(t / f(w))``.
+    ``rule="word2vec"``: what word2vec's C code and gensim do with ``sample=t``,
+    ``P(w) = 1 - (sqrt(f(w) / t) + 1) t / f(w)``: it keeps a little more of every frequent word
+    and nothing at all is dropped below f = 2.6 t (the paper's rule drops from f = t).
+    Both give 0 where the formula goes negative.
 
     ``freqs``: relative frequencies (N,) in (0, 1]. Returns float64 (N,) in [0, 1).
     """
@@ -98,7 +106,10 @@ def subsample_probability(freqs, t=1e-5):
         raise ValueError("freqs must be a 1-D array of relative frequencies in (0, 1]")
     if not t > 0:
         raise ValueError(f"t must be > 0, got {t!r}")
-    return np.clip(1.0 - np.sqrt(t / freqs), 0.0, 1.0)
+    if rule not in SUBSAMPLING_RULES:
+        raise ValueError(f"rule must be one of {SUBSAMPLING_RULES}, got {rule!r}")
+    keep = np.sqrt(t / freqs) if rule == "paper" else (np.sqrt(freqs / t) + 1.0) * t / freqs
+    return np.clip(1.0 - keep, 0.0, 1.0)
 
 
 def subsample(ids, sentence_ids, discard, rng):
@@ -116,18 +127,32 @@ def noise_distribution(counts, power=0.75):
     return weights / weights.sum()
 
 
-def sample_negatives(noise, shape, rng, table_size=10_000_000):
-    """Word ids drawn from ``noise`` (N,), an int64 array of ``shape``.
+def noise_table(noise, table_size=10_000_000):
+    """word2vec's unigram table: int32 array in which word w fills ``noise[w] * table_size``
+    cells (rounded). Build it once per training run and pass it to ``sample_negatives``."""
+    noise = np.asarray(noise, np.float64)
+    if noise.ndim != 1 or len(noise) == 0 or np.any(noise < 0):
+        raise ValueError("noise must be a non-empty 1-D array of non-negative probabilities")
+    if not isinstance(table_size, (int, np.integer)) or table_size < 1:
+        raise ValueError(f"table_size must be a positive int, got {table_size!r}")
+    cells = np.round(noise / max(noise.sum(), 1e-300) * table_size).astype(np.int64)
+    table = np.repeat(np.arange(len(noise), dtype=np.int32), cells)
+    if len(table) == 0:
+        raise ValueError("noise must have some probability mass")
+    return table
+
+
+def sample_negatives(noise, shape, rng, table_size=10_000_000, table=None):
+    """Word ids drawn from ``noise`` (N,), an int array of ``shape`` (int32 from a table).
 
     Like word2vec, draws uniformly from a table in which word w fills ``noise[w] * table_size``
     cells (rounded): one random integer and one lookup per draw, several times faster than
-    inverse-CDF search for the millions of draws an epoch needs.
+    inverse-CDF search for the millions of draws an epoch needs. ``table``: a prebuilt
+    ``noise_table(noise, table_size)``; building the 10M-cell table costs more than the draws,
+    so training loops build it once.
     """
-    noise = np.asarray(noise, np.float64)
-    cells = np.round(noise / noise.sum() * table_size).astype(np.int64)
-    table = np.repeat(np.arange(len(noise), dtype=np.int64), cells)
-    if len(table) == 0:
-        raise ValueError("noise must have some probability mass")
+    if table is None:
+        table = noise_table(noise, table_size)
     return table[rng.integers(0, len(table), shape)]
 
 

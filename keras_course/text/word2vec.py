@@ -26,6 +26,7 @@ from keras_course.text.vocab import (
     cbow_examples,
     encode_corpus,
     noise_distribution,
+    noise_table,
     sample_negatives,
     skipgram_pairs,
     subsample,
@@ -57,6 +58,21 @@ class NegativeSamplingLoss(keras.losses.Loss):
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
+
+
+def resolve_jit_compile(jit_compile="auto"):
+    """``jit_compile`` for ``model.compile``: "auto" -> XLA unless TF op determinism is on.
+
+    Keras's own "auto" turns XLA off on CPU-only machines, yet on CPU XLA fuses word2vec's
+    gathers, dot products and scatter-adds into one kernel: about 3x fewer CPU seconds per
+    epoch here. Keras also turns it off under op determinism (``keras_course.train.set_seed``),
+    where XLA lacks deterministic kernels for some ops; so do we.
+    """
+    if jit_compile != "auto":
+        return bool(jit_compile)
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    return not is_op_determinism_enabled()
 
 
 def _input_initializer(vector_size, seed):
@@ -156,8 +172,10 @@ def to_keyed_vectors(words, vectors):
     return kv
 
 
-def make_examples(ids, sentence_ids, sg, window, negative, noise, rng):
-    """One epoch of shuffled training examples as ``(inputs, labels)`` for the NS models."""
+def make_examples(ids, sentence_ids, sg, window, negative, noise, rng, table=None):
+    """One epoch of shuffled training examples as ``(inputs, labels)`` for the NS models.
+
+    ``table``: a prebuilt ``noise_table(noise)`` (else built on every call)."""
     if sg:
         centres, contexts = skipgram_pairs(ids, window, rng, sentence_ids)
         first, key = centres, "centre"
@@ -167,7 +185,8 @@ def make_examples(ids, sentence_ids, sg, window, negative, noise, rng):
         key = "context"
     order = rng.permutation(len(positives))
     first, positives = first[order], positives[order]
-    targets = np.concatenate([positives[:, None], sample_negatives(noise, (len(positives), negative), rng)], axis=1)
+    negatives = sample_negatives(noise, (len(positives), negative), rng, table=table)
+    targets = np.concatenate([positives[:, None], negatives], axis=1)
     labels = np.zeros(targets.shape, np.float32)
     labels[:, 0] = 1.0
     return {key: first.astype(np.int32), "targets": targets.astype(np.int32)}, labels
@@ -175,20 +194,24 @@ def make_examples(ids, sentence_ids, sg, window, negative, noise, rng):
 
 def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_count=5, epochs=5,
                    seed=0, sample=1e-3, alpha=0.025, min_alpha=1e-4, batch_size=8192,
-                   ns_exponent=0.75, verbose=0, return_model=False, jit_compile="auto"):
+                   ns_exponent=0.75, verbose=0, return_model=False, jit_compile="auto", steps_per_execution=8):
     """Train word2vec in Keras and return gensim ``KeyedVectors`` (the input vectors).
 
     ``sentences``: list of token lists. ``sg``: 1 skip-gram, 0 CBOW. ``sample``: the
-    subsampling threshold t of ``subsample_probability`` (None: no subsampling). Plain SGD,
+    subsampling threshold t of ``subsample_probability`` with word2vec's (and gensim's) rule
+    (None: no subsampling). Plain SGD,
     learning rate falling linearly from ``alpha`` to ``min_alpha`` over all steps, the loss
     summed over the batch as word2vec's per-example updates are. With ``return_model=True``
     returns ``(kv, model, info)`` where ``info`` has the vocab, the example count, the
-    training seconds and the mean loss per example of each epoch.
+    training seconds and the mean loss per example of each epoch. ``steps_per_execution``:
+    SGD steps per call of the compiled train function (fewer Python round trips; same
+    updates).
     """
     if sg not in (0, 1):
         raise ValueError(f"sg must be 1 (skip-gram) or 0 (CBOW), got {sg!r}")
     for name, value in (("vector_size", vector_size), ("window", window), ("negative", negative),
-                        ("min_count", min_count), ("epochs", epochs), ("batch_size", batch_size)):
+                        ("min_count", min_count), ("epochs", epochs), ("batch_size", batch_size),
+                        ("steps_per_execution", steps_per_execution)):
         _positive_int(name, value)
     if sample is not None and not sample > 0:
         raise ValueError(f"sample must be None or > 0, got {sample!r}")
@@ -199,7 +222,9 @@ def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_c
     vocab = build_vocab(sentences, min_count)
     ids, sentence_ids = encode_corpus(sentences, vocab)
     noise = noise_distribution(vocab.counts, ns_exponent)
-    discard = subsample_probability(vocab.frequencies, sample) if sample else np.zeros(len(vocab))
+    # gensim's and the C code's rule, so that sample=t means the same as in gensim
+    discard = subsample_probability(vocab.frequencies, sample, rule="word2vec") if sample else np.zeros(len(vocab))
+    table = noise_table(noise)  # once: rebuilding the 10M-cell table each epoch cost as much as the draws
 
     model_class = SkipGramNegativeSampling if sg else CBOWNegativeSampling
     model = model_class(len(vocab), vector_size, seed=seed)
@@ -207,7 +232,7 @@ def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_c
     examples, losses = 0, []
     for epoch in range(epochs):
         kept_ids, kept_sentences = subsample(ids, sentence_ids, discard, rng)
-        inputs, labels = make_examples(kept_ids, kept_sentences, sg, window, negative, noise, rng)
+        inputs, labels = make_examples(kept_ids, kept_sentences, sg, window, negative, noise, rng, table)
         # drop the last partial batch (< 0.5% of the shuffled examples): a batch of a new shape
         # would make XLA compile the step again every epoch
         usable = max(batch_size, len(labels) - len(labels) % batch_size)
@@ -219,10 +244,9 @@ def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_c
             schedule = keras.optimizers.schedules.PolynomialDecay(alpha, total_steps, min_alpha, power=1.0)
             # reduction="sum": each example moves the vectors by alpha * its gradient, as in
             # word2vec's one-example-at-a-time updates
-            # XLA fuses the gathers, dot products and scatters: about 2x faster on CPU ("auto"
-            # uses it unless TF op determinism is on, as keras_course.train.set_seed turns it)
             model.compile(optimizer=keras.optimizers.SGD(schedule),
-                          loss=NegativeSamplingLoss(reduction="sum"), jit_compile=jit_compile)
+                          loss=NegativeSamplingLoss(reduction="sum"), jit_compile=resolve_jit_compile(jit_compile),
+                          steps_per_execution=steps_per_execution)
         history = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
         # the fit loss is a batch sum; per example is what compares across batch sizes
         losses.append(history.history["loss"][-1] / batch_size)
