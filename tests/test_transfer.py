@@ -235,6 +235,8 @@ def test_two_phase_fine_tune_cosine_decay_ends_each_phase_near_zero():
     assert step == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(TypeError, match="cosine_decay"):
         two_phase_fine_tune(model, x, y, "block5_conv1", cosine_decay="yes")
+    with pytest.raises(ValueError, match="seed"):
+        two_phase_fine_tune(model, x, y, "block5_conv1", seed=-1)
 
 
 def test_application_backbone_from_a_local_weights_file(tmp_path):

@@ -197,6 +197,8 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
                          f"got {fine_tune_learning_rate!r}")
     check_bool("precompute_features", precompute_features)
     check_bool("cosine_decay", cosine_decay)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     steps_per_epoch = -(-len(x) // batch_size)
 
     def adam(learning_rate, epochs):
