@@ -4,9 +4,11 @@ Prints a markdown section: wordsim353 / simlex999 Spearman, analogy accuracy, an
 second (corpus words x epochs / wall seconds, vocabulary building included for both) for
 skip-gram and CBOW. Goals: wordsim353 Spearman >= gensim's - 0.02, throughput >= 0.3x gensim's.
 On a 0.5M-token corpus one run's Spearman swings by several hundredths with the seed (for
-gensim too), so each model is trained with ``--seeds`` seeds and the goals use the means.
+gensim too), so each model is trained with ``--seeds`` seeds and the quality goal uses the
+means. Times are the best over the seeds for each implementation, as ``timeit`` reports: other
+jobs on a shared machine only ever add time.
 
-    python benchmarks/word2vec_vs_gensim.py [--quick] [--seeds 5] [--workers 2] [--batch-size 8192]
+    python benchmarks/word2vec_vs_gensim.py [--quick] [--seeds 5] [--workers 2] [--batch-size 8192] [--cbow-batch-size 2048]
 """
 
 import argparse
@@ -23,8 +25,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="1 epoch, skip-gram only")
     parser.add_argument("--workers", type=int, default=2, help="gensim worker threads (this machine: 2 cores)")
     parser.add_argument("--batch-size", type=int, default=8192, help="our skip-gram's batch")
-    # CBOW makes one example per word (skip-gram ~4): smaller batches give it as many SGD steps
-    parser.add_argument("--cbow-batch-size", type=int, default=1024, help="our CBOW's batch")
+    # CBOW makes one example per word (skip-gram ~4): smaller batches give it more SGD steps.
+    # 2048 and 1024 score the same wordsim353 over 5 seeds (0.153 / 0.154); 2048 is ~1.5x faster.
+    parser.add_argument("--cbow-batch-size", type=int, default=2048, help="our CBOW's batch")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=5, help="runs per model and implementation (seeds 0..N-1)")
     args = parser.parse_args(argv)
@@ -58,8 +61,9 @@ def main(argv=None):
     rows = []
     for key in dict.fromkeys((r["model"], r["impl"]) for r in runs):
         group = [r for r in runs if (r["model"], r["impl"]) == key]
-        mean = {k: float(np.mean([r[k] for r in group])) for k in
-                ("seconds", "cpu_seconds", "wordsim353", "simlex999", "analogy_accuracy")}
+        mean = {k: float(np.mean([r[k] for r in group])) for k in ("wordsim353", "simlex999", "analogy_accuracy")}
+        # times: best of the seeds (as timeit reports), the run least disturbed by other jobs
+        mean.update({k: float(np.min([r[k] for r in group])) for k in ("seconds", "cpu_seconds")})
         ws = [r["wordsim353"] for r in group]
         rows.append({"model": key[0], "impl": key[1], "vocab": group[0]["vocab"], **mean,
                      "wordsim_range": (min(ws), max(ws)), "analogy_questions": group[0]["analogy_questions"],
@@ -74,7 +78,7 @@ def main(argv=None):
     print(f"Corpus: enwiki excerpt + Lee ({len(sentences)} sentences, {words:,} tokens); "
           f"dim 100, window 5, 5 negatives, min_count 5, sample 1e-3, {epochs} epochs, alpha 0.025 -> 1e-4; "
           f"gensim workers={args.workers}; ours batch {args.batch_size} (CBOW {args.cbow_batch_size}), SGD, "
-          f"summed loss, XLA, 8 steps per execution; means over {rows[0]['n']} seeds per row.\n")
+          f"summed loss, XLA, 8 steps per execution; quality: means over {rows[0]['n']} seeds per row, times: best of {rows[0]['n']}.\n")
     print("| model | impl | vocab | wordsim353 rho (min to max) | simlex999 rho | analogy acc (n) | wall s | CPU s "
           "| words/s (wall) |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -219,8 +219,9 @@ def test_train_word2vec_learns_topics():
 
 def test_train_word2vec_is_deterministic_and_validates():
     sentences = _topic_corpus(40)
-    a = train_word2vec(sentences, vector_size=8, min_count=1, epochs=1, batch_size=128, seed=3)
-    b = train_word2vec(sentences, vector_size=8, min_count=1, epochs=1, batch_size=128, seed=3)
+    # 3 epochs: epochs 2 and 3 are drawn on the prefetch thread while the previous one trains
+    a = train_word2vec(sentences, vector_size=8, min_count=1, epochs=3, batch_size=128, seed=3)
+    b = train_word2vec(sentences, vector_size=8, min_count=1, epochs=3, batch_size=128, seed=3)
     np.testing.assert_array_equal(a.vectors, b.vectors)
     with pytest.raises(ValueError, match="sg"):
         train_word2vec(sentences, sg=2)

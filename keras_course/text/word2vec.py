@@ -16,6 +16,7 @@ gensim ``KeyedVectors``.
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import keras
 import numpy as np
@@ -226,30 +227,40 @@ def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_c
     discard = subsample_probability(vocab.frequencies, sample, rule="word2vec") if sample else np.zeros(len(vocab))
     table = noise_table(noise)  # once: rebuilding the 10M-cell table each epoch cost as much as the draws
 
-    model_class = SkipGramNegativeSampling if sg else CBOWNegativeSampling
-    model = model_class(len(vocab), vector_size, seed=seed)
-    schedule = None
-    examples, losses = 0, []
-    for epoch in range(epochs):
+    def epoch_examples():
         kept_ids, kept_sentences = subsample(ids, sentence_ids, discard, rng)
         inputs, labels = make_examples(kept_ids, kept_sentences, sg, window, negative, noise, rng, table)
         # drop the last partial batch (< 0.5% of the shuffled examples): a batch of a new shape
         # would make XLA compile the step again every epoch
         usable = max(batch_size, len(labels) - len(labels) % batch_size)
-        inputs, labels = {k: v[:usable] for k, v in inputs.items()}, labels[:usable]
-        examples += len(labels)
-        if schedule is None:
-            # linear decay over all steps, as word2vec decays alpha over all words
-            total_steps = epochs * int(np.ceil(len(labels) / batch_size))
-            schedule = keras.optimizers.schedules.PolynomialDecay(alpha, total_steps, min_alpha, power=1.0)
-            # reduction="sum": each example moves the vectors by alpha * its gradient, as in
-            # word2vec's one-example-at-a-time updates
-            model.compile(optimizer=keras.optimizers.SGD(schedule),
-                          loss=NegativeSamplingLoss(reduction="sum"), jit_compile=resolve_jit_compile(jit_compile),
-                          steps_per_execution=steps_per_execution)
-        history = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
-        # the fit loss is a batch sum; per example is what compares across batch sizes
-        losses.append(history.history["loss"][-1] / batch_size)
+        return {k: v[:usable] for k, v in inputs.items()}, labels[:usable]
+
+    model_class = SkipGramNegativeSampling if sg else CBOWNegativeSampling
+    model = model_class(len(vocab), vector_size, seed=seed)
+    schedule = None
+    examples, losses = 0, []
+    # NumPy draws epoch e + 1's examples on a second thread (it releases the GIL) while Keras
+    # trains epoch e. Only one draw runs at a time and they run in epoch order, so ``rng`` is
+    # consumed exactly as in a serial loop: same seed, same examples.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(epoch_examples)
+        for epoch in range(epochs):
+            inputs, labels = pending.result()
+            if epoch + 1 < epochs:
+                pending = pool.submit(epoch_examples)
+            examples += len(labels)
+            if schedule is None:
+                # linear decay over all steps, as word2vec decays alpha over all words
+                total_steps = epochs * int(np.ceil(len(labels) / batch_size))
+                schedule = keras.optimizers.schedules.PolynomialDecay(alpha, total_steps, min_alpha, power=1.0)
+                # reduction="sum": each example moves the vectors by alpha * its gradient, as in
+                # word2vec's one-example-at-a-time updates
+                model.compile(optimizer=keras.optimizers.SGD(schedule),
+                              loss=NegativeSamplingLoss(reduction="sum"),
+                              jit_compile=resolve_jit_compile(jit_compile), steps_per_execution=steps_per_execution)
+            history = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
+            # the fit loss is a batch sum; per example is what compares across batch sizes
+            losses.append(history.history["loss"][-1] / batch_size)
     seconds = time.perf_counter() - start
     kv = to_keyed_vectors(vocab.words, model.word_vectors)
     if return_model:
