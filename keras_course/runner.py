@@ -33,6 +33,12 @@ def prepare_out(out, name):
     return out
 
 
+def checkpoint_dir(out, name):
+    """Where a recipe's ``keras_course.train.fit`` call named ``name`` keeps its checkpoints:
+    ``out/checkpoints/name``. Run the same command again after a crash and it resumes there."""
+    return Path(out) / "checkpoints" / name
+
+
 def to_jsonable(value):
     """``value`` with NumPy arrays and scalars turned into JSON-friendly Python objects."""
     if isinstance(value, dict):

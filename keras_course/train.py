@@ -1,12 +1,13 @@
 """Training helpers shared by every recipe: seeds, callbacks, distribution, resumable fits.
 
 - ``set_seed``: same seed, same figures on CPU.
-- ``standard_callbacks``: early stopping, best-model checkpoint, backup, CSV log.
+- ``standard_callbacks``: early stopping, best-model checkpoint, CSV log.
 - ``get_strategy`` / ``training_context``: build and train under a ``tf.distribute`` strategy
   ("default", "mirrored", "multi-worker"), optionally in mixed precision.
-- ``fit_resumable``: a ``model.fit`` that checkpoints atomically after every epoch, resumes
-  from the last checkpoint after a crash or kill with the same result as an uninterrupted
-  run, and stops with a clear error naming the step when the loss becomes NaN.
+- ``fit``: the ``model.fit`` every recipe trains with. It checkpoints atomically after every
+  epoch, resumes from the last checkpoint after a crash or kill with the same result as an
+  uninterrupted run, stops with a clear error naming the step when the loss becomes NaN, and
+  runs its own loop under ``MultiWorkerMirroredStrategy``, where Keras 3's fit does not.
 """
 
 import contextlib
@@ -14,6 +15,7 @@ import json
 import os
 import random
 import re
+import warnings
 from pathlib import Path
 
 import keras
@@ -44,21 +46,20 @@ def set_seed(seed):
 
 
 def standard_callbacks(run_dir, monitor="val_loss", patience=5):
-    """Callbacks for a full run, all writing under ``run_dir``.
+    """Callbacks for a full run, all writing under ``run_dir``; pass them to ``fit``.
 
     - EarlyStopping on ``monitor`` with the best weights restored;
     - ModelCheckpoint of the best model to ``run_dir/best.keras``;
-    - BackupAndRestore to ``run_dir/backup`` so an interrupted ``fit`` resumes at the epoch
-      where it stopped, with the optimizer state (``fit_resumable`` goes further: the same
-      data order after a resume, atomic checkpoints, NaN stops);
     - CSVLogger of every epoch's logs to ``run_dir/history.csv`` (appending on resume).
+
+    No ``BackupAndRestore``: ``fit`` checkpoints and resumes itself (with the data order
+    replayed); a second restore could put the weights and the data at different epochs.
     """
     if not isinstance(patience, int) or patience < 1:
         raise ValueError(f"patience must be a positive int, got {patience!r}")
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     return [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
         keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True),
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor=monitor, save_best_only=True),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
@@ -113,28 +114,37 @@ def training_context(strategy="default", mixed_precision=False):
         keras.config.set_dtype_policy(previous_policy)
 
 
-def fit_distributed(model, dataset, epochs, global_batch_size, strategy=None):
+def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=None, initial_epoch=0,
+                    steps_per_epoch=None, callbacks=()):
     """Train a compiled ``model`` on a batched ``tf.data`` ``dataset`` with a custom loop.
 
     Keras 3's ``model.fit`` does not run under ``MultiWorkerMirroredStrategy``
-    (keras-team/keras#20585); this loop does, and under any other strategy. Build and compile
-    the model inside ``strategy.scope()``. Each worker reads its shard of ``dataset`` (batches
-    of ``global_batch_size`` split across the replicas); each replica's loss is summed over its
-    examples and divided by the global batch size, so the all-reduced gradient equals the
-    single-process gradient of the global batch.
+    (keras-team/keras#20585); this loop does, and under any other strategy (``fit`` calls it
+    under multi-worker). Build and compile the model inside ``strategy.scope()``. Each worker
+    reads its shard of ``dataset`` (batches of ``global_batch_size`` split across the
+    replicas); each replica's loss is summed over its examples and divided by the global
+    batch size, so the all-reduced gradient equals the single-process gradient of the global
+    batch. ``global_batch_size`` None: per-replica batch x replicas (even splits).
 
-    Returns ``{"loss": [mean loss per epoch]}``.
+    ``initial_epoch`` k: the first k passes over ``dataset`` are read without training, so a
+    resumed run reshuffles as the uninterrupted one did. ``callbacks`` get ``on_epoch_end``
+    with ``{"loss": mean loss}``. Training stops at the first non-finite loss.
+
+    Returns ``{"loss": [mean loss per epoch]}``, plus ``"diverged": (epoch, step, loss)`` if
+    it stopped on a non-finite loss.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if not isinstance(global_batch_size, int) or global_batch_size < 1:
-        raise ValueError(f"global_batch_size must be a positive int, got {global_batch_size!r}")
+    if global_batch_size is not None and (not isinstance(global_batch_size, int) or global_batch_size < 1):
+        raise ValueError(f"global_batch_size must be None or a positive int, got {global_batch_size!r}")
     if model.optimizer is None or model.loss is None:
         raise ValueError("model must be compiled with an optimizer and a loss inside the strategy's scope")
     strategy = strategy or tf.distribute.get_strategy()
     options = tf.data.Options()
     # Shard by batch: each worker gets every k-th global batch, split into per-replica parts.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    # Distributed once: every pass over it reshuffles (a new distributed copy per epoch would
+    # start the shuffle's random state afresh and repeat one order).
     distributed = strategy.experimental_distribute_dataset(dataset.with_options(options))
     loss_fn = keras.losses.get(model.loss)
     with strategy.scope():
@@ -153,10 +163,25 @@ def fit_distributed(model, dataset, epochs, global_batch_size, strategy=None):
     def train_step(batch):
         return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(replica_step, args=batch), axis=None)
 
+    endless = iter(distributed) if steps_per_epoch is not None else None
+
+    def one_pass():
+        return (next(endless) for _ in range(steps_per_epoch)) if endless is not None else distributed
+
+    for _ in range(initial_epoch):
+        for _ in one_pass():
+            pass
     history = {"loss": []}
-    for _ in range(epochs):
-        losses = [float(train_step(batch)) for batch in distributed]
+    for epoch in range(initial_epoch, epochs):
+        losses = []
+        for step, batch in enumerate(one_pass()):
+            losses.append(float(train_step(batch)))
+            if not np.isfinite(losses[-1]):
+                history["diverged"] = (epoch, step, losses[-1])
+                return history
         history["loss"].append(float(np.mean(losses)))
+        for callback in callbacks:
+            callback.on_epoch_end(epoch, {"loss": history["loss"][-1]})
     return history
 
 
@@ -183,31 +208,44 @@ class StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-_CHECKPOINT = re.compile(r"^epoch-(\d{4,})\.weights\.h5$")
+_CHECKPOINT = re.compile(r"^epoch-(\d{4,})\.npz$")
 
 
 def _checkpoints(run_dir):
     """``[(epoch, path), ...]`` of the complete checkpoints in ``run_dir``, oldest first."""
-    found = [(int(m.group(1)), p) for p in Path(run_dir).glob("epoch-*.weights.h5") if (m := _CHECKPOINT.match(p.name))]
+    found = [(int(m.group(1)), p) for p in Path(run_dir).glob("epoch-*.npz") if (m := _CHECKPOINT.match(p.name))]
     return sorted(found)
 
 
-def save_checkpoint(model, run_dir, epoch, logs, keep=2):
-    """Write the weights and optimizer state after ``epoch`` epochs, atomically.
+def _state_variables(model):
+    """Everything a resumed run needs, in a fixed order: the model's variables (weights, batch
+    norm statistics, and the dropout layers' random seed states, which ``save_weights``
+    leaves out) and the optimizer's (step count, moments)."""
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    return list(model.variables) + (list(model.optimizer.variables) if model.optimizer is not None else [])
 
-    The file is written under a temporary name and renamed into place (a rename is atomic
-    on POSIX), so a kill during the save leaves the previous checkpoint untouched and never
-    a half-written file with a checkpoint's name. Keeps the ``keep`` newest.
+
+def save_checkpoint(model, run_dir, epoch, logs, keep=2):
+    """Write the training state after ``epoch`` epochs to ``run_dir/epoch-NNNN.npz``, atomically.
+
+    The file is written under a temporary name, flushed to disk and renamed into place (a
+    rename is atomic on POSIX), so a kill during the save leaves the previous checkpoint
+    untouched and never a half-written file with a checkpoint's name. Keeps the ``keep``
+    newest.
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    final = run_dir / f"epoch-{epoch:04d}.weights.h5"
-    partial = run_dir / f".partial-{os.getpid()}.weights.h5"
+    final = run_dir / f"epoch-{epoch:04d}.npz"
+    partial = run_dir / f".partial-{os.getpid()}.npz"
     # The log line first: if a kill lands between the two, the epoch is redone on resume and
     # its second line replaces the first (read_history keeps the last line per epoch).
     with open(run_dir / "history.jsonl", "a") as f:
         f.write(json.dumps({"epoch": epoch, **{k: float(v) for k, v in logs.items()}}) + "\n")
-    model.save_weights(partial)
+    with open(partial, "wb") as f:
+        np.savez(f, *[keras.ops.convert_to_numpy(v.value) for v in _state_variables(model)])
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(partial, final)
     for _, old in _checkpoints(run_dir)[:-keep]:
         old.unlink()
@@ -220,65 +258,209 @@ def restore_checkpoint(model, run_dir):
     if not checkpoints:
         return 0
     epoch, path = checkpoints[-1]
-    if model.optimizer is not None and not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    model.load_weights(path)
+    variables = _state_variables(model)
+    with np.load(path) as archive:
+        values = [archive[f"arr_{i}"] for i in range(len(archive.files))]
+    if len(values) != len(variables) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
+        raise ValueError(f"checkpoint {path} does not match this model and optimizer "
+                         f"({len(values)} arrays for {len(variables)} variables)")
+    for variable, value in zip(variables, values):
+        variable.assign(value)
     return epoch
 
 
-def epoch_order(n, seed, epoch):
-    """The shuffled order of ``n`` examples in ``epoch``: a function of (seed, epoch) only, so
-    a resumed run sees exactly the batches the uninterrupted run would have seen."""
-    return np.random.default_rng([seed, epoch]).permutation(n)
+def remove_checkpoints(run_dir):
+    """Delete what ``fit`` wrote in ``run_dir`` (checkpoints, history, owner), then the folder
+    if it is empty, and its parent too if that is an emptied ``checkpoints`` folder
+    (``keras_course.runner.checkpoint_dir``): a finished run leaves nothing to resume from."""
+    run_dir = Path(run_dir)
+    for path in [p for _, p in _checkpoints(run_dir)] + [run_dir / "history.jsonl", run_dir / "model.json"]:
+        path.unlink(missing_ok=True)
+    for folder in (run_dir, run_dir.parent):
+        if folder.is_dir() and not any(folder.iterdir()) and (folder == run_dir or folder.name == "checkpoints"):
+            folder.rmdir()
 
 
-def fit_resumable(model, x, y, run_dir, epochs, batch_size=32, seed=0, validation_data=None,
-                  callbacks=(), verbose=0):
-    """``model.fit`` that survives being killed, and stops clearly on a NaN loss.
+class _Replay(keras.Model):
+    """``fit`` on this model draws the batches and learns nothing."""
 
-    After every epoch the weights and optimizer state are checkpointed atomically to
-    ``run_dir``. Started again with the same arguments, it resumes after the last complete
-    epoch, and because each epoch's shuffle depends on (seed, epoch) alone, it ends with the
-    same weights and metrics as a run that was never interrupted (on CPU, with ``set_seed``).
-    If the loss becomes NaN or infinite it raises ``TrainingDiverged`` naming the epoch and
-    step, and the last good checkpoint stays on disk.
+    def train_step(self, data):
+        return {"batches": 1}  # Keras needs some output from a step
+
+
+def replay_epochs(data, epochs, steps_per_epoch=None):
+    """Advance the random state of a training pipeline by ``epochs`` epochs, without training.
+
+    A resumed run must see, from its first resumed epoch on, exactly the batches the
+    uninterrupted run saw. A ``tf.data`` pipeline reshuffles (and re-augments) on every pass
+    from one seeded random state, and Keras's ``fit`` starts more passes than it trains on
+    (it opens the next epoch's iterator as one ends); so the faithful way to reach epoch k is
+    to run ``fit``'s own loop for k epochs on a model that learns nothing. That costs reading
+    the data, not training on it. A ``keras.utils.PyDataset`` (e.g. ``SceneStream``) moves on
+    through ``on_epoch_end``, once per epoch.
+
+    An endless stream (``steps_per_epoch`` given) fed by a Python generator reads a few
+    batches ahead, so it resumes near, not exactly at, the uninterrupted run's position.
+    """
+    if epochs == 0:
+        return
+    if isinstance(data, keras.utils.PyDataset):
+        for _ in range(epochs):
+            data.on_epoch_end()
+    elif isinstance(data, tf.data.Dataset):
+        replay = _Replay()
+        replay.compile(jit_compile=False)
+        replay.built = True
+        replay.fit(data, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=0, shuffle=False)
+    else:
+        raise TypeError(f"data must be a tf.data.Dataset or a keras.utils.PyDataset, got {type(data).__name__}")
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """``save_checkpoint`` after every epoch (weights, optimizer state, the epoch's logs), but
+    never of an epoch whose loss is not finite: the last good checkpoint must survive."""
+
+    def __init__(self, run_dir, keep=2):
+        super().__init__()
+        self.run_dir, self.keep = Path(run_dir), keep
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if np.isfinite(float(logs.get("loss", 0.0))):
+            save_checkpoint(self.model, self.run_dir, epoch + 1, logs, self.keep)
+
+
+def _raise_diverged(where, run_dir):
+    bad_epoch, step, loss = where
+    last = _checkpoints(run_dir) if run_dir is not None else []
+    kept = f"the last good checkpoint is {last[-1][1]}" if last else "no checkpoint was written yet"
+    raise TrainingDiverged(f"loss became {loss} at epoch {bad_epoch + 1}, step {step + 1}; training stopped and {kept}")
+
+
+def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch=None, callbacks=(), verbose=0,
+        stop_on_nan=True, keep_checkpoints=False):
+    """``model.fit`` that survives being killed, stops clearly on a NaN loss, and also trains
+    under ``MultiWorkerMirroredStrategy``. Every recipe trains through it.
+
+    With a ``run_dir``, the weights and optimizer state are checkpointed atomically after
+    every epoch (``save_checkpoint``). Called again with the same arguments after a crash or a
+    kill, it restores the newest checkpoint, replays the data pipeline's random state to that
+    epoch (``replay_epochs``) and trains the remaining epochs, so it ends with the weights
+    and logs of a run that was never interrupted (on CPU, with ``set_seed``). Without
+    ``run_dir`` it is ``model.fit`` plus the NaN check.
 
     Args:
-        model: a compiled, built ``keras.Model``.
-        x, y: arrays (N, ...), the training data.
-        run_dir: folder for checkpoints and ``history.jsonl``.
+        model: a compiled, built ``keras.Model`` (built: restoring needs its variables).
+        data: the training batches: a ``tf.data.Dataset`` (e.g.
+            ``keras_course.data.make_dataset``) or a ``keras.utils.PyDataset``.
         epochs: positive int, the total number of epochs (done + to do).
-        batch_size, seed, validation_data, callbacks, verbose: as for ``model.fit``.
+        run_dir: None, or the folder for checkpoints and ``history.jsonl``. It must belong to
+            this one training run: a checkpoint of another model is refused.
+        validation_data, steps_per_epoch, callbacks, verbose: as for ``model.fit``.
+        stop_on_nan: raise ``TrainingDiverged`` (naming the epoch and step, keeping the last
+            good checkpoint) at the first non-finite loss. False where divergence is the lesson.
+        keep_checkpoints: keep ``run_dir``'s files after the last epoch; by default they are
+            removed, so that running the same command again trains afresh.
 
     Returns:
-        dict of lists, the per-epoch logs of the whole run (resumed epochs included).
+        a ``keras.callbacks.History`` whose ``history`` covers every epoch, resumed ones too.
+
+    Not carried across a resume: the state of your own callbacks (an ``EarlyStopping``
+    restarts its patience count), and the exact position of an endless stream fed by a
+    Python generator (see ``replay_epochs``).
     """
-    if not isinstance(epochs, int) or epochs < 1:
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    if not isinstance(data, (tf.data.Dataset, keras.utils.PyDataset)):
+        raise TypeError(f"data must be a tf.data.Dataset (e.g. keras_course.data.make_dataset(x, y, batch_size, "
+                        f"seed=seed)) or a keras.utils.PyDataset, got {type(data).__name__}")
     if not model.built:
-        raise ValueError("model must be built (call it on a batch or give it an Input) before fit_resumable")
-    run_dir = Path(run_dir)
-    start = restore_checkpoint(model, run_dir)
-    nan_guard = StopOnNaN()
-    for epoch in range(start, epochs):
-        order = epoch_order(len(x), seed, epoch)
-        history = model.fit(x[order], y[order], batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch,
-                            shuffle=False, validation_data=validation_data, verbose=verbose,
-                            callbacks=[nan_guard, *callbacks])
-        if nan_guard.where is not None:
-            bad_epoch, step, loss = nan_guard.where
-            last = _checkpoints(run_dir)
-            kept = f"the last good checkpoint is {last[-1][1]}" if last else "no checkpoint was written yet"
-            raise TrainingDiverged(f"loss became {loss} at epoch {bad_epoch + 1}, step {step + 1}; "
-                                   f"training stopped and {kept}")
-        save_checkpoint(model, run_dir, epoch + 1, {k: v[-1] for k, v in history.history.items()})
-    return read_history(run_dir)
+        raise ValueError("model must be built (give it an Input or call it on a batch) before fit")
+    if model.optimizer is None:
+        raise ValueError("model must be compiled before fit")
+    start = 0
+    if run_dir is not None:
+        run_dir = Path(run_dir)
+        _check_run_owner(model, run_dir)
+        start = min(restore_checkpoint(model, run_dir), epochs)
+    # the strategy the model was built under (Keras records it), in scope or not
+    strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    callbacks = list(callbacks) + ([EpochCheckpoint(run_dir)] if run_dir is not None else [])
+    nan_guard = StopOnNaN() if stop_on_nan else None
+    logs = {}
+    if start < epochs and multi_worker:
+        if validation_data is not None:
+            warnings.warn("fit under MultiWorkerMirroredStrategy logs the training loss only; "
+                          "validation_data is not evaluated during training", stacklevel=2)
+        logs = _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy)
+        diverged = logs.pop("diverged", None)
+        if diverged is not None and stop_on_nan:
+            _raise_diverged(diverged, run_dir)
+    elif start < epochs:
+        replay_epochs(data, start, steps_per_epoch)
+        logs = model.fit(data, epochs=epochs, initial_epoch=start, validation_data=validation_data,
+                         steps_per_epoch=steps_per_epoch, verbose=verbose, shuffle=False,
+                         callbacks=callbacks + ([nan_guard] if nan_guard else [])).history
+        if nan_guard is not None and nan_guard.where is not None:
+            _raise_diverged(nan_guard.where, run_dir)
+    history = keras.callbacks.History()
+    history.set_model(model)
+    # the epochs done before a resume come from the run's log, the rest from this call (also
+    # the epochs with a non-finite loss, which are never checkpointed, when stop_on_nan=False)
+    earlier = {k: v[:start] for k, v in read_history(run_dir).items()} if start else {}
+    history.history = {k: earlier.get(k, []) + list(logs.get(k, [])) for k in {**earlier, **logs}}
+    history.epoch = list(range(len(next(iter(history.history.values()), []))))
+    if run_dir is not None and not keep_checkpoints:
+        remove_checkpoints(run_dir)
+    return history
+
+
+def _check_run_owner(model, run_dir):
+    """Refuse to resume from another model's checkpoints (a reused ``--out`` folder). Models
+    are compared by class and weight shapes: Keras numbers unnamed models per process."""
+    owner = {"model": type(model).__name__, "weights": [list(w.shape) for w in model.weights]}
+    path = run_dir / "model.json"
+    if path.is_file():
+        found = json.loads(path.read_text())
+        if found != owner:
+            raise ValueError(f"run_dir {run_dir} holds checkpoints of another model ({found['model']}, "
+                             f"{len(found['weights'])} weights); delete it or choose another folder")
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(owner))
+
+
+def _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy):
+    """Epochs ``start`` .. ``epochs - 1`` with ``fit_distributed``'s loop (Keras 3's fit does not
+    run under ``MultiWorkerMirroredStrategy``). Logs the training loss only: validation and
+    metrics are left to the evaluation after training. The chief (worker 0) writes the
+    checkpoints; every worker reads them on a resume (a shared folder)."""
+    if isinstance(data, keras.utils.PyDataset):
+        data = _pydataset_as_tf_data(data)  # each pass ends with on_epoch_end: replays too
+    chief = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0) == 0
+    callbacks = [c for c in callbacks if chief or not isinstance(c, EpochCheckpoint)]
+    for callback in callbacks:
+        callback.set_model(model)
+    return fit_distributed(model, data, epochs, strategy=strategy, initial_epoch=start,
+                           steps_per_epoch=steps_per_epoch, callbacks=callbacks)
+
+
+def _pydataset_as_tf_data(data):
+    """A ``keras.utils.PyDataset`` as a one-epoch ``tf.data.Dataset`` (moves it on after each pass)."""
+    first = data[0]
+    signature = tuple(tf.TensorSpec((None, *np.shape(a)[1:]), tf.as_dtype(np.asarray(a).dtype)) for a in first)
+
+    def batches():
+        for i in range(len(data)):
+            yield tuple(data[i])
+        data.on_epoch_end()
+
+    return tf.data.Dataset.from_generator(batches, output_signature=signature)
 
 
 def read_history(run_dir):
-    """The per-epoch logs ``fit_resumable`` wrote, as ``{metric: [value per epoch]}``."""
+    """The per-epoch logs ``fit`` wrote, as ``{metric: [value per epoch]}``."""
     path = Path(run_dir) / "history.jsonl"
     rows = {}
     if path.is_file():

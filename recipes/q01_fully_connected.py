@@ -21,8 +21,8 @@ import numpy as np
 from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist, make_dataset
 from keras_course.nn import Dense, dense_params
 from keras_course.plots import image_grid, plot_history
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (1,)
 # The notes' examples: 1000 features -> 2 predictions (height, weight); a 28x28 image -> 1000.
@@ -66,8 +66,8 @@ def run(quick=False, seed=0, out=None):
     # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays repeats one order
     # once the TF seed is set).
     train_data = make_dataset(x_train[n_val:], y_train[n_val:], batch_size=64, seed=seed)
-    history = model.fit(train_data, validation_data=(x_train[:n_val], y_train[:n_val]), epochs=epochs,
-                        verbose=0 if quick else "auto")
+    history = fit(model, train_data, epochs, run_dir=checkpoint_dir(out, "softmax_regression"),
+                  validation_data=(x_train[:n_val], y_train[:n_val]), verbose=0 if quick else "auto")
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 
     # ## Each output j is a linear model: its weights W[:, j] form a 28x28 template

@@ -20,8 +20,8 @@ from keras_course.data import load_photo, make_dataset
 from keras_course.nn import Dense
 from keras_course.nn.activations import ACTIVATIONS
 from keras_course.plots import save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (2,)
 
@@ -79,9 +79,10 @@ def run(quick=False, seed=0, out=None):
     for activation in (None, "relu"):
         model = mlp((128, 128, 128), activation)
         model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
-        history = model.fit(make_dataset(coords, target, batch_size=256, seed=seed), epochs=epochs, verbose=0)
-        prediction = np.asarray(model.predict(coords, verbose=0)).reshape(side, side)
         name = activation or "linear"
+        history = fit(model, make_dataset(coords, target, batch_size=256, seed=seed), epochs,
+                      run_dir=checkpoint_dir(out, name))
+        prediction = np.asarray(model.predict(coords, verbose=0)).reshape(side, side)
         pictures[name] = prediction
         mse = float(np.mean((prediction - image) ** 2))
         results[name] = {"mse": mse, "r2": 1.0 - mse / float(np.var(image)),

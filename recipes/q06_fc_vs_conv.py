@@ -21,11 +21,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from keras_course.conv import Conv2D, MaxPool2D, conv_params
-from keras_course.data import load_fashion_mnist
+from keras_course.data import load_fashion_mnist, make_dataset
 from keras_course.nn import Dense, dense_params
 from keras_course.plots import image_grid, plot_history, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (6,)
 SHIFTS = tuple(range(7))
@@ -75,11 +75,13 @@ def run(quick=False, seed=0, out=None):
 
     # ## Train both on centred images only
     models, histories = {"MLP": mlp(), "CNN": small_cnn()}, {}
+    n_fit = n_train - n_train // 10  # the last 10% validate
     for name, model in models.items():
         model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 1e-3),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        histories[name] = model.fit(x_train, y_train, batch_size=64, epochs=epochs, validation_split=0.1,
-                                    verbose=0 if quick else 2)
+        train_data = make_dataset(x_train[:n_fit], y_train[:n_fit], batch_size=64, seed=seed)
+        histories[name] = fit(model, train_data, epochs, run_dir=checkpoint_dir(out, name.lower()),
+                              validation_data=(x_train[n_fit:], y_train[n_fit:]), verbose=0 if quick else 2)
 
     # ## Test on shifted copies: right, left, down and up, averaged
     accuracy = {name: [] for name in models}

@@ -24,11 +24,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from keras_course.conv import Conv2D, conv2d, conv_params
-from keras_course.data import load_fashion_mnist, load_photo
+from keras_course.data import load_fashion_mnist, load_photo, make_dataset
 from keras_course.nn import Dense
 from keras_course.plots import image_grid, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (7, 8)
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
@@ -94,7 +94,8 @@ def run(quick=False, seed=0, out=None):
                               keras.layers.GlobalMaxPooling2D(), Dense(10, activation="softmax")])
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    history = model.fit(x_train, y_train[:n_train], batch_size=64, epochs=epochs, verbose=0 if quick else 2)
+    train_data = make_dataset(x_train, y_train[:n_train], batch_size=64, seed=seed)
+    history = fit(model, train_data, epochs, run_dir=checkpoint_dir(out, "filter_bank"), verbose=0 if quick else 2)
     _, filter_bank_accuracy = model.evaluate(x_test, y_test[:1000], verbose=0)
     learnt = model.get_layer("filters").get_weights()[0][:, :, 0, :].transpose(2, 0, 1)
     learnt = (learnt - learnt.min()) / (learnt.max() - learnt.min())

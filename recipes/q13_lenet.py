@@ -24,14 +24,14 @@ import numpy as np
 from keras_course.conv import lenet
 from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist, make_dataset
 from keras_course.plots import image_grid, plot_history
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed, standard_callbacks
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed, standard_callbacks
 
 QUESTIONS = (13,)
 D2L_TENSORFLOW_LENET_ACCURACY = 0.726  # d2l.ai, "Convolutional Neural Networks (LeNet)", TF tab, 10 epochs
 
 
-def train(model, data, epochs, batch_size, quick, seed=0, callbacks=()):
+def train(model, data, epochs, batch_size, quick, seed=0, callbacks=(), run_dir=None):
     (x_train, y_train), (x_test, y_test) = data
     model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -39,8 +39,8 @@ def train(model, data, epochs, batch_size, quick, seed=0, callbacks=()):
     # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays repeats one order
     # once the TF seed is set).
     train_data = make_dataset(x_train[n_val:], y_train[n_val:], batch_size=batch_size, seed=seed)
-    history = model.fit(train_data, validation_data=(x_train[:n_val], y_train[:n_val]), epochs=epochs,
-                        verbose=0 if quick else 2, callbacks=list(callbacks))
+    history = fit(model, train_data, epochs, run_dir=run_dir, validation_data=(x_train[:n_val], y_train[:n_val]),
+                  verbose=0 if quick else 2, callbacks=callbacks)
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
     return history, float(test_loss), float(test_accuracy)
 
@@ -60,10 +60,10 @@ def run(quick=False, seed=0, out=None):
     shapes = {layer.name: list(layer.output.shape[1:]) for layer in model.layers}
     assert shapes["flatten"] == [400], shapes
 
-    # ## Training (full mode keeps the best epoch by validation loss and can resume)
+    # ## Training (resumes after a kill; full mode keeps the best epoch by validation loss)
     callbacks = [] if quick else standard_callbacks(out / "lenet_run", patience=4)
     history, test_loss, test_accuracy = train(model, data, epochs, 64 if quick else 128, quick, seed,
-                                              callbacks)
+                                              callbacks, checkpoint_dir(out, "lenet"))
     histories = {"LeNet (ReLU, max-pool)": history}
     metrics = {"test_accuracy": test_accuracy, "test_loss": test_loss}
 
@@ -72,7 +72,8 @@ def run(quick=False, seed=0, out=None):
         set_seed(seed)
         classic = lenet(activation="sigmoid", pooling="avg", name="lenet_classic")
         classic_history, _, classic_accuracy = train(classic, data, epochs, 128, quick, seed,
-                                                     standard_callbacks(out / "classic_run", patience=4))
+                                                     standard_callbacks(out / "classic_run", patience=4),
+                                                     checkpoint_dir(out, "lenet_classic"))
         histories["LeNet 1998 (sigmoid, avg-pool)"] = classic_history
         metrics["classic_sigmoid_avgpool_test_accuracy"] = classic_accuracy
 

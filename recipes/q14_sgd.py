@@ -34,8 +34,8 @@ from scipy.special import log_softmax, softmax
 from keras_course.data import load_digits, make_dataset
 from keras_course.optim import SGD
 from keras_course.plots import plt, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (14,)
 L2 = 1e-2  # the penalty L2 * ||W||^2 makes the minimum unique and finite
@@ -72,48 +72,47 @@ def per_example_gradient_norm(theta, x, y):
 
 
 class ExcessLoss(keras.callbacks.Callback):
-    """Records L(w) - L* on the whole training set after each epoch, and training-only wall time."""
+    """Adds to each epoch's logs ``excess_loss``, L(w) - L* on the whole training set, and
+    ``train_seconds``, the epoch's training wall time (this evaluation and the checkpoint
+    left out). In the logs they are checkpointed with the epoch, so a resumed run has them all."""
 
     def __init__(self, x, y, best):
         super().__init__()
         self.x, self.y, self.best = x, y, best
-        self.excess, self.seconds = [], []
 
-    def theta(self):
-        W, b = self.model.layers[-1].get_weights()
-        return np.concatenate([W.ravel(), b]).astype("float64")
-
-    def on_train_begin(self, logs=None):
-        self.excess.append(objective(self.theta(), self.x, self.y)[0] - self.best)
-        self.seconds.append(0.0)
+    def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        elapsed = self.seconds[-1] + time.perf_counter() - self.start
-        self.excess.append(objective(self.theta(), self.x, self.y)[0] - self.best)
-        self.seconds.append(elapsed)
-        self.start = time.perf_counter()  # the evaluation above is not counted
+        logs["train_seconds"] = time.perf_counter() - self.start
+        W, b = self.model.layers[-1].get_weights()
+        theta = np.concatenate([W.ravel(), b]).astype("float64")
+        logs["excess_loss"] = objective(theta, self.x, self.y)[0] - self.best
 
 
-def train(x, y, batch_size, lr0, decay, epochs, best, initial, seed):
+def train(x, y, batch_size, lr0, decay, epochs, best, initial, seed, run_dir):
+    """One run from the ``initial`` weights: ``(excess loss per epoch, from epoch 0; cumulative
+    training seconds; the final weights as one float64 vector)``."""
     batch_size = batch_size or len(x)
     steps_per_epoch = -(-len(x) // batch_size)
     lr = (keras.optimizers.schedules.InverseTimeDecay(lr0, steps_per_epoch * DECAY_EPOCHS, 1.0)
           if decay else lr0)
     model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(
-        10, activation="softmax", kernel_regularizer=keras.regularizers.L2(L2))])
+        10, activation="softmax", kernel_regularizer=keras.regularizers.L2(L2))], name="softmax_regression")
     model.compile(optimizer=SGD(lr), loss="sparse_categorical_crossentropy",
                   steps_per_execution=min(steps_per_epoch, 100))
     # Warm up with one untimed epoch (it traces the train step, also for the smaller last
     # batch), then restart from the common initial point: the timed epochs measure steps.
     # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
     data = make_dataset(x, y, batch_size=batch_size, seed=seed)
-    model.fit(data, epochs=1, verbose=0, shuffle=False)
+    fit(model, data, 1, run_dir=run_dir.with_name(run_dir.name + "_warm_up"))
     model.set_weights(initial)
     model.optimizer.iterations.assign(0)
-    recorder = ExcessLoss(x, y, best)
-    model.fit(data, epochs=epochs, shuffle=False, verbose=0, callbacks=[recorder])
-    return recorder, np.concatenate([w.ravel() for w in model.get_weights()]).astype("float64")
+    logs = fit(model, data, epochs, run_dir=run_dir, callbacks=[ExcessLoss(x, y, best)]).history
+    start = np.concatenate([w.ravel() for w in initial]).astype("float64")
+    excess = [objective(start, x, y)[0] - best] + logs["excess_loss"]
+    seconds = np.cumsum([0.0] + logs["train_seconds"])
+    return excess, seconds, np.concatenate([w.ravel() for w in model.get_weights()]).astype("float64")
 
 
 def run(quick=False, seed=0, out=None):
@@ -135,15 +134,17 @@ def run(quick=False, seed=0, out=None):
 
     # ## The race: the same initial weights, the same number of epochs
     initial = [np.zeros((64, 10), "float32"), np.zeros(10, "float32")]
-    xf, records, final = x.astype("float32"), {}, {}
+    xf, excess, seconds, final = x.astype("float32"), {}, {}, {}
     for label, (batch_size, lr0, decay) in RUNS.items():
-        records[label], final[label] = train(xf, y, batch_size, lr0, decay, epochs, best, initial, seed)
+        run_dir = checkpoint_dir(out, f"batch_{batch_size or 'all'}" + ("_decay" if decay else "_constant"))
+        excess[label], seconds[label], final[label] = train(xf, y, batch_size, lr0, decay, epochs, best, initial,
+                                                            seed, run_dir)
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    for label, record in records.items():
+    for label in RUNS:
         style = ":" if "constant" in label else "-"
-        axes[0].semilogy(np.arange(len(record.excess)), np.maximum(record.excess, 1e-7), style, label=label)
-        axes[1].semilogy(record.seconds, np.maximum(record.excess, 1e-7), style, marker=".", label=label)
+        axes[0].semilogy(np.arange(len(excess[label])), np.maximum(excess[label], 1e-7), style, label=label)
+        axes[1].semilogy(seconds[label], np.maximum(excess[label], 1e-7), style, marker=".", label=label)
     axes[0].set_xlabel("epoch (passes over the training set)")
     axes[1].set_xlabel("training wall time, s")
     for ax in axes:
@@ -154,15 +155,15 @@ def run(quick=False, seed=0, out=None):
     save_figure(fig, out / "excess_loss.png")
 
     def tail(label):  # the last third of the epochs: where the run sits near the optimum
-        values = np.asarray(records[label].excess[1:])
+        values = np.asarray(excess[label][1:])
         return values[-max(2, len(values) // 3):]
 
     figures = {}
     for label in RUNS:
         key = label.split(" (")[0].lower().replace(" ", "_").replace("-", "_")
         key += "_constant" if "constant" in label else ""
-        figures[f"{key}_final_excess_loss"] = records[label].excess[-1]
-        figures[f"{key}_seconds"] = records[label].seconds[-1]
+        figures[f"{key}_final_excess_loss"] = excess[label][-1]
+        figures[f"{key}_seconds"] = seconds[label][-1]
         figures[f"{key}_tail_std"] = float(np.std(tail(label)))
         figures[f"{key}_distance_to_optimum"] = float(np.linalg.norm(final[label] - theta_star))
     return save_metrics(out, {
@@ -170,7 +171,7 @@ def run(quick=False, seed=0, out=None):
         "optimum_loss": best,
         "full_gradient_norm_at_optimum": full_gradient_at_optimum,
         "mean_example_gradient_norm_at_optimum": example_gradient_at_optimum,
-        "initial_excess_loss": records["GD (full batch)"].excess[0],
+        "initial_excess_loss": excess["GD (full batch)"][0],
         "train_examples": n_train,
         "epochs": epochs,
     })

@@ -28,8 +28,8 @@ import numpy as np
 from keras_course.data import load_fashion_mnist, make_dataset
 from keras_course.optim import SGD, AdaGrad, Adam, RMSProp
 from keras_course.plots import plot_history, plt, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (15, 16)
 CURVATURE = np.array([1.0, 25.0])  # f(w) = sum(CURVATURE * w^2) / 2
@@ -109,8 +109,8 @@ def run(quick=False, seed=0, out=None):
         model.compile(optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
         train = make_dataset(x_train, y_train, batch_size=64, seed=seed)
-        histories[name] = model.fit(train, epochs=epochs, verbose=0 if quick else "auto",
-                                    validation_data=(x_test, y_test), shuffle=False)
+        histories[name] = fit(model, train, epochs, run_dir=checkpoint_dir(out, f"mlp_{name.lower()}"),
+                              validation_data=(x_test, y_test), verbose=0 if quick else "auto")
         results[name] = model.evaluate(x_test, y_test, verbose=0)
     plot_history(histories, out / "fashion_mnist_mlp.png", metrics=("loss", "accuracy"),
                  title=f"MLP 784-128-10 on {n_train} Fashion-MNIST images (dashed: test)")

@@ -26,8 +26,8 @@ import numpy as np
 from keras_course.data import load_fashion_mnist, make_dataset
 from keras_course.nn.dropout import Dropout
 from keras_course.plots import plot_history
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (17,)
 RATE = 0.5
@@ -71,8 +71,8 @@ def run(quick=False, seed=0, out=None):
                       metrics=["accuracy"])
         # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
         train = make_dataset(x_train, y_train, batch_size=64, seed=seed)
-        histories[label] = model.fit(train, epochs=epochs, shuffle=False,
-                                     validation_data=(x_test, y_test), verbose=0 if quick else "auto")
+        histories[label] = fit(model, train, epochs, run_dir=checkpoint_dir(out, label.replace(" ", "_")),
+                               validation_data=(x_test, y_test), verbose=0 if quick else "auto")
         # Both accuracies with training=False: inference mode, dropout off.
         train_loss, train_accuracy = model.evaluate(x_train, y_train, verbose=0)
         test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)

@@ -30,8 +30,8 @@ from keras_course.data import load_fashion_mnist, make_dataset
 from keras_course.nn.batchnorm import BatchNormalization
 from keras_course.optim import SGD
 from keras_course.plots import plot_history, plt, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (18,)
 DEPTH, WIDTH = 10, 128
@@ -79,9 +79,10 @@ def run(quick=False, seed=0, out=None):
         model.optimizer.learning_rate.assign(lr)
         model.optimizer.iterations.assign(0)
         # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
-        history = model.fit(make_dataset(x_train, y_train, batch_size=64, seed=seed), epochs=n_epochs,
-                            shuffle=False, verbose=0,
-                            validation_data=(x_test, y_test) if validation else None)
+        # The sweep diverges on purpose at large steps: a NaN loss is a result there, not an error.
+        history = fit(model, make_dataset(x_train, y_train, batch_size=64, seed=seed), n_epochs,
+                      run_dir=checkpoint_dir(out, f"{label.replace(' ', '_')}_lr{lr:g}_{n_epochs}ep"),
+                      validation_data=(x_test, y_test) if validation else None, stop_on_nan=False)
         return history, model.evaluate(x_train, y_train, verbose=0), model.evaluate(x_test, y_test, verbose=0)
 
     # ## The largest step that still trains

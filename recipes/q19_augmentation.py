@@ -29,8 +29,8 @@ import numpy as np
 from keras_course.augment import AUGMENTATIONS, make_pipeline, show_augmentations
 from keras_course.data import load_fashion_mnist, load_photo, make_dataset
 from keras_course.plots import image_grid, plot_history
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (19,)
 # Label-preserving for centred clothes: mirror images and shifts of up to 2 pixels. (With a
@@ -83,8 +83,8 @@ def run(quick=False, seed=0, out=None):
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         train = make_dataset(x_train, y_train, batch_size=64, seed=seed, augment=augment)
-        histories[label] = model.fit(train, epochs=epochs, validation_data=(x_test, y_test), shuffle=False,
-                                     verbose=0 if quick else "auto")
+        histories[label] = fit(model, train, epochs, run_dir=checkpoint_dir(out, label.replace(" ", "_")),
+                               validation_data=(x_test, y_test), verbose=0 if quick else "auto")
         test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
         train_accuracy = model.evaluate(x_train, y_train, verbose=0)[1]  # the clean training images
         best = float(np.max(histories[label].history["val_accuracy"]))

@@ -29,8 +29,8 @@ import numpy as np
 from keras_course.arch import InceptionModule, alexnet, googlenet, resnet, vgg
 from keras_course.data import load_fashion_mnist, make_dataset
 from keras_course.plots import plot_history, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (20, 21, 22)
 
@@ -118,8 +118,8 @@ def run(quick=False, seed=0, out=None):
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
-        histories[name] = model.fit(make_dataset(x_train, y_train, batch_size=32, seed=seed), epochs=epochs,
-                                    verbose=0 if quick else 2)
+        histories[name] = fit(model, make_dataset(x_train, y_train, batch_size=32, seed=seed), epochs,
+                              run_dir=checkpoint_dir(out, name), verbose=0 if quick else 2)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
         trained[name] = {"params": model.count_params(), "test_accuracy": float(accuracy),
                          "first_loss": float(histories[name].history["loss"][0]),

@@ -25,10 +25,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from keras_course.arch import resnet_cifar
-from keras_course.data import load_fashion_mnist
+from keras_course.data import load_fashion_mnist, make_dataset
 from keras_course.plots import save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (22,)
 DEPTHS = (20, 56)  # as in figure 6 of the paper
@@ -60,8 +60,9 @@ def run(quick=False, seed=0, out=None):
             model = resnet_cifar(depth, residual=residual, input_shape=(14, 14, 1), width=width)
             model.compile(optimizer=keras.optimizers.Adam(1e-3),
                           loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-            history = model.fit(x_train, y_train, batch_size=32 if quick else 64, epochs=epochs,
-                                verbose=0 if quick else 2)
+            # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
+            history = fit(model, make_dataset(x_train, y_train, batch_size=32 if quick else 64, seed=seed), epochs,
+                          run_dir=checkpoint_dir(out, name), verbose=0 if quick else 2)
             logs[name] = history.history
             results[name] = {"params": model.count_params(), "final_train_loss": history.history["loss"][-1],
                              "final_train_accuracy": history.history["accuracy"][-1]}

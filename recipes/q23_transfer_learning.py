@@ -40,8 +40,8 @@ from keras_course.arch import (CAT_CLASSES, CUP_CLASSES, alexnet, build_transfer
                                imagenet_class_name, two_phase_fine_tune)
 from keras_course.data import load_fashion_mnist, load_mnist_5k, load_photo, make_dataset
 from keras_course.plots import plot_history, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (23,)
 IMAGE_SIZE = 224           # backbone input: 28x28 images are resized to this inside the model
@@ -110,8 +110,8 @@ def run(quick=False, seed=0, out=None):
     for name, ((x, y), (x_test, y_test)) in regimes(quick, rng).items():
         scratch = scratch_model()
         # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
-        history = scratch.fit(make_dataset(x, y, batch_size=32, seed=seed), epochs=scratch_epochs,
-                              validation_data=(x_test, y_test), verbose=verbose)
+        history = fit(scratch, make_dataset(x, y, batch_size=32, seed=seed), scratch_epochs,
+                      run_dir=checkpoint_dir(out, f"{name}_scratch"), validation_data=(x_test, y_test), verbose=verbose)
         row = {"train_examples": len(x), "test_examples": len(x_test),
                "scratch": float(history.history["val_accuracy"][-1])}
         curves[name] = {"scratch": history}
@@ -123,7 +123,7 @@ def run(quick=False, seed=0, out=None):
                                      head_epochs=head_epochs, fine_tune_epochs=fine_tune_epochs,
                                      head_learning_rate=1e-3, fine_tune_learning_rate=1e-4, batch_size=32,
                                      precompute_features=True, cosine_decay=True, seed=seed,
-                                     verbose=verbose)
+                                     verbose=verbose, run_dir=checkpoint_dir(out, f"{name}_pretrained"))
         row["frozen"] = float(phases["head"].history["val_accuracy"][-1])
         if phases["fine_tune"] is not None:
             row["fine_tuned"] = float(phases["fine_tune"].history["val_accuracy"][-1])

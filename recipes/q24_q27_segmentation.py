@@ -31,9 +31,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
+from keras_course.data import make_dataset
 from keras_course.data.scenes import SEGMENTATION_CLASSES, SceneStream, segmentation_scenes
 from keras_course.plots import plot_history, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
 from keras_course.segmentation import (
     MeanIoU,
     PixelAccuracy,
@@ -47,7 +48,7 @@ from keras_course.segmentation import (
     pixel_categorical_crossentropy,
     unet,
 )
-from keras_course.train import set_seed
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (24, 25, 26, 27)
 NUM_CLASSES = len(SEGMENTATION_CLASSES)  # background + 10 garments
@@ -159,7 +160,7 @@ def run(quick=False, seed=0, out=None):
     scenes = dict(size=s["size"], scale_range=s["scale_range"])
     if not s["fresh_scenes"]:  # one fixed set (uint8 masks: 11 class ids, a quarter of int32's memory)
         x_train, y_train = segmentation_scenes(s["n_train"], seed=seed, split="train", **scenes)
-        fixed = dict(x=x_train, y=y_train.astype("uint8"), batch_size=s["batch_size"], shuffle=True)
+        y_train = y_train.astype("uint8")
     validation = None  # quick mode skips it: tracing a validation step costs more than it tells
     if s["n_val"]:
         x_val, y_val = segmentation_scenes(s["n_val"], seed=seed + 1, split="train", **scenes)
@@ -182,11 +183,11 @@ def run(quick=False, seed=0, out=None):
         set_seed(seed)
         model = build(builder, s, steps, class_weights)
         # Fresh scenes: n_train new ones per epoch, the same stream (seed) for both models.
-        train = dict(x=SceneStream(s["n_train"], s["batch_size"], seed=seed, split="train", **scenes),
-                     shuffle=False) if s["fresh_scenes"] else fixed
+        train = (SceneStream(s["n_train"], s["batch_size"], seed=seed, split="train", **scenes) if s["fresh_scenes"]
+                 else make_dataset(x_train, y_train, s["batch_size"], seed=seed))
         start = time.perf_counter()
-        histories[name] = model.fit(**train, epochs=s["epochs"], validation_data=validation,
-                                    verbose=0 if quick else "auto")
+        histories[name] = fit(model, train, s["epochs"], run_dir=checkpoint_dir(out, name.lower()),
+                              validation_data=validation, verbose=0 if quick else "auto")
         seconds[name] = time.perf_counter() - start
         predictions[name], results[name] = evaluate(model, x_test, y_test, s["batch_size"])
 

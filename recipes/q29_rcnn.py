@@ -25,9 +25,10 @@ import numpy as np
 from keras_course.detection.experiment import draw_detections, proposal_kwargs, scene_splits, score_detections
 from keras_course.detection.proposals import propose, proposal_recall
 from keras_course.detection.rcnn import RCNN, label_regions, region_cnn, warp_regions
+from keras_course.data import make_dataset
 from keras_course.plots import plot_history
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (29,)
 NUM_CLASSES, WARP = 10, 32
@@ -52,8 +53,10 @@ def run(quick=False, seed=0, out=None, n_jobs=1, cache_dir=None):
     regions, labels = np.concatenate(regions), np.concatenate(labels)
     cnn = region_cnn((WARP, WARP, 1), NUM_CLASSES, base_filters=16 if quick else 32)
     cnn.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = cnn.fit(regions, labels, batch_size=64, epochs=epochs, validation_split=0.1,
-                      verbose=0 if quick else 2, shuffle=True)
+    split = int(len(regions) * 0.9)  # the last 10% validate (as Keras's validation_split=0.1)
+    history = fit(cnn, make_dataset(regions[:split], labels[:split], 64, seed=seed), epochs,
+                  run_dir=checkpoint_dir(out, "region_cnn"), validation_data=(regions[split:], labels[split:]),
+                  verbose=0 if quick else 2)
 
     # ## Step 3: one linear SVM and one box regressor per class on the CNN features
     start = time.perf_counter()

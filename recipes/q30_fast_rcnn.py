@@ -27,17 +27,44 @@ from keras_course.detection.experiment import (draw_detections, flip_boxes, flip
 from keras_course.detection.fast_rcnn import FastRCNNLoss, detect, fast_rcnn, sample_rois
 from keras_course.detection.proposals import propose, proposal_recall
 from keras_course.plots import plot_history
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (30,)
 NUM_CLASSES, ROIS_PER_IMAGE = 10, 32
 
 
+class RoIStream(keras.utils.PyDataset):
+    """Batches ``({"images", "rois"}, roi_targets)`` with the RoIs sampled afresh every epoch.
+
+    Batch ``index`` of epoch ``e`` depends only on ``(seed, e, index)`` (shuffled order and
+    ``sample_rois`` draws), so a resumed ``fit`` that replays ``on_epoch_end`` sees the RoIs
+    an uninterrupted run saw. Shapes: images (B, H, W, C), rois (B, R, 4), targets (B, R, 5).
+    """
+
+    def __init__(self, images, proposals, targets, batch_size, seed):
+        super().__init__()  # workers=1: batches are made in order, in the training thread
+        self.images, self.proposals, self.targets = images, proposals, targets
+        self.batch_size, self.seed, self.epoch = batch_size, seed, 0
+
+    def __len__(self):
+        return -(-len(self.images) // self.batch_size)
+
+    def __getitem__(self, index):
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+        take = order[index * self.batch_size:(index + 1) * self.batch_size]
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        rois, targets = zip(*(sample_rois(self.proposals[i], self.targets[i]["boxes"], self.targets[i]["labels"],
+                                          ROIS_PER_IMAGE, rng) for i in take))
+        return {"images": self.images[take], "rois": np.stack(rois)}, np.stack(targets)
+
+    def on_epoch_end(self):
+        self.epoch += 1  # the next epoch re-samples the RoIs
+
+
 def run(quick=False, seed=0, out=None, n_jobs=1, cache_dir=None):
     out = prepare_out(out, "q30_fast_rcnn")
     set_seed(seed)
-    rng = np.random.default_rng(seed)
     n_train, n_test, epochs = (250, 50, 6) if quick else (3000, 500, 30)
     (x_train, t_train), (x_test, t_test) = scene_splits(n_train, n_test, seed)
     size = x_train.shape[1]
@@ -56,13 +83,8 @@ def run(quick=False, seed=0, out=None, n_jobs=1, cache_dir=None):
     # horizontal flips double the scenes (proposals and boxes mirror with them)
     images, targets = flip_scenes(x_train, t_train)
     proposals = train_proposals + [flip_boxes(p, size) for p in train_proposals]
-    history = {"loss": []}
-    for _ in range(epochs):
-        rois, roi_targets = zip(*(sample_rois(p, t["boxes"], t["labels"], ROIS_PER_IMAGE, rng)
-                                  for p, t in zip(proposals, targets)))
-        h = model.fit([images, np.stack(rois)], np.stack(roi_targets), batch_size=32, epochs=1,
-                      verbose=0 if quick else 2, shuffle=True)
-        history["loss"] += h.history["loss"]
+    stream = RoIStream(images, proposals, targets, 32, seed)
+    history = fit(model, stream, epochs, run_dir=checkpoint_dir(out, "fast_rcnn"), verbose=0 if quick else 2).history
 
     # ## Evaluation: mAP; speed = selective search + the network and NMS
     detect(model, x_test[:8], test_proposals[:8], NUM_CLASSES)  # warm up

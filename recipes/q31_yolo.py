@@ -20,12 +20,13 @@ only carries the confidence ``Pr(object) * IoU``, so one cell can report only on
 import keras
 import numpy as np
 
+from keras_course.data import make_dataset
 from keras_course.detection.experiment import (draw_detections, flip_scenes, scene_splits, score_detections,
                                                 timed_detect)
 from keras_course.detection.yolo import YoloV1Loss, detect, encode_targets, yolo_v1
 from keras_course.plots import plot_history
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (31,)
 GRID, NUM_BOXES, NUM_CLASSES = 8, 2, 10
@@ -55,8 +56,8 @@ def run(quick=False, seed=0, out=None):
     # horizontal flips double the data; the targets are encoded from the mirrored boxes
     x_fit, t_fit = flip_scenes(x_train, t_train)
     y_fit = encode(t_fit)
-    history = model.fit(x_fit, y_fit, batch_size=batch_size, epochs=epochs,
-                        validation_data=(x_test, y_test), verbose=0 if quick else 2, shuffle=True)
+    history = fit(model, make_dataset(x_fit, y_fit, batch_size, seed=seed), epochs, run_dir=checkpoint_dir(out, "yolo"),
+                  validation_data=(x_test, y_test), verbose=0 if quick else 2)
 
     # ## Evaluation: mAP and images per second (forward pass + decoding + NMS)
     run_detector = lambda images: detect(model, images, NUM_BOXES, NUM_CLASSES)  # noqa: E731

@@ -61,8 +61,8 @@ from keras_course.identification import (
     verification_auc,
 )
 from keras_course.plots import image_grid, plot_history, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (32,)
 SEEN, UNSEEN = tuple(range(7)), (7, 8, 9)
@@ -110,7 +110,7 @@ def pretrained_feature_model(image_size):
     return split_transfer_model(build_transfer_model(trunk, 2, input_shape=(28, 28, 1), input_scale=255.0))[0]
 
 
-def train_head(features, identities, classes_per_batch, samples_per_class, steps, seed, quick):
+def train_head(features, identities, classes_per_batch, samples_per_class, steps, seed, quick, run_dir):
     """A triplet MLP head (batch-hard) on precomputed features: returns (head, history).
 
     The batch-hard loss stays near the margin: the embeddings fill a small cap of the sphere,
@@ -121,7 +121,7 @@ def train_head(features, identities, classes_per_batch, samples_per_class, steps
                           variance=features.var(0))
     head.compile(optimizer=keras.optimizers.Adam(1e-3), loss=TripletLoss(MARGIN, "hard"))
     batches = class_balanced_dataset(features, identities, classes_per_batch, samples_per_class, seed=seed)
-    history = head.fit(batches, steps_per_epoch=steps // 10, epochs=10, verbose=0 if quick else 2)
+    history = fit(head, batches, 10, run_dir=run_dir, steps_per_epoch=steps // 10, verbose=0 if quick else 2)
     return head, history
 
 
@@ -166,7 +166,8 @@ def face_demo(quick, seed, out):
     model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3), loss=TripletLoss(MARGIN, "semi-hard"))
     dataset = class_balanced_dataset(train_faces, np.arange(70), classes_per_batch=16, samples_per_class=k,
                                      seed=seed, map_fn=lambda x, y: (augment(x, training=True), y))
-    history = model.fit(dataset, steps_per_epoch=steps // 5, epochs=5, verbose=0 if quick else 2)
+    history = fit(model, dataset, 5, run_dir=checkpoint_dir(out, "face"), steps_per_epoch=steps // 5,
+                  verbose=0 if quick else 2)
     embeddings = model.predict(test_views, verbose=0)
     raw = test_views.reshape(len(test_views), -1)
     # Query grid: one view per test face, then its nearest other view according to the model.
@@ -204,23 +205,23 @@ def run(quick=False, seed=0, out=None):
     x_seen_test, y_seen_test = x_test[seen_keep].astype("float32")[..., None] / 255.0, y_test[seen_keep]
 
     # ## Triplet model: P = 7 classes x K images per batch, semi-hard negatives
-    steps, k, width, dim = (60, 8, 8, 16) if quick else (1200, 16, 16, 64)
+    steps, k, width, dim = (12, 8, 8, 16) if quick else (100, 16, 16, 64)  # steps per epoch
     epochs = 5 if quick else 12
     triplet_model = embedding_cnn(embedding_dim=dim, width=width)
     triplet_model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3),
                           loss=TripletLoss(margin=MARGIN, mining="semi-hard", distance="euclidean"))
     batches = class_balanced_dataset(x_seen, y_seen, classes_per_batch=7, samples_per_class=k, seed=seed,
                                      map_fn=lambda x, y: (_images(x), y))
-    triplet_history = triplet_model.fit(batches, steps_per_epoch=steps // epochs, epochs=epochs,
-                                        verbose=0 if quick else 2)
+    triplet_history = fit(triplet_model, batches, epochs, run_dir=checkpoint_dir(out, "triplet"),
+                          steps_per_epoch=steps, verbose=0 if quick else 2)
 
     # ## Baseline: the same trunk in a siamese pair classifier, the same number of images
     trunk = embedding_cnn(embedding_dim=dim, width=width, name="pair_trunk")
     baseline = pair_classifier(trunk)
     baseline.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3), loss="binary_crossentropy",
                      metrics=["accuracy"])
-    pair_history = baseline.fit(pair_dataset(x_seen, y_seen, 7 * k // 2, seed), steps_per_epoch=steps // epochs,
-                                epochs=epochs, verbose=0 if quick else 2)
+    pair_history = fit(baseline, pair_dataset(x_seen, y_seen, 7 * k // 2, seed), epochs,
+                       run_dir=checkpoint_dir(out, "pair"), steps_per_epoch=steps, verbose=0 if quick else 2)
 
     # ## More identities: each class split into 10 pixel clusters = 70 pseudo-identities (full run)
     if not quick:
@@ -230,7 +231,7 @@ def run(quick=False, seed=0, out=None):
                                       seed=seed)
         sub_batches = class_balanced_dataset(x_seen, pixel_ids, classes_per_batch=14,
                                              samples_per_class=k // 2, seed=seed, map_fn=lambda x, y: (_images(x), y))
-        sub_model.fit(sub_batches, steps_per_epoch=steps // epochs, epochs=epochs, verbose=2)
+        fit(sub_model, sub_batches, epochs, run_dir=checkpoint_dir(out, "sub_ids"), steps_per_epoch=steps, verbose=2)
 
     # ## A pretrained trunk: frozen ImageNet EfficientNet-Lite0 features, triplet heads on top
     feature_model = pretrained_feature_model(32 if quick else 96)
@@ -238,11 +239,11 @@ def run(quick=False, seed=0, out=None):
                  else np.arange(len(y_seen)))
     feats = {name: feature_model.predict(images, batch_size=250, verbose=0) for name, images in
              (("seen", _images(x_seen[head_keep])), ("unseen", x_unseen), ("seen_test", x_seen_test))}
-    head_steps = 100 if quick else 1500
-    class_head, class_head_history = train_head(feats["seen"], y_seen[head_keep], 7, 16, head_steps, seed, quick)
     # 70 pseudo-identities: every class split into 10 k-means clusters of its pretrained features.
     feature_ids = pseudo_identities(feats["seen"], y_seen[head_keep], 10, seed=seed)
-    pseudo_head, pseudo_head_history = train_head(feats["seen"], feature_ids, 16, 8, head_steps, seed, quick)
+    (class_head, class_head_history), (pseudo_head, pseudo_head_history) = (
+        train_head(feats["seen"], ids, *p_by_k, 100 if quick else 1500, seed, quick, checkpoint_dir(out, name))
+        for name, ids, p_by_k in (("class_head", y_seen[head_keep], (7, 16)), ("pseudo_head", feature_ids, (16, 8))))
     pretrained = {"pretrained_features": lambda f: f,
                   "pretrained_triplet_head": lambda f: class_head.predict(f, verbose=0),
                   "pretrained_pseudo_head": lambda f: pseudo_head.predict(f, verbose=0)}
@@ -269,7 +270,7 @@ def run(quick=False, seed=0, out=None):
         "triplet_loss_first_epoch": triplet_history.history["loss"][0],
         "triplet_loss_last_epoch": triplet_history.history["loss"][-1],
         "pair_accuracy_last_epoch": pair_history.history["accuracy"][-1],
-        "train_images_seen": steps // epochs * epochs * 7 * k,
+        "train_images_seen": steps * epochs * 7 * k,
         "train_pool_size": len(x_seen),
     }
 

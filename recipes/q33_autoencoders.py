@@ -26,10 +26,10 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier
 
 from keras_course.autoencoders import autoencoder, reconstruction_loss
-from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist
+from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist, make_dataset
 from keras_course.plots import image_grid, plot_history, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (33,)
 NEIGHBOURS = 5
@@ -92,8 +92,9 @@ def run(quick=False, seed=0, out=None):
     for k in code_sizes:
         model, encoder, _ = autoencoder((28, 28, 1), code_size=k, kind="dense")
         model.compile(optimizer=keras.optimizers.Adam(2e-3 if quick else 1e-3), loss=reconstruction_loss("mse"))
-        histories[f"k={k}"] = model.fit(x_train, x_train, batch_size=128, epochs=epochs,
-                                        validation_data=(x_test, x_test), verbose=0 if quick else 2)
+        histories[f"k={k}"] = fit(model, make_dataset(x_train, x_train, 128, seed=seed), epochs,
+                                  run_dir=checkpoint_dir(out, f"code_{k}"), validation_data=(x_test, x_test),
+                                  verbose=0 if quick else 2)
         reconstructed = model.predict(x_test, verbose=0)
         codes_train, codes_test = encoder.predict(x_train[:knn_train], verbose=0), encoder.predict(x_test, verbose=0)
         pca = PCA(k, random_state=seed).fit(flat_train)

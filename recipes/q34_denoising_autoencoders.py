@@ -27,10 +27,10 @@ import keras
 import numpy as np
 
 from keras_course.autoencoders import Corruption, PerceptualLoss, autoencoder, denoising_autoencoder, psnr
-from keras_course.data import load_fashion_mnist, load_photo
+from keras_course.data import load_fashion_mnist, load_photo, make_dataset
 from keras_course.plots import image_grid, plot_history, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
-from keras_course.train import set_seed
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (34,)
 SIGMA = 0.3
@@ -86,10 +86,12 @@ def mean_psnr(clean, other):
     return float(np.mean(keras.ops.convert_to_numpy(psnr(clean, other))))
 
 
-def train(model, loss, x, epochs, quick):
+def train(model, loss, x, epochs, quick, seed, run_dir):
+    """Fit ``model`` to give back ``x`` (the corruption is inside the model); checkpoints in ``run_dir``."""
     # Quick runs take smaller, faster steps to learn something from 2,000 images.
     model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3), loss=loss)
-    return model.fit(x, x, batch_size=32 if quick else 64, epochs=epochs, verbose=0 if quick else 2)
+    data = make_dataset(x, x, 32 if quick else 64, seed=seed)
+    return fit(model, data, epochs, run_dir=run_dir, verbose=0 if quick else 2)
 
 
 def run(quick=False, seed=0, out=None):
@@ -109,7 +111,7 @@ def run(quick=False, seed=0, out=None):
 
     # ## Plain autoencoder vs denoising autoencoders with different losses
     plain, _, _ = autoencoder(shape, code, kind="conv", filters=FILTERS)
-    histories = {"plain AE": train(plain, "mse", x_train, epochs, quick)}
+    histories = {"plain AE": train(plain, "mse", x_train, epochs, quick, seed, checkpoint_dir(out, "plain_ae"))}
     outputs = {"plain AE": plain.predict(noisy["gaussian"], verbose=0)}
     losses = {"DAE mse": "mse"}
     if not quick:  # the loss comparison (and building the pretrained extractor) takes a while
@@ -119,7 +121,8 @@ def run(quick=False, seed=0, out=None):
     for label, loss in losses.items():
         models[label], _, _ = denoising_autoencoder(shape, code, kind="conv", noise="gaussian", amount=SIGMA,
                                                     seed=seed, filters=FILTERS)
-        histories[label] = train(models[label], loss, x_train, epochs, quick)
+        histories[label] = train(models[label], loss, x_train, epochs, quick, seed,
+                                 checkpoint_dir(out, label.replace(" ", "_").lower()))
         outputs[label] = models[label].predict(noisy["gaussian"], verbose=0)
     for label, output in outputs.items():
         metrics[f"psnr_{label.replace(' ', '_').lower()}"] = mean_psnr(x_test, output)
@@ -129,7 +132,7 @@ def run(quick=False, seed=0, out=None):
     # ## Masking noise (Vincent et al.): 40% of the pixels set to 0
     masked, _, _ = denoising_autoencoder(shape, code, kind="conv", noise="masking", amount=0.4, seed=seed,
                                        filters=FILTERS)
-    histories["DAE masking"] = train(masked, "mse", x_train, epochs, quick)
+    histories["DAE masking"] = train(masked, "mse", x_train, epochs, quick, seed, checkpoint_dir(out, "dae_masking"))
     metrics["psnr_masked_input"] = mean_psnr(x_test, noisy["masking"])
     metrics["psnr_dae_masking"] = mean_psnr(x_test, masked.predict(noisy["masking"], verbose=0))
 
@@ -147,7 +150,7 @@ def run(quick=False, seed=0, out=None):
     patches = random_patches(photos, 2000 if quick else 15000, seed)
     photo_model, _, _ = denoising_autoencoder(shape, code, kind="conv", noise="gaussian", amount=SIGMA, seed=seed,
                                              filters=FILTERS)
-    histories_photo = train(photo_model, "mse", patches, epochs, quick)
+    histories_photo = train(photo_model, "mse", patches, epochs, quick, seed, checkpoint_dir(out, "photo_dae"))
     tiles, grid = tile(grey(TEST_PHOTO))
     noisy_tiles = keras.ops.convert_to_numpy(noise["gaussian"](tiles, training=True))
     clean_image, noisy_image = untile(tiles, grid), untile(noisy_tiles, grid)

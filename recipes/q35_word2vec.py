@@ -29,7 +29,7 @@ import numpy as np
 from keras_course.data import make_dataset
 from keras_course.data.text import load_word2vec_corpus
 from keras_course.plots import plot_history
-from keras_course.runner import prepare_out, recipe_main, save_metrics
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
 from keras_course.text import (
     SkipGramSoftmax,
     build_vocab,
@@ -39,7 +39,7 @@ from keras_course.text import (
     skipgram_pairs,
     train_word2vec,
 )
-from keras_course.train import set_seed
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (35,)
 PROBES = ("war", "music", "government", "january", "three", "water")
@@ -52,7 +52,7 @@ def _neighbours(kv, words, topn=5):
     return {w: [n for n, _ in kv.most_similar(w, topn=topn)] for w in words if w in kv.key_to_index}
 
 
-def _softmax_skipgram(sentences, quick, seed):
+def _softmax_skipgram(sentences, quick, seed, run_dir):
     """Full-softmax skip-gram on the 1,000 most frequent words: loss vs the uniform ln V."""
     vocab = build_vocab(sentences, min_count=1, max_size=1000)
     ids, sentence_ids = encode_corpus(sentences, vocab)
@@ -62,12 +62,12 @@ def _softmax_skipgram(sentences, quick, seed):
     order = rng.permutation(len(centres))[:n]
     train, val = order[:n - n // 10], order[n - n // 10:]  # 10% of the pairs held out
     model = SkipGramSoftmax(len(vocab), 50, seed=seed)
+    model.build((None,))  # fit restores checkpoints into built variables
     model.compile(optimizer=keras.optimizers.Adam(3e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays would not, once seeded)
-    history = model.fit(make_dataset(centres[train], contexts[train], 512, seed=seed),
-                        validation_data=(centres[val], contexts[val]), epochs=2 if quick else 5,
-                        verbose=0 if quick else "auto")
+    history = fit(model, make_dataset(centres[train], contexts[train], 512, seed=seed), 2 if quick else 5,
+                  run_dir=run_dir, validation_data=(centres[val], contexts[val]), verbose=0 if quick else "auto")
     return history, float(np.log(len(vocab)))
 
 
@@ -96,7 +96,7 @@ def run(quick=False, seed=0, out=None):
                    out / "word_map.png", title="PCA of chosen words' vectors")
 
     # ## Full softmax skip-gram on a small vocabulary
-    history, uniform_loss = _softmax_skipgram(sentences, quick, seed)
+    history, uniform_loss = _softmax_skipgram(sentences, quick, seed, checkpoint_dir(out, "softmax_skipgram"))
     plot_history(history, out / "softmax_skipgram.png", title=f"Full-softmax skip-gram (ln V = {uniform_loss:.2f})")
 
     return save_metrics(out, {

@@ -26,9 +26,9 @@ import numpy as np
 from keras_course.data import make_dataset
 from keras_course.data import load_rotten_tomatoes, load_rotten_tomatoes_plots, load_word2vec_corpus, tokenize
 from keras_course.plots import plot_history, save_figure
-from keras_course.runner import prepare_out, recipe_main, save_metrics
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
 from keras_course.text import VARIANTS, build_vocab, encode_padded, pretrained_matrix, text_cnn, train_word2vec
-from keras_course.train import set_seed
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (37,)
 
@@ -100,9 +100,9 @@ def run(quick=False, seed=0, out=None):
                       metrics=["accuracy"])
         stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=3, restore_best_weights=True)
         # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays would not, once seeded)
-        histories[variant] = model.fit(make_dataset(x_fit, y_fit, 50, seed=seed), validation_data=(x_dev, y_dev),
-                                       epochs=epochs, callbacks=[] if quick else [stop],
-                                       verbose=0 if quick else "auto")
+        histories[variant] = fit(model, make_dataset(x_fit, y_fit, 50, seed=seed), epochs,
+                                 run_dir=checkpoint_dir(out, f"text_cnn_{variant}"), validation_data=(x_dev, y_dev),
+                                 callbacks=[] if quick else [stop], verbose=0 if quick else "auto")
         best_epochs[variant] = int(np.argmax(histories[variant].history["val_accuracy"])) + 1
         results[variant] = float(model.evaluate(x_test, y_test, verbose=0)[1])
     baseline, tfidf_choice = _tfidf_baseline((texts_train[n_dev:], y_fit), (texts_train[:n_dev], y_dev),

@@ -38,9 +38,9 @@ from keras_course.rnn import (
     rnn_classifier,
     sample_text,
 )
-from keras_course.runner import prepare_out, recipe_main, save_metrics
+from keras_course.runner import checkpoint_dir, prepare_out, recipe_main, save_metrics
 from keras_course.text import build_vocab, encode_padded
-from keras_course.train import set_seed
+from keras_course.train import fit, set_seed
 
 QUESTIONS = (38,)
 TEMPERATURES = (0.3, 0.7, 1.0, 1.5)
@@ -155,8 +155,8 @@ def run(quick=False, seed=0, out=None):
                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     initial_perplexity = perplexity(lm, x_val, y_val)
     # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays would not, once seeded)
-    history = lm.fit(make_dataset(x_train, y_train, 64, seed=seed), epochs=3 if quick else 30,
-                     validation_data=(x_val, y_val), verbose=verbose)
+    history = fit(lm, make_dataset(x_train, y_train, 64, seed=seed), 3 if quick else 30,
+                  run_dir=checkpoint_dir(out, "char_lm"), validation_data=(x_val, y_val), verbose=verbose)
     val_perplexity = perplexity(lm, x_val, y_val)
     plot_history(history, out / "char_lm.png", title="Character RNN on Hamlet (loss in nats/char)")
     samples = {str(t): sample_text(lm, vocab, "HAMLET\n", length=120 if quick else 300, temperature=t, seed=seed)
@@ -175,9 +175,9 @@ def run(quick=False, seed=0, out=None):
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0),
                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     n_fit = len(x_rt_train) - len(x_rt_train) // 10  # the last 10% of the (shuffled) training set validates
-    rt_history = classifier.fit(make_dataset(x_rt_train[:n_fit], y_rt_train[:n_fit], 64, seed=seed),
-                                epochs=3 if quick else 6, validation_data=(x_rt_train[n_fit:], y_rt_train[n_fit:]),
-                                verbose=verbose)
+    rt_history = fit(classifier, make_dataset(x_rt_train[:n_fit], y_rt_train[:n_fit], 64, seed=seed),
+                     3 if quick else 6, run_dir=checkpoint_dir(out, "review_rnn"),
+                     validation_data=(x_rt_train[n_fit:], y_rt_train[n_fit:]), verbose=verbose)
     _, rt_accuracy = classifier.evaluate(x_rt_test, y_rt_test, verbose=0)
     plot_history(rt_history, out / "review_rnn.png", metrics=("loss", "accuracy"), title="RNN review classifier")
 

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from keras_course import train
+from keras_course.data import make_dataset
+from keras_course.data.scenes import SceneStream
 
 WORKER = Path(__file__).parent / "workers" / "resumable_fit.py"
 
@@ -57,40 +59,127 @@ def test_nan_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_pat
     assert [e for e, _ in train._checkpoints(tmp_path)] == [1, 2]
 
 
-def _tiny_model():
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+def _tiny_model(units=2):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5, seed=1), keras.layers.Dense(units)])
     model.compile(optimizer="adam", loss="mse")
     return model
 
 
+def _tiny_data(n=8):
+    x = np.ones((n, 3), "float32")
+    return make_dataset(x, x[:, :2], 4, seed=0)
+
+
 def test_checkpoints_are_written_atomically_and_partial_files_ignored(tmp_path):
     model = _tiny_model()
-    x = np.ones((8, 3), "float32")
-    model.fit(x, x[:, :2], verbose=0)
+    model.fit(_tiny_data(), verbose=0)
     train.save_checkpoint(model, tmp_path, 1, {"loss": 0.5})
     # A kill during a save leaves only a temporary file, never a checkpoint's name:
-    (tmp_path / ".partial-999.weights.h5").write_bytes(b"half a file")
+    (tmp_path / ".partial-999.npz").write_bytes(b"half a file")
     fresh = _tiny_model()
     assert train.restore_checkpoint(fresh, tmp_path) == 1
-    for a, b in zip(fresh.get_weights(), model.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    assert int(fresh.optimizer.iterations) == int(model.optimizer.iterations) == 1
+    # weights, optimizer moments and step, and the dropout layer's random state (which
+    # save_weights would leave out) all come back
+    for a, b in zip(fresh.variables + fresh.optimizer.variables, model.variables + model.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert int(fresh.optimizer.iterations) == int(model.optimizer.iterations) == 2
     # A history line cut short by a kill is skipped, and a redone epoch replaces its first try.
     with open(tmp_path / "history.jsonl", "a") as f:
         f.write('{"epoch": 2, "loss": 0.4}\n{"epoch": 2, "loss": 0.3}\n{"epo')
     assert train.read_history(tmp_path) == {"loss": [0.5, 0.3]}
 
 
-def test_fit_resumable_rejects_bad_arguments(tmp_path):
+def test_a_checkpoint_of_another_model_is_refused(tmp_path):
+    train.fit(_tiny_model(), _tiny_data(), 1, run_dir=tmp_path, keep_checkpoints=True)
+    with pytest.raises(ValueError, match="another model"):
+        train.fit(_tiny_model(units=3), _tiny_data(), 1, run_dir=tmp_path)
+
+
+def test_a_finished_fit_removes_its_checkpoints_unless_asked(tmp_path):
+    history = train.fit(_tiny_model(), _tiny_data(), 2, run_dir=tmp_path / "run")
+    assert len(history.history["loss"]) == 2 and history.epoch == [0, 1]
+    assert not (tmp_path / "run").exists()  # running the command again starts afresh
+    assert tmp_path.exists()  # a parent that holds other things stays
+
+
+def test_fit_rejects_bad_arguments(tmp_path):
     model = _tiny_model()
-    x = np.ones((8, 3), "float32")
     with pytest.raises(ValueError, match="epochs"):
-        train.fit_resumable(model, x, x[:, :2], tmp_path, epochs=0)
-    with pytest.raises(ValueError, match="same length"):
-        train.fit_resumable(model, x, x[:5, :2], tmp_path, epochs=1)
+        train.fit(model, _tiny_data(), 0)
+    with pytest.raises(TypeError, match="tf.data.Dataset"):
+        train.fit(model, np.ones((8, 3)), 1)
+    unbuilt = keras.Sequential([keras.layers.Dense(2)])
+    unbuilt.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match="built"):
+        train.fit(unbuilt, _tiny_data(), 1)
 
 
-def test_epoch_order_depends_on_seed_and_epoch_only():
-    np.testing.assert_array_equal(train.epoch_order(10, 1, 3), train.epoch_order(10, 1, 3))
-    assert sorted(train.epoch_order(10, 1, 3)) == list(range(10))
-    assert not np.array_equal(train.epoch_order(100, 1, 3), train.epoch_order(100, 1, 4))
+def test_replay_moves_a_pydataset_on_one_epoch_at_a_time():
+    stream = SceneStream(4, 2, seed=0, size=32, scale_range=(0.6, 1.1))
+    train.replay_epochs(stream, 3)
+    assert stream.epoch == 3
+
+
+def test_replay_leaves_a_pipeline_where_fit_would_have():
+    """fit opens more passes over a tf.data pipeline than it trains on; replaying 2 epochs and
+    training the 3rd must leave the shuffle exactly where 3 trained epochs leave it."""
+    x = np.arange(40, dtype="float32")[:, None]
+
+    def next_pass_after(replayed, trained):
+        train.set_seed(0)
+        data = make_dataset(x, x[:, 0], 8, seed=0)
+        train.replay_epochs(data, replayed)
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(data, epochs=replayed + trained, initial_epoch=replayed, verbose=0)
+        return np.concatenate([b[1].numpy() for b in data])
+
+    np.testing.assert_array_equal(next_pass_after(2, 1), next_pass_after(0, 3))
+    assert not np.array_equal(next_pass_after(1, 1), next_pass_after(0, 3))
+
+
+RECIPE_WORKER = Path(__file__).parent / "workers" / "killed_recipe.py"
+KILLED_RECIPE = "q19_augmentation"  # CNNs on reshuffled, randomly augmented batches, 4 epochs each
+
+
+def _figures(metrics):
+    """The recipe's numeric results, without wall-clock times."""
+    return {k: v for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not any(t in k for t in ("seconds", "time", "per_s"))}
+
+
+def test_a_recipe_killed_mid_epoch_resumes_to_the_same_figures(tmp_path):
+    def run(out, *extra):
+        return subprocess.Popen([sys.executable, str(RECIPE_WORKER), KILLED_RECIPE, str(out), *extra],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def figures(process):
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err[-3000:]
+        return _figures(json.loads(out.strip().splitlines()[-1]))
+
+    expected = figures(run(tmp_path / "straight"))
+    marker = tmp_path / "reached"
+    process = run(tmp_path / "killed", "--pause-at", "2", "5", marker)
+    deadline = time.monotonic() + 300
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the recipe never reached its third epoch"
+    process.send_signal(signal.SIGKILL)  # mid-epoch 3 of the recipe's first model
+    process.communicate()
+    checkpoints = list((tmp_path / "killed" / "checkpoints").glob("*/epoch-*.npz"))
+    assert sorted(p.name for p in checkpoints) == ["epoch-0001.npz", "epoch-0002.npz"]
+
+    resumed = figures(run(tmp_path / "killed"))
+    assert resumed.keys() == expected.keys() and len(expected) >= 3
+    for key, value in expected.items():
+        assert resumed[key] == pytest.approx(value, abs=1e-6), key
+    assert not (tmp_path / "killed" / "checkpoints").exists() or not any(
+        (tmp_path / "killed" / "checkpoints").rglob("*.npz"))  # a finished run leaves none behind
+
+
+def test_a_finished_recipe_fit_leaves_no_checkpoints_folder(tmp_path):
+    from keras_course.runner import checkpoint_dir
+
+    train.fit(_tiny_model(), _tiny_data(), 1, run_dir=checkpoint_dir(tmp_path, "tiny"))
+    assert list(tmp_path.iterdir()) == []

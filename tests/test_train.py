@@ -34,7 +34,7 @@ def test_set_seed_rejects_bad_seed(seed):
 def test_standard_callbacks(tmp_path):
     callbacks = train.standard_callbacks(tmp_path / "run", patience=2)
     kinds = {type(c).__name__ for c in callbacks}
-    assert kinds == {"BackupAndRestore", "EarlyStopping", "ModelCheckpoint", "CSVLogger"}
+    assert kinds == {"EarlyStopping", "ModelCheckpoint", "CSVLogger"}  # fit does the backups
     early = next(c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping))
     assert early.restore_best_weights and early.patience == 2
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -76,3 +76,48 @@ def test_mirrored_context_builds_mirrored_variables():
         layer.build((None, 3))
     assert isinstance(strategy, tf.distribute.MirroredStrategy)
     assert "Mirrored" in type(layer.kernel.value).__name__
+
+
+def _library_models():
+    """(name, model, batch) for every library model whose output feeds a loss."""
+    from keras_course.arch import alexnet
+    from keras_course.autoencoders.models import autoencoder
+    from keras_course.conv.lenet import lenet
+    from keras_course.detection.fast_rcnn import fast_rcnn
+    from keras_course.detection.rcnn import region_cnn
+    from keras_course.detection.yolo import yolo_v1
+    from keras_course.identification.models import embedding_cnn, pair_classifier
+    from keras_course.rnn.char_lm import char_language_model, rnn_classifier
+    from keras_course.segmentation import fcn, unet
+    from keras_course.text.text_cnn import text_cnn
+
+    image = np.zeros((2, 32, 32, 1), "float32")
+    ids = np.ones((2, 12), "int32")
+    return [
+        ("lenet", lenet(), np.zeros((2, 28, 28, 1), "float32")),
+        ("alexnet", alexnet((32, 32, 1), 10, small=True, width=0.125), image),
+        ("unet", unet((32, 32, 1), 3, base_filters=4, depth=2), image),
+        ("fcn", fcn((32, 32, 1), 3, base_filters=4, depth=2), image),
+        ("text_cnn", text_cnn(50, embedding_dim=8, variant="rand", num_filters=4), ids),
+        ("char_lm", char_language_model(20, units=8, embedding_dim=4), ids),
+        ("rnn_classifier", rnn_classifier(50, units=8, embedding_dim=4), ids),
+        ("region_cnn", region_cnn((32, 32, 1), 3, base_filters=4, feature_size=8), image),
+        ("fast_rcnn", fast_rcnn((32, 32, 1), 3, base_filters=4, hidden=8),
+         [image, np.array([[[0, 0, 16, 16]]] * 2, "float32")]),
+        ("yolo_v1", yolo_v1((32, 32, 1), 4, 2, 3, base_filters=4), image),
+        ("autoencoder", autoencoder((28, 28, 1), 4, kind="conv", filters=(4, 8))[0],
+         np.zeros((2, 28, 28, 1), "float32")),
+        ("pair_classifier", pair_classifier(embedding_cnn(width=4), hidden=8),
+         [np.zeros((2, 28, 28, 1), "float32")] * 2),
+    ]
+
+
+def test_mixed_precision_keeps_every_models_output_in_float32():
+    """Under --mixed-precision the layers compute in float16 (GPU) / bfloat16 (CPU), but the
+    final softmax, sigmoid or logits, which the losses read, stay float32."""
+    with train.training_context("default", mixed_precision=True):
+        models = _library_models()
+        for name, model, batch in models:
+            assert any(layer.compute_dtype == "bfloat16" for layer in model.layers), name  # the policy took
+            output = model(batch, training=False)
+            assert output.dtype == "float32", name

@@ -239,6 +239,67 @@ def test_two_phase_fine_tune_cosine_decay_ends_each_phase_near_zero():
         two_phase_fine_tune(model, x, y, "block5_conv1", seed=-1)
 
 
+class _Killed(Exception):
+    """Stands for a kill: raised as an epoch begins, after the previous epoch's checkpoint."""
+
+
+class _KillAt(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.at = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at:
+            raise _Killed(epoch)
+
+
+class _CountBatches(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.trained = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.trained += 1
+
+
+def test_two_phase_fine_tune_resumes_after_a_kill_in_phase_two(tmp_path, monkeypatch):
+    import keras_course.arch.transfer as transfer
+    from keras_course.train import fit, set_seed
+
+    x, y = toy_data(48)
+    options = dict(from_layer="block5_conv1", validation_data=toy_data(30, 1), head_epochs=2, fine_tune_epochs=3,
+                   head_learning_rate=1e-2, fine_tune_learning_rate=1e-3, batch_size=16, precompute_features=True,
+                   cosine_decay=True)
+
+    def train(run_dir=None):
+        set_seed(0)
+        model = build_transfer_model(tiny_backbone(), 3, input_shape=(8, 8, 1), dropout=0.0)
+        return model, two_phase_fine_tune(model, x, y, run_dir=run_dir, **options)
+
+    def fit_with(extra):  # keras_course.train.fit, with callbacks added per phase folder name
+        def patched(model, data, epochs, run_dir=None, **kwargs):
+            return fit(model, data, epochs, run_dir=run_dir, callbacks=extra.get(run_dir.name, []), **kwargs)
+        return patched
+
+    plain_model, plain = train()  # uninterrupted, no checkpoints
+    run_dir = tmp_path / "run"
+    monkeypatch.setattr(transfer, "fit", fit_with({"fine_tune": [_KillAt(2)]}))
+    with pytest.raises(_Killed):
+        train(run_dir)
+    assert (run_dir / "head" / "epoch-0002.npz").is_file()  # kept while phase 2 runs
+    assert (run_dir / "fine_tune" / "epoch-0002.npz").is_file()
+    counters = {"head": _CountBatches(), "fine_tune": _CountBatches()}
+    monkeypatch.setattr(transfer, "fit", fit_with({k: [c] for k, c in counters.items()}))
+    model, resumed = train(run_dir)  # the same call again: resumes
+    assert counters["head"].trained == 0  # phase 1 restored, not redone
+    assert counters["fine_tune"].trained == 3  # the last epoch only (48 / 16 batches)
+    for key, values in plain["history"].items():
+        np.testing.assert_allclose(resumed["history"][key], values, rtol=1e-6, err_msg=key)
+    for a, b in zip(plain_model.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert not run_dir.exists()  # a finished run leaves nothing to resume from
+
+
 def test_application_backbone_from_a_local_weights_file(tmp_path):
     source = keras.applications.MobileNetV2(weights=None, include_top=False, alpha=0.35, input_shape=(32, 32, 3))
     path = tmp_path / "mobilenet_v2_notop.weights.h5"

@@ -15,11 +15,14 @@ by small, unrepresentative batches; ``unfreeze`` also keeps their gamma/beta fro
 told otherwise.
 """
 
+from pathlib import Path
+
 import keras
 from keras import layers
 
 from keras_course.arch._common import check_bool, check_positive_int
 from keras_course.data.pipeline import make_dataset
+from keras_course.train import fit, remove_checkpoints
 
 HEADS = ("linear", "mlp")
 BACKBONE_NAME = "backbone"
@@ -169,7 +172,7 @@ def unfreeze(model, from_layer, keep_batchnorm_frozen=True):
 def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epochs=5, fine_tune_epochs=5,
                         head_learning_rate=1e-3, fine_tune_learning_rate=1e-4, batch_size=32,
                         loss="sparse_categorical_crossentropy", metrics=("accuracy",), precompute_features=False,
-                        cosine_decay=False, seed=0, verbose=0):
+                        cosine_decay=False, seed=0, verbose=0, run_dir=None):
     """Phase 1: train the new head on the frozen backbone. Phase 2: ``unfreeze`` from
     ``from_layer`` and go on training at a ``fine_tune_learning_rate`` (~10x lower).
 
@@ -177,8 +180,8 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
         model: from ``build_transfer_model(..., freeze=True)``.
         x, y: training data (arrays); ``validation_data`` as for ``fit``.
         from_layer: where ``unfreeze`` starts (name or index into the backbone's layers).
-        head_epochs, fine_tune_epochs: epochs of each phase (the second continues the
-            epoch count of the first; 0 skips it).
+        head_epochs, fine_tune_epochs: epochs of each phase (0 skips the second; its
+            epochs are counted from 1 again).
         precompute_features: run phase 1 on the frozen backbone's features, computed once
             (``split_transfer_model``) instead of every epoch: same result without
             augmentation, many times faster.
@@ -186,6 +189,10 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
             epochs (steadier last epochs when a small data set makes every step noisy).
         seed: the training examples are reshuffled every epoch in an order fixed by ``seed``
             (``keras_course.data.make_dataset``).
+        run_dir: None, or a folder for ``keras_course.train.fit``'s checkpoints, one
+            sub-folder per phase (``head``, ``fine_tune``). Run again with the same arguments
+            after a kill, it resumes where it stopped: the head's checkpoints are kept until
+            the second phase ends, so a kill in phase 2 does not redo phase 1.
 
     Returns ``{"head": History, "fine_tune": History, "history": merged logs}``.
     """
@@ -206,6 +213,10 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
             learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
         return keras.optimizers.Adam(learning_rate)
 
+    def phase_dir(name):
+        return None if run_dir is None else Path(run_dir) / name
+
+    keep_head = fine_tune_epochs > 0  # phase 1's checkpoints: what a kill in phase 2 resumes from
     _backbone_of(model).trainable = False
     if precompute_features:
         features, head = split_transfer_model(model)
@@ -214,20 +225,30 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
             val = (features.predict(validation_data[0], batch_size=128, verbose=0), validation_data[1])
         head.compile(optimizer=adam(head_learning_rate, head_epochs), loss=loss, metrics=list(metrics))
         train_features = features.predict(x, batch_size=128, verbose=0)
-        first = head.fit(make_dataset(train_features, y, batch_size, seed=seed), epochs=head_epochs,
-                         validation_data=val, verbose=verbose)
+        first = fit(head, make_dataset(train_features, y, batch_size, seed=seed), head_epochs,
+                    run_dir=phase_dir("head"), validation_data=val, verbose=verbose, keep_checkpoints=keep_head)
     else:
         model.compile(optimizer=adam(head_learning_rate, head_epochs), loss=loss, metrics=list(metrics))
-        first = model.fit(make_dataset(x, y, batch_size, seed=seed), epochs=head_epochs,
-                          validation_data=validation_data, verbose=verbose)
+        first = fit(model, make_dataset(x, y, batch_size, seed=seed), head_epochs, run_dir=phase_dir("head"),
+                    validation_data=validation_data, verbose=verbose, keep_checkpoints=keep_head)
     if fine_tune_epochs == 0:
+        _remove_empty(run_dir)
         return {"head": first, "fine_tune": None, "history": dict(first.history)}
     unfreeze(model, from_layer)
     model.compile(optimizer=adam(fine_tune_learning_rate, fine_tune_epochs), loss=loss, metrics=list(metrics))
-    second = model.fit(make_dataset(x, y, batch_size, seed=seed + 1), epochs=head_epochs + fine_tune_epochs,
-                       initial_epoch=head_epochs, validation_data=validation_data, verbose=verbose)
+    second = fit(model, make_dataset(x, y, batch_size, seed=seed + 1), fine_tune_epochs,
+                 run_dir=phase_dir("fine_tune"), validation_data=validation_data, verbose=verbose)
+    if run_dir is not None:
+        remove_checkpoints(phase_dir("head"))
+        _remove_empty(run_dir)
     merged = {k: list(first.history[k]) + list(second.history.get(k, [])) for k in first.history}
     return {"head": first, "fine_tune": second, "history": merged}
+
+
+def _remove_empty(folder):
+    """Delete ``folder`` if it exists and is empty (a finished run leaves no clutter)."""
+    if folder is not None and Path(folder).is_dir() and not any(Path(folder).iterdir()):
+        Path(folder).rmdir()
 
 
 def application_backbone(name, weights, input_shape=None, pooling=None, **kwargs):

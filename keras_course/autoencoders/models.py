@@ -39,7 +39,7 @@ def _dense_parts(input_shape, code_size, hidden):
     x = codes
     for units in reversed(hidden):
         x = layers.Dense(units, activation="relu")(x)
-    x = layers.Dense(math.prod(input_shape), activation="sigmoid")(x)
+    x = layers.Dense(math.prod(input_shape), activation="sigmoid", dtype="float32")(x)
     decoder = keras.Model(codes, layers.Reshape(input_shape)(x), name="decoder")
     return encoder, decoder
 
@@ -57,7 +57,7 @@ def _conv_parts(input_shape, code_size, filters):
     x = layers.Reshape((height // 4, width // 4, f2))(x)
     x = layers.Conv2DTranspose(f1, 3, strides=2, padding="same", activation="relu")(x)
     x = layers.Conv2DTranspose(f1, 3, strides=2, padding="same", activation="relu")(x)
-    outputs = layers.Conv2D(channels, 3, padding="same", activation="sigmoid")(x)
+    outputs = layers.Conv2D(channels, 3, padding="same", activation="sigmoid", dtype="float32")(x)
     decoder = keras.Model(codes, outputs, name="decoder")
     return encoder, decoder
 

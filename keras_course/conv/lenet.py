@@ -50,5 +50,5 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, activation="relu", pooling="m
         keras.layers.Flatten(name="flatten"),
         Dense(120, activation=activation, name="fc1"),
         Dense(84, activation=activation, name="fc2"),
-        Dense(num_classes, activation="softmax", name="output"),
+        Dense(num_classes, activation="softmax", dtype="float32", name="output"),
     ], name=name)

@@ -157,9 +157,9 @@ def fast_rcnn(input_shape, num_classes, pool_size=4, pools=2, base_filters=32, h
     for _ in range(2):
         x = layers.Dense(hidden, activation="relu")(x)
         x = layers.Dropout(0.2)(x)
-    class_probs = layers.Dense(k + 1, activation="softmax", name="class_head")(x)
-    deltas = layers.Dense(4 * k, name="box_head")(x)
-    return keras.Model([images, rois], layers.Concatenate()([class_probs, deltas]), name=name)
+    class_probs = layers.Dense(k + 1, activation="softmax", dtype="float32", name="class_head")(x)
+    deltas = layers.Dense(4 * k, dtype="float32", name="box_head")(x)
+    return keras.Model([images, rois], layers.Concatenate(dtype="float32")([class_probs, deltas]), name=name)
 
 
 def sample_rois(proposals, gt_boxes, gt_labels, num_rois, rng, positive_fraction=0.25, positive_iou=0.5,

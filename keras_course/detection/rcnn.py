@@ -52,7 +52,7 @@ def region_cnn(input_shape, num_classes, base_filters=32, feature_size=128, name
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dense(feature_size, activation="relu", name=FEATURES_LAYER)(x)
     x = layers.Dropout(0.3)(x)
-    return keras.Model(inputs, layers.Dense(num_classes + 1, activation="softmax")(x), name=name)
+    return keras.Model(inputs, layers.Dense(num_classes + 1, activation="softmax", dtype="float32")(x), name=name)
 
 
 def label_regions(proposals, gt_boxes, gt_labels, positive_iou=0.5):

@@ -133,8 +133,8 @@ def yolo_v1(input_shape, grid_size, num_boxes=2, num_classes=20, base_filters=32
     x = small_backbone(inputs, int(np.log2(height // s)), base_filters)
     for _ in range(3):
         x = conv_bn_act(x, base_filters * 4)
-    x = layers.Conv2D(5 * b + c, 1)(x)
-    return keras.Model(inputs, YoloOutput(b, c)(x), name=name)
+    x = layers.Conv2D(5 * b + c, 1, dtype="float32")(x)  # float32 outputs under mixed precision
+    return keras.Model(inputs, YoloOutput(b, c, dtype="float32")(x), name=name)
 
 
 # ---------------------------------------------------------------------------- the loss

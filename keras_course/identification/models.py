@@ -101,7 +101,7 @@ def pair_classifier(embedding_model, hidden=64, name="pair_classifier"):
     a, b = keras.Input(shape, name="image_a"), keras.Input(shape, name="image_b")
     features = PairFeatures(name="pair_features")([embedding_model(a), embedding_model(b)])
     x = layers.Dense(hidden, activation="relu", name="head_hidden")(features)
-    outputs = layers.Dense(1, activation="sigmoid", name="same_probability")(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="same_probability")(x)
     return keras.Model([a, b], outputs, name=name)
 
 

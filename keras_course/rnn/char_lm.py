@@ -61,7 +61,7 @@ def char_language_model(vocab_size, units=256, embedding_dim=32):
         keras.Input((None,), dtype="int32"),
         keras.layers.Embedding(vocab_size, embedding_dim, name="embedding"),
         SimpleRNN(units, return_sequences=True, name="rnn"),
-        keras.layers.Dense(vocab_size, name="logits"),
+        keras.layers.Dense(vocab_size, dtype="float32", name="logits"),
     ], name="char_rnn_lm")
 
 
@@ -121,5 +121,5 @@ def rnn_classifier(vocab_size, units=64, embedding_dim=64, num_classes=2, embedd
                                trainable=trainable, name="embedding"),
         SimpleRNN(units, name="rnn"),
         keras.layers.Dropout(0.3),
-        keras.layers.Dense(num_classes, activation="softmax", name="probabilities"),
+        keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities"),
     ], name="rnn_classifier")

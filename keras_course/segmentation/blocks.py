@@ -72,5 +72,5 @@ def build_segmenter(input_shape, num_classes, base_filters, depth, skips, activa
     inputs = keras.Input(input_shape, name="image")
     x, features = encoder(inputs, base_filters, depth)
     x = decoder(x, base_filters, depth, features if skips else None)
-    outputs = layers.Conv2D(num_classes, 1, activation=activation, name="classes")(x)
+    outputs = layers.Conv2D(num_classes, 1, activation=activation, dtype="float32", name="classes")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -89,5 +89,5 @@ def text_cnn(vocab_size, embedding_dim=100, variant="non-static", embeddings=Non
     features = keras.layers.Dropout(dropout)(features)
     constraint = keras.constraints.MaxNorm(max_norm) if max_norm else None
     probabilities = keras.layers.Dense(num_classes, activation="softmax", kernel_constraint=constraint,
-                                       name="probabilities")(features)
+                                       dtype="float32", name="probabilities")(features)
     return keras.Model(ids, probabilities, name=f"text_cnn_{variant.replace('-', '_')}")

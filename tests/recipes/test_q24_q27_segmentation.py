@@ -17,3 +17,4 @@ def test_q24_q27_quick(quick_run):
     assert metrics["unet_boundary_iou"] > metrics["fcn_boundary_iou"] + 0.03
     for png in ("overlays.png", "jaccard_per_class.png", "training.png"):
         assert (out / png).is_file()
+    assert not list(out.glob("checkpoints/**/*.npz"))  # a finished fit leaves nothing to resume from

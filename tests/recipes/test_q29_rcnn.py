@@ -6,3 +6,4 @@ def test_q29_quick(quick_run):
     assert metrics["coco_map"] < metrics["map_50"]
     assert metrics["seconds_per_image"] > metrics["proposal_seconds_per_image"] > 0
     assert (out / "detections.png").is_file() and (out / "training.png").is_file()
+    assert not list(out.glob("checkpoints/**/*.npz"))  # a finished fit leaves nothing to resume from

@@ -10,3 +10,4 @@ def test_q33_quick(quick_run):
     assert knn[2] > 0.35 and knn[sizes[-1]] > 0.6 and metrics["knn_accuracy_raw_pixels"] > 0.7
     for name in ("codes_2d", "error_vs_code_size", "reconstructions", "training"):
         assert (out / f"{name}.png").is_file()
+    assert not list(out.glob("checkpoints/**/*.npz"))  # a finished fit leaves nothing to resume from

@@ -8,3 +8,4 @@ def test_q34_quick(quick_run):
     assert last < 0.5 * first
     for name in ("denoising_grid", "masking_grid", "photo_denoising", "training"):
         assert (out / f"{name}.png").is_file()
+    assert not list(out.glob("checkpoints/**/*.npz"))  # a finished fit leaves nothing to resume from

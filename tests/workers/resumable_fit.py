@@ -1,4 +1,5 @@
-"""A small real training run for the fault tests: an MLP on 1,000 Fashion-MNIST images.
+"""A small real training run for the fault tests: LeNet with dropout on 1,024 Fashion-MNIST
+images, reshuffled and augmented every epoch (``make_dataset``), through ``keras_course.train.fit``.
 
 python tests/workers/resumable_fit.py RUN_DIR [--pause-at EPOCH STEP MARKER] [--nan-at-epoch E]
 prints the final logs as JSON. With --pause-at it writes MARKER when it reaches that step
@@ -13,8 +14,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_course.data import load_fashion_mnist
-from keras_course.train import fit_resumable, set_seed
+from keras_course.conv.lenet import lenet
+from keras_course.data import load_fashion_mnist, make_dataset
+from keras_course.train import fit, set_seed
 
 
 class PauseAt(keras.callbacks.Callback):
@@ -40,7 +42,7 @@ class PoisonAt(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if epoch == self.target:
-            bias = self.model.layers[-1].bias  # a NaN logit makes the loss NaN (ReLU could hide it)
+            bias = self.model.trainable_variables[-1]  # the output layer's: a NaN logit, a NaN loss
             bias.assign(np.full(bias.shape, np.nan, "float32"))
 
 
@@ -53,16 +55,20 @@ def main():
 
     set_seed(0)
     (x, y), _ = load_fashion_mnist()
-    x = x[:1000].reshape(1000, -1).astype("float32") / 255.0
-    y = y[:1000]
-    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(10)])
+    x = x[:1024, ..., None].astype("float32") / 255.0
+    y = y[:1024]
+    # dropout and augmentation: their random states must come back too, not only the weights
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Dropout(0.1, seed=1), lenet()])
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+                  loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+    augment = keras.Sequential([keras.layers.RandomTranslation(0.1, 0.1, seed=2)])
+    data = make_dataset(x, y, 32, seed=0, augment=augment)
     callbacks = [PauseAt(int(args.pause_at[0]), int(args.pause_at[1]), args.pause_at[2])] if args.pause_at else []
     if args.nan_at_epoch is not None:
         callbacks.append(PoisonAt(args.nan_at_epoch))
-    logs = fit_resumable(model, x, y, args.run_dir, epochs=4, batch_size=32, seed=0, callbacks=callbacks)
-    print(json.dumps({"logs": logs, "kernel_sum": float(np.sum(model.layers[0].get_weights()[0]))}))
+    history = fit(model, data, 4, run_dir=args.run_dir, validation_data=(x[:200], y[:200]), callbacks=callbacks,
+                  keep_checkpoints=True)
+    print(json.dumps({"logs": history.history, "kernel_sum": float(np.sum(model.trainable_variables[0]))}))
 
 
 if __name__ == "__main__":
