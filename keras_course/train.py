@@ -92,26 +92,43 @@ def get_strategy(name="default"):
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
+# Set by ``training_context("multi-worker")``: the strategy ``fit`` trains a copy of each model
+# under. Keras 3's fit, evaluate and predict do not run under MultiWorkerMirroredStrategy
+# (keras-team/keras#20585), so there the recipes' models stay local and only training is spread.
+_multi_worker_strategy = None
+
+
 @contextlib.contextmanager
 def training_context(strategy="default", mixed_precision=False):
-    """Run the body under ``get_strategy(strategy)``'s scope, in mixed precision if asked.
+    """Run the body under ``get_strategy(strategy)``, in mixed precision if asked.
+
+    "default" and "mirrored": models built in the body are built under the strategy's scope,
+    and Keras trains them there. "multi-worker": models stay local (Keras can evaluate and
+    predict with them) and ``fit`` trains a copy of each under the strategy, with its own loop,
+    copying the weights back after training.
 
     Mixed precision computes in float16 on a GPU (bfloat16 on a CPU) and keeps variables in
     float32; models keep their final softmax and losses in float32. Restores the previous
     dtype policy on exit. Yields the strategy.
     """
+    global _multi_worker_strategy
     if not isinstance(mixed_precision, bool):
         raise TypeError(f"mixed_precision must be a bool, got {mixed_precision!r}")
     strategy = get_strategy(strategy)
-    previous_policy = keras.config.dtype_policy()
+    previous_policy, previous_strategy = keras.config.dtype_policy(), _multi_worker_strategy
     if mixed_precision:
         gpu = bool(tf.config.list_logical_devices("GPU"))
         keras.config.set_dtype_policy("mixed_float16" if gpu else "mixed_bfloat16")
     try:
-        with strategy.scope():
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            _multi_worker_strategy = strategy
             yield strategy
+        else:
+            with strategy.scope():
+                yield strategy
     finally:
         keras.config.set_dtype_policy(previous_policy)
+        _multi_worker_strategy = previous_strategy
 
 
 def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=None, initial_epoch=0,
@@ -147,13 +164,19 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
     # start the shuffle's random state afresh and repeat one order).
     distributed = strategy.experimental_distribute_dataset(dataset.with_options(options))
     loss_fn = keras.losses.get(model.loss)
+    if not callable(loss_fn):
+        raise ValueError(f"fit_distributed needs one loss for one output, got model.loss={model.loss!r}")
     with strategy.scope():
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
 
     def replica_step(x, y):
         with tf.GradientTape() as tape:
-            per_example = loss_fn.call(y, model(x, training=True))  # unreduced, (batch,)
+            predictions = model(x, training=True)
+            # unreduced: a Loss object's call, or a loss function ("sparse_categorical_crossentropy")
+            values = loss_fn.call(y, predictions) if isinstance(loss_fn, keras.losses.Loss) else loss_fn(y, predictions)
+            values = tf.cast(values, tf.float32)
+            per_example = tf.reduce_mean(tf.reshape(values, (tf.shape(values)[0], -1)), axis=1)  # (batch,)
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
         gradients = tape.gradient(loss, model.trainable_variables)
         model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # all-reduced
@@ -243,7 +266,7 @@ def save_checkpoint(model, run_dir, epoch, logs, keep=2):
     with open(run_dir / "history.jsonl", "a") as f:
         f.write(json.dumps({"epoch": epoch, **{k: float(v) for k, v in logs.items()}}) + "\n")
     with open(partial, "wb") as f:
-        np.savez(f, *[keras.ops.convert_to_numpy(v.value) for v in _state_variables(model)])
+        np.savez(f, *[np.asarray(v.numpy()) for v in _state_variables(model)])
         f.flush()
         os.fsync(f.fileno())
     os.replace(partial, final)
@@ -383,8 +406,8 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
         run_dir = Path(run_dir)
         _check_run_owner(model, run_dir)
         start = min(restore_checkpoint(model, run_dir), epochs)
-    # the strategy the model was built under (Keras records it), in scope or not
-    strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
+    # training_context("multi-worker")'s, else the one the model was built under (Keras records it)
+    strategy = _multi_worker_strategy or getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     callbacks = list(callbacks) + ([EpochCheckpoint(run_dir)] if run_dir is not None else [])
     nan_guard = StopOnNaN() if stop_on_nan else None
@@ -433,17 +456,46 @@ def _check_run_owner(model, run_dir):
 
 def _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy):
     """Epochs ``start`` .. ``epochs - 1`` with ``fit_distributed``'s loop (Keras 3's fit does not
-    run under ``MultiWorkerMirroredStrategy``). Logs the training loss only: validation and
-    metrics are left to the evaluation after training. The chief (worker 0) writes the
-    checkpoints; every worker reads them on a resume (a shared folder)."""
+    run under ``MultiWorkerMirroredStrategy``). A model built outside the strategy is trained
+    as a copy built under it, whose final state (weights, optimizer) is copied back. Logs the
+    training loss only: validation and metrics are left to the evaluation after training. The
+    chief (worker 0) writes the checkpoints; every worker reads them on a resume."""
     if isinstance(data, keras.utils.PyDataset):
         data = _pydataset_as_tf_data(data)  # each pass ends with on_epoch_end: replays too
+    trained = model if model.distribute_strategy is strategy else _copy_under(model, strategy)
     chief = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0) == 0
     callbacks = [c for c in callbacks if chief or not isinstance(c, EpochCheckpoint)]
     for callback in callbacks:
-        callback.set_model(model)
-    return fit_distributed(model, data, epochs, strategy=strategy, initial_epoch=start,
+        callback.set_model(trained)
+    logs = fit_distributed(trained, data, epochs, strategy=strategy, initial_epoch=start,
                            steps_per_epoch=steps_per_epoch, callbacks=callbacks)
+    if trained is not model:
+        _copy_state(trained, model)
+    return logs
+
+
+def _copy_under(model, strategy):
+    """A copy of a compiled ``model`` built and compiled under ``strategy``, with its state."""
+    try:
+        with strategy.scope():
+            copy = keras.models.clone_model(model)
+            optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
+            copy.compile(optimizer=optimizer, loss=model.loss)
+    except Exception as err:  # e.g. a subclassed model without get_config
+        raise ValueError(f"multi-worker training copies the model under the strategy and cannot copy "
+                         f"{model.name}: {err}") from err
+    source = _state_variables(model)  # builds the local optimizer, outside the scope
+    with strategy.scope():  # and the copy's, under it
+        target = _state_variables(copy)
+    for a, b in zip(source, target, strict=True):
+        b.assign(np.asarray(a.numpy()))
+    return copy
+
+
+def _copy_state(source, target):
+    """Assign every model and optimizer variable of ``source`` to ``target`` (same architecture)."""
+    for a, b in zip(_state_variables(source), _state_variables(target), strict=True):
+        b.assign(np.asarray(a.numpy()))
 
 
 def _pydataset_as_tf_data(data):
