@@ -334,6 +334,9 @@ def replay_epochs(data, epochs, steps_per_epoch=None):
         replay = _Replay()
         replay.compile(jit_compile=False)
         replay.built = True
+        # Under a strategy Keras's fit first draws one batch to build the model (one more pass);
+        # the resumed fit will do that itself, so the replay must not.
+        replay._distribute_strategy = None
         replay.fit(data, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=0, shuffle=False)
     else:
         raise TypeError(f"data must be a tf.data.Dataset or a keras.utils.PyDataset, got {type(data).__name__}")

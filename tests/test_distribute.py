@@ -99,3 +99,10 @@ def test_a_recipe_runs_end_to_end_on_two_workers(tmp_path):
     assert "test_accuracy" in figures
     assert {k: first[k] for k in figures} == {k: second[k] for k in figures}
     assert first["test_accuracy"] > 0.6  # 10 classes: chance is 0.1
+
+
+def test_mirrored_run_resumes_to_the_uninterrupted_weights(tmp_path):
+    worker = Path(__file__).parent / "workers" / "mirrored_resume.py"
+    result = subprocess.run([sys.executable, str(worker), str(tmp_path / "run")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert float(result.stdout.strip().splitlines()[-1]) < 1e-6
