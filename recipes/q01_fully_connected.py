@@ -59,7 +59,7 @@ def run(quick=False, seed=0, out=None):
     max_difference = float(np.max(np.abs(ours(x_test[:256]) - reference(x_test[:256]))))
 
     # ## Model: one dense layer with softmax = multinomial logistic regression
-    model = keras.Sequential([keras.Input((784,)), Dense(10, activation="softmax")])
+    model = keras.Sequential([keras.Input((784,)), Dense(10, activation="softmax", dtype="float32")])
     model.compile(optimizer=keras.optimizers.Adam(1e-3 if not quick else 3e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     n_val = n_train // 10

@@ -41,8 +41,8 @@ def shift_images(images, dy, dx):
 
 
 def mlp():
-    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
-                             Dense(256, activation="relu"), Dense(10, activation="softmax")], name="mlp")
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), Dense(256, activation="relu"),
+                             Dense(10, activation="softmax", dtype="float32")], name="mlp")
 
 
 def small_cnn():
@@ -52,7 +52,7 @@ def small_cnn():
         Conv2D(32, 3, padding="same", activation="relu"), MaxPool2D(2),
         Conv2D(64, 3, padding="same", activation="relu"),
         keras.layers.GlobalMaxPooling2D(),  # the strongest response anywhere: position drops out
-        Dense(10, activation="softmax"),
+        Dense(10, activation="softmax", dtype="float32"),
     ], name="cnn")
 
 

@@ -91,7 +91,7 @@ def run(quick=False, seed=0, out=None):
     x_train = x_train[:n_train, :, :, None].astype("float32") / 255.0
     x_test = x_test[:1000, :, :, None].astype("float32") / 255.0
     model = keras.Sequential([keras.Input((28, 28, 1)), Conv2D(16, 5, activation="relu", name="filters"),
-                              keras.layers.GlobalMaxPooling2D(), Dense(10, activation="softmax")])
+                              keras.layers.GlobalMaxPooling2D(), Dense(10, activation="softmax", dtype="float32")])
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     train_data = make_dataset(x_train, y_train[:n_train], batch_size=64, seed=seed)

@@ -98,7 +98,8 @@ def train(x, y, batch_size, lr0, decay, epochs, best, initial, seed, run_dir):
     lr = (keras.optimizers.schedules.InverseTimeDecay(lr0, steps_per_epoch * DECAY_EPOCHS, 1.0)
           if decay else lr0)
     model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(
-        10, activation="softmax", kernel_regularizer=keras.regularizers.L2(L2))], name="softmax_regression")
+        10, activation="softmax", dtype="float32", kernel_regularizer=keras.regularizers.L2(L2))],
+        name="softmax_regression")
     model.compile(optimizer=SGD(lr), loss="sparse_categorical_crossentropy",
                   steps_per_execution=min(steps_per_epoch, 100))
     # Warm up with one untimed epoch (it traces the train step, also for the smaller last

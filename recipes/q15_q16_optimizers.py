@@ -100,7 +100,7 @@ def run(quick=False, seed=0, out=None):
     x_test = x_test[:n_test].reshape(n_test, -1).astype("float32") / 255.0
     y_train, y_test = y_train[:n_train], y_test[:n_test]
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, activation="relu"),
-                              keras.layers.Dense(10, activation="softmax")])
+                              keras.layers.Dense(10, activation="softmax", dtype="float32")])
     initial = model.get_weights()
     histories, results = {}, {}
     for name, (_, make) in OPTIMIZERS.items():

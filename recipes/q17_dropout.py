@@ -40,7 +40,7 @@ def mlp(rate, seed):
         layers.append(keras.layers.Dense(512, activation="relu"))
         if rate:
             layers.append(Dropout(rate, seed=seed + i))
-    layers.append(keras.layers.Dense(10, activation="softmax"))
+    layers.append(keras.layers.Dense(10, activation="softmax", dtype="float32"))
     return keras.Sequential(layers)
 
 

@@ -50,7 +50,7 @@ def deep_mlp(batch_norm):
             # momentum 0.9: the moving statistics catch up within tens of steps (short runs).
             layers.append(BatchNormalization(momentum=0.9))
         layers.append(keras.layers.ReLU())
-    layers.append(keras.layers.Dense(10, activation="softmax"))
+    layers.append(keras.layers.Dense(10, activation="softmax", dtype="float32"))
     return keras.Sequential(layers)
 
 

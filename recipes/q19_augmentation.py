@@ -47,7 +47,7 @@ def small_cnn():
         keras.layers.MaxPooling2D(),
         keras.layers.Flatten(),
         keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
+        keras.layers.Dense(10, activation="softmax", dtype="float32"),
     ])
 
 
