@@ -144,8 +144,9 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
     batch. ``global_batch_size`` None: per-replica batch x replicas (even splits).
 
     ``initial_epoch`` k: the first k passes over ``dataset`` are read without training, so a
-    resumed run reshuffles as the uninterrupted one did. ``callbacks`` get ``on_epoch_end``
-    with ``{"loss": mean loss}``. Training stops at the first non-finite loss.
+    resumed run reshuffles as the uninterrupted one did. ``callbacks`` (Keras callbacks) are
+    called as ``fit`` calls them, with ``{"loss": ...}`` logs (per batch, and the epoch's
+    mean). Training stops at the first non-finite loss.
 
     Returns ``{"loss": [mean loss per epoch]}``, plus ``"diverged": (epoch, step, loss)`` if
     it stopped on a non-finite loss.
@@ -195,16 +196,21 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
         for _ in one_pass():
             pass
     history = {"loss": []}
+    callbacks = keras.callbacks.CallbackList(list(callbacks), model=model)  # Keras's callback protocol
+    callbacks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
+        callbacks.on_epoch_begin(epoch)
         losses = []
         for step, batch in enumerate(one_pass()):
+            callbacks.on_train_batch_begin(step)
             losses.append(float(train_step(batch)))
             if not np.isfinite(losses[-1]):
                 history["diverged"] = (epoch, step, losses[-1])
                 return history
+            callbacks.on_train_batch_end(step, {"loss": losses[-1]})
         history["loss"].append(float(np.mean(losses)))
-        for callback in callbacks:
-            callback.on_epoch_end(epoch, {"loss": history["loss"][-1]})
+        callbacks.on_epoch_end(epoch, {"loss": history["loss"][-1]})
+    callbacks.on_train_end({"loss": history["loss"][-1]} if history["loss"] else None)
     return history
 
 
@@ -468,8 +474,6 @@ def _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, st
     trained = model if model.distribute_strategy is strategy else _copy_under(model, strategy)
     chief = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0) == 0
     callbacks = [c for c in callbacks if chief or not isinstance(c, EpochCheckpoint)]
-    for callback in callbacks:
-        callback.set_model(trained)
     logs = fit_distributed(trained, data, epochs, strategy=strategy, initial_epoch=start,
                            steps_per_epoch=steps_per_epoch, callbacks=callbacks)
     if trained is not model:
