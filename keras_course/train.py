@@ -132,7 +132,7 @@ def training_context(strategy="default", mixed_precision=False):
 
 
 def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=None, initial_epoch=0,
-                    steps_per_epoch=None, callbacks=()):
+                    steps_per_epoch=None, callbacks=(), validate=None, stop_on_nan=True):
     """Train a compiled ``model`` on a batched ``tf.data`` ``dataset`` with a custom loop.
 
     Keras 3's ``model.fit`` does not run under ``MultiWorkerMirroredStrategy``
@@ -146,10 +146,11 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
     ``initial_epoch`` k: the first k passes over ``dataset`` are read without training, so a
     resumed run reshuffles as the uninterrupted one did. ``callbacks`` (Keras callbacks) are
     called as ``fit`` calls them, with ``{"loss": ...}`` logs (per batch, and the epoch's
-    mean). Training stops at the first non-finite loss.
+    mean and compiled metrics). ``validate``: None, or a function that adds ``val_`` entries
+    to an epoch's logs dict. Training stops at the first non-finite loss (``stop_on_nan``).
 
-    Returns ``{"loss": [mean loss per epoch]}``, plus ``"diverged": (epoch, step, loss)`` if
-    it stopped on a non-finite loss.
+    Returns ``{"loss": [...], metric: [...]}`` per epoch, plus ``"diverged": (epoch, step,
+    loss)`` if it stopped on a non-finite loss.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -181,11 +182,25 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
         gradients = tape.gradient(loss, model.trainable_variables)
         model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # all-reduced
+        model.compute_metrics(x, y, predictions)  # compiled metrics, aggregated over replicas when read
         return loss
 
     @tf.function
     def train_step(batch):
         return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(replica_step, args=batch), axis=None)
+
+    # Batch-norm moving statistics are updated by each worker from its own shard; average them
+    # after every epoch so that every worker evaluates and checkpoints the same model.
+    statistics = [v for v in model.non_trainable_variables if "float" in str(v.dtype)]
+
+    @tf.function
+    def replica_statistics():
+        return strategy.run(lambda: [tf.identity(v.value) for v in statistics])
+
+    def average_statistics():
+        if statistics and strategy.num_replicas_in_sync > 1:
+            for variable, values in zip(statistics, replica_statistics()):
+                variable.assign(strategy.reduce(tf.distribute.ReduceOp.MEAN, values, axis=None))
 
     endless = iter(distributed) if steps_per_epoch is not None else None
 
@@ -195,23 +210,27 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
     for _ in range(initial_epoch):
         for _ in one_pass():
             pass
-    history = {"loss": []}
-    callbacks = keras.callbacks.CallbackList(list(callbacks), model=model)  # Keras's callback protocol
+    recorder = keras.callbacks.History()  # last: it sees what the other callbacks add to the logs
+    callbacks = keras.callbacks.CallbackList([*callbacks, recorder], model=model)  # Keras's callback protocol
     callbacks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         callbacks.on_epoch_begin(epoch)
+        model.reset_metrics()
         losses = []
         for step, batch in enumerate(one_pass()):
             callbacks.on_train_batch_begin(step)
             losses.append(float(train_step(batch)))
-            if not np.isfinite(losses[-1]):
-                history["diverged"] = (epoch, step, losses[-1])
-                return history
+            if stop_on_nan and not np.isfinite(losses[-1]):
+                return {**recorder.history, "diverged": (epoch, step, losses[-1])}
             callbacks.on_train_batch_end(step, {"loss": losses[-1]})
-        history["loss"].append(float(np.mean(losses)))
-        callbacks.on_epoch_end(epoch, {"loss": history["loss"][-1]})
-    callbacks.on_train_end({"loss": history["loss"][-1]} if history["loss"] else None)
-    return history
+        average_statistics()
+        logs = {k: float(v) for k, v in model.get_metrics_result().items() if k != "loss"}
+        logs["loss"] = float(np.mean(losses))
+        if validate is not None:
+            validate(logs)
+        callbacks.on_epoch_end(epoch, logs)
+    callbacks.on_train_end()
+    return dict(recorder.history)
 
 
 # ---------------------------------------------------------------------------- faults
@@ -422,12 +441,10 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
     nan_guard = StopOnNaN() if stop_on_nan else None
     logs = {}
     if start < epochs and multi_worker:
-        if validation_data is not None:
-            warnings.warn("fit under MultiWorkerMirroredStrategy logs the training loss only; "
-                          "validation_data is not evaluated during training", stacklevel=2)
-        logs = _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy)
+        logs = _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy, validation_data,
+                                 stop_on_nan)
         diverged = logs.pop("diverged", None)
-        if diverged is not None and stop_on_nan:
+        if diverged is not None:
             _raise_diverged(diverged, run_dir)
     elif start < epochs:
         replay_epochs(data, start, steps_per_epoch)
@@ -463,19 +480,32 @@ def _check_run_owner(model, run_dir):
         path.write_text(json.dumps(owner))
 
 
-def _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy):
+def _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy, validation_data=None,
+                      stop_on_nan=True):
     """Epochs ``start`` .. ``epochs - 1`` with ``fit_distributed``'s loop (Keras 3's fit does not
     run under ``MultiWorkerMirroredStrategy``). A model built outside the strategy is trained
-    as a copy built under it, whose final state (weights, optimizer) is copied back. Logs the
-    training loss only: validation and metrics are left to the evaluation after training. The
-    chief (worker 0) writes the checkpoints; every worker reads them on a resume."""
+    as a copy built under it, whose final state (weights, optimizer) is copied back; after each
+    epoch the local model gets the weights and evaluates ``validation_data`` (every worker the
+    whole set). The chief (worker 0) writes the checkpoints; every worker reads them on a resume."""
     if isinstance(data, keras.utils.PyDataset):
         data = _pydataset_as_tf_data(data)  # each pass ends with on_epoch_end: replays too
     trained = model if model.distribute_strategy is strategy else _copy_under(model, strategy)
     chief = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0) == 0
     callbacks = [c for c in callbacks if chief or not isinstance(c, EpochCheckpoint)]
+
+    def validate(logs):
+        _copy_state(trained, model)
+        x, y = validation_data if isinstance(validation_data, tuple) else (validation_data, None)
+        results = model.evaluate(x, y, verbose=0, return_dict=True)
+        logs.update({f"val_{k}": float(v) for k, v in results.items()})
+
+    local = trained is not model and validation_data is not None
+    if validation_data is not None and not local:
+        warnings.warn("a model built under MultiWorkerMirroredStrategy cannot be evaluated by Keras; "
+                      "validation_data is not evaluated during training", stacklevel=3)
     logs = fit_distributed(trained, data, epochs, strategy=strategy, initial_epoch=start,
-                           steps_per_epoch=steps_per_epoch, callbacks=callbacks)
+                           steps_per_epoch=steps_per_epoch, callbacks=callbacks, validate=validate if local else None,
+                           stop_on_nan=stop_on_nan)
     if trained is not model:
         _copy_state(trained, model)
     return logs
@@ -486,8 +516,7 @@ def _copy_under(model, strategy):
     try:
         with strategy.scope():
             copy = keras.models.clone_model(model)
-            optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
-            copy.compile(optimizer=optimizer, loss=model.loss)
+            copy.compile_from_config(model.get_compile_config())  # optimizer, loss, metrics
     except Exception as err:  # e.g. a subclassed model without get_config
         raise ValueError(f"multi-worker training copies the model under the strategy and cannot copy "
                          f"{model.name}: {err}") from err
