@@ -536,8 +536,12 @@ def _copy_state(source, target):
 
 def _pydataset_as_tf_data(data):
     """A ``keras.utils.PyDataset`` as a one-epoch ``tf.data.Dataset`` (moves it on after each pass)."""
-    first = data[0]
-    signature = tuple(tf.TensorSpec((None, *np.shape(a)[1:]), tf.as_dtype(np.asarray(a).dtype)) for a in first)
+
+    def spec(array):
+        array = np.asarray(array)
+        return tf.TensorSpec((None, *array.shape[1:]), tf.as_dtype(array.dtype))
+
+    signature = tf.nest.map_structure(spec, tuple(data[0]))  # (x, y), x possibly a dict of inputs
 
     def batches():
         for i in range(len(data)):
