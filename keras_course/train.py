@@ -131,17 +131,17 @@ def training_context(strategy="default", mixed_precision=False):
         _multi_worker_strategy = previous_strategy
 
 
-def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=None, initial_epoch=0,
-                    steps_per_epoch=None, callbacks=(), validate=None, stop_on_nan=True):
+def fit_distributed(model, dataset, epochs, strategy=None, initial_epoch=0, steps_per_epoch=None, callbacks=(),
+                    validate=None, stop_on_nan=True):
     """Train a compiled ``model`` on a batched ``tf.data`` ``dataset`` with a custom loop.
 
     Keras 3's ``model.fit`` does not run under ``MultiWorkerMirroredStrategy``
     (keras-team/keras#20585); this loop does, and under any other strategy (``fit`` calls it
     under multi-worker). Build and compile the model inside ``strategy.scope()``. Each worker
-    reads its shard of ``dataset`` (batches of ``global_batch_size`` split across the
-    replicas); each replica's loss is summed over its examples and divided by the global
-    batch size, so the all-reduced gradient equals the single-process gradient of the global
-    batch. ``global_batch_size`` None: per-replica batch x replicas (even splits).
+    reads its shard of every global batch of ``dataset``, split across the replicas; each
+    replica's loss is Keras's ``compute_loss`` on its part (compiled loss, plus the layers'
+    regularisation losses), which Keras divides by the number of replicas, so the all-reduced
+    gradient is the single-process gradient of the global batch (for equal parts).
 
     ``initial_epoch`` k: the first k passes over ``dataset`` are read without training, so a
     resumed run reshuffles as the uninterrupted one did. ``callbacks`` (Keras callbacks) are
@@ -154,8 +154,6 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if global_batch_size is not None and (not isinstance(global_batch_size, int) or global_batch_size < 1):
-        raise ValueError(f"global_batch_size must be None or a positive int, got {global_batch_size!r}")
     if model.optimizer is None or model.loss is None:
         raise ValueError("model must be compiled with an optimizer and a loss inside the strategy's scope")
     strategy = strategy or tf.distribute.get_strategy()
@@ -165,9 +163,6 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
     # Distributed once: every pass over it reshuffles (a new distributed copy per epoch would
     # start the shuffle's random state afresh and repeat one order).
     distributed = strategy.experimental_distribute_dataset(dataset.with_options(options))
-    loss_fn = keras.losses.get(model.loss)
-    if not callable(loss_fn):
-        raise ValueError(f"fit_distributed needs one loss for one output, got model.loss={model.loss!r}")
     with strategy.scope():
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
@@ -175,11 +170,9 @@ def fit_distributed(model, dataset, epochs, global_batch_size=None, strategy=Non
     def replica_step(x, y):
         with tf.GradientTape() as tape:
             predictions = model(x, training=True)
-            # unreduced: a Loss object's call, or a loss function ("sparse_categorical_crossentropy")
-            values = loss_fn.call(y, predictions) if isinstance(loss_fn, keras.losses.Loss) else loss_fn(y, predictions)
-            values = tf.cast(values, tf.float32)
-            per_example = tf.reduce_mean(tf.reshape(values, (tf.shape(values)[0], -1)), axis=1)  # (batch,)
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
+            # the replica's mean loss / replicas, as in Keras's own train step (also for a loss of
+            # the whole batch, like triplet mining: then each replica mines its own part)
+            loss = model.compute_loss(x=x, y=y, y_pred=predictions, training=True)
         gradients = tape.gradient(loss, model.trainable_variables)
         model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # all-reduced
         model.compute_metrics(x, y, predictions)  # compiled metrics, aggregated over replicas when read
