@@ -211,6 +211,10 @@ def fit_distributed(model, dataset, epochs, strategy=None, initial_epoch=0, step
         model.reset_metrics()
         losses = []
         for step, batch in enumerate(one_pass()):
+            if any(len(tf.nest.flatten(part)[0]) == 0 for part in strategy.experimental_local_results(batch[-1])):
+                raise ValueError(f"a batch of epoch {epoch + 1} leaves a replica without examples: data-parallel "
+                                 f"training over {strategy.num_replicas_in_sync} replicas needs batches of at least "
+                                 f"that many examples (per-example SGD, batch 1, cannot be spread)")
             callbacks.on_train_batch_begin(step)
             losses.append(float(train_step(batch)))
             if stop_on_nan and not np.isfinite(losses[-1]):
