@@ -517,11 +517,10 @@ def _copy_under(model, strategy):
     except Exception as err:  # e.g. a subclassed model without get_config
         raise ValueError(f"multi-worker training copies the model under the strategy and cannot copy "
                          f"{model.name}: {err}") from err
-    source = _state_variables(model)  # builds the local optimizer, outside the scope
-    with strategy.scope():  # and the copy's, under it
-        target = _state_variables(copy)
-    for a, b in zip(source, target, strict=True):
-        b.assign(np.asarray(a.numpy()))
+    _state_variables(model)  # builds the local optimizer, outside the scope
+    with strategy.scope():
+        _state_variables(copy)  # and the copy's, under it
+    _copy_state(model, copy)
     return copy
 
 

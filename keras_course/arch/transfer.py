@@ -232,7 +232,8 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
         first = fit(model, make_dataset(x, y, batch_size, seed=seed), head_epochs, run_dir=phase_dir("head"),
                     validation_data=validation_data, verbose=verbose, keep_checkpoints=keep_head)
     if fine_tune_epochs == 0:
-        _remove_empty(run_dir)
+        if run_dir is not None:
+            remove_checkpoints(run_dir)  # the emptied folder (and out/checkpoints, if emptied)
         return {"head": first, "fine_tune": None, "history": dict(first.history)}
     unfreeze(model, from_layer)
     model.compile(optimizer=adam(fine_tune_learning_rate, fine_tune_epochs), loss=loss, metrics=list(metrics))
@@ -240,15 +241,9 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
                  run_dir=phase_dir("fine_tune"), validation_data=validation_data, verbose=verbose)
     if run_dir is not None:
         remove_checkpoints(phase_dir("head"))
-        _remove_empty(run_dir)
+        remove_checkpoints(run_dir)  # the emptied folder (and out/checkpoints, if emptied)
     merged = {k: list(first.history[k]) + list(second.history.get(k, [])) for k in first.history}
     return {"head": first, "fine_tune": second, "history": merged}
-
-
-def _remove_empty(folder):
-    """Delete ``folder`` if it exists and is empty (a finished run leaves no clutter)."""
-    if folder is not None and Path(folder).is_dir() and not any(Path(folder).iterdir()):
-        Path(folder).rmdir()
 
 
 def application_backbone(name, weights, input_shape=None, pooling=None, **kwargs):
