@@ -36,6 +36,8 @@ def prepare_out(out, name):
 def checkpoint_dir(out, name):
     """Where a recipe's ``keras_course.train.fit`` call named ``name`` keeps its checkpoints:
     ``out/checkpoints/name``. Run the same command again after a crash and it resumes there."""
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        raise ValueError(f"name must be a non-empty folder name without '/', got {name!r}")
     return Path(out) / "checkpoints" / name
 
 

@@ -347,6 +347,8 @@ def replay_epochs(data, epochs, steps_per_epoch=None):
     An endless stream (``steps_per_epoch`` given) fed by a Python generator reads a few
     batches ahead, so it resumes near, not exactly at, the uninterrupted run's position.
     """
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
     if epochs == 0:
         return
     if isinstance(data, keras.utils.PyDataset):
@@ -426,6 +428,9 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
         raise ValueError("model must be built (give it an Input or call it on a batch) before fit")
     if model.optimizer is None:
         raise ValueError("model must be compiled before fit")
+    for name, value in (("stop_on_nan", stop_on_nan), ("keep_checkpoints", keep_checkpoints)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be a bool, got {value!r}")
     start = 0
     if run_dir is not None:
         run_dir = Path(run_dir)

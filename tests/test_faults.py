@@ -112,6 +112,14 @@ def test_fit_rejects_bad_arguments(tmp_path):
     unbuilt.compile(optimizer="adam", loss="mse")
     with pytest.raises(ValueError, match="built"):
         train.fit(unbuilt, _tiny_data(), 1)
+    with pytest.raises(TypeError, match="stop_on_nan"):
+        train.fit(model, _tiny_data(), 1, stop_on_nan="yes")
+    with pytest.raises(ValueError, match="epochs"):
+        train.replay_epochs(_tiny_data(), -1)
+    from keras_course.runner import checkpoint_dir
+
+    with pytest.raises(ValueError, match="name"):
+        checkpoint_dir(tmp_path, "../elsewhere")
 
 
 def test_replay_moves_a_pydataset_on_one_epoch_at_a_time():
