@@ -65,7 +65,7 @@ class RoIStream(keras.utils.PyDataset):
 def run(quick=False, seed=0, out=None, n_jobs=1, cache_dir=None):
     out = prepare_out(out, "q30_fast_rcnn")
     set_seed(seed)
-    n_train, n_test, epochs = (250, 50, 6) if quick else (3000, 500, 30)
+    n_train, n_test, epochs = (250, 50, 6) if quick else (12000, 500, 10)
     (x_train, t_train), (x_test, t_test) = scene_splits(n_train, n_test, seed)
     size = x_train.shape[1]
 
@@ -77,13 +77,12 @@ def run(quick=False, seed=0, out=None, n_jobs=1, cache_dir=None):
     # ## The model and its multi-task loss; RoIs re-sampled every epoch
     model = fast_rcnn(x_train.shape[1:], NUM_CLASSES, pool_size=4, pools=2, base_filters=16 if quick else 32,
                       hidden=128 if quick else 256)
-    steps = epochs * int(np.ceil(2 * n_train / 32))
-    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.02)),
-                  loss=FastRCNNLoss(NUM_CLASSES))
     # horizontal flips double the scenes (proposals and boxes mirror with them)
     images, targets = flip_scenes(x_train, t_train)
     proposals = train_proposals + [flip_boxes(p, size) for p in train_proposals]
     stream = RoIStream(images, proposals, targets, 32, seed)
+    schedule = keras.optimizers.schedules.CosineDecay(1e-3, epochs * len(stream), alpha=0.02)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=FastRCNNLoss(NUM_CLASSES))
     history = fit(model, stream, epochs, run_dir=checkpoint_dir(out, "fast_rcnn"), verbose=0 if quick else 2).history
 
     # ## Evaluation: mAP; speed = selective search + the network and NMS

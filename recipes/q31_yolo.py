@@ -10,7 +10,8 @@ Training is one sum-squared loss: coordinates weighted by ``lambda_coord = 5``, 
 of w and h so that an error on a small box costs more, and ``lambda_noobj = 0.5`` on the
 confidences of the many empty predictors. At test time a box scores ``confidence * Pr(class)``,
 and per-class NMS removes the duplicates. We train ``keras_course.detection.yolo_v1`` on
-Fashion-MNIST scenes and evaluate it with our mAP.
+Fashion-MNIST scenes, new ones every epoch (a fixed set of 6,000 was memorised within a few
+epochs: mAP@0.5 0.79 against 0.93 with fresh scenes), and evaluate it with our mAP.
 
 Errata: the notes say each box predicts "the probability of the class given an object"; in
 YOLO v1 the class probabilities belong to the *cell* (one set shared by its B boxes), the box
@@ -20,8 +21,7 @@ only carries the confidence ``Pr(object) * IoU``, so one cell can report only on
 import keras
 import numpy as np
 
-from keras_course.data import make_dataset
-from keras_course.detection.experiment import (draw_detections, flip_scenes, scene_splits, score_detections,
+from keras_course.detection.experiment import (DetectionStream, draw_detections, held_out_scenes, score_detections,
                                                 timed_detect)
 from keras_course.detection.yolo import YoloV1Loss, detect, encode_targets, yolo_v1
 from keras_course.plots import plot_history
@@ -35,29 +35,28 @@ GRID, NUM_BOXES, NUM_CLASSES = 8, 2, 10
 def run(quick=False, seed=0, out=None):
     out = prepare_out(out, "q31_yolo")
     set_seed(seed)
-    n_train, n_test, epochs = (400, 100, 8) if quick else (6000, 500, 30)
-    (x_train, t_train), (x_test, t_test) = scene_splits(n_train, n_test, seed)
-    size = x_train.shape[1]
+    scenes_per_epoch, n_test, epochs = (800, 100, 8) if quick else (12000, 500, 30)
+    x_test, t_test = held_out_scenes(n_test, seed)
+    size = x_test.shape[1]
 
     # ## Targets: (S, S, 5B + C) per image
     def encode(targets):
         return np.stack([encode_targets(t["boxes"], t["labels"], size, GRID, NUM_BOXES, NUM_CLASSES) for t in targets])
 
-    y_train, y_test = encode(t_train), encode(t_test)
-    objects = sum(len(t["labels"]) for t in t_train)
-    dropped = objects - int(y_train[..., 4].sum())  # two centres in one cell: YOLO v1 keeps one
+    y_test = encode(t_test)
+    objects = sum(len(t["labels"]) for t in t_test)
+    dropped = objects - int(y_test[..., 4].sum())  # two centres in one cell: YOLO v1 keeps one
+
+    # ## Data: fresh scenes every epoch (a fixed set is memorised within a few epochs), half mirrored
+    batch_size = 16 if quick else 32  # small batches: more steps
+    train = DetectionStream(scenes_per_epoch, batch_size, lambda images, targets: (images, encode(targets)), seed=seed)
 
     # ## Model and the paper's loss
-    model = yolo_v1(x_train.shape[1:], GRID, NUM_BOXES, NUM_CLASSES, base_filters=16 if quick else 32)
-    batch_size = 16 if quick else 32  # small batches: more steps on few scenes
-    steps = epochs * int(np.ceil(2 * n_train / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(2e-3, steps, alpha=0.02)
+    model = yolo_v1(x_test.shape[1:], GRID, NUM_BOXES, NUM_CLASSES, base_filters=16 if quick else 32)
+    schedule = keras.optimizers.schedules.CosineDecay(2e-3, epochs * len(train), alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=YoloV1Loss(num_boxes=NUM_BOXES))
-    # horizontal flips double the data; the targets are encoded from the mirrored boxes
-    x_fit, t_fit = flip_scenes(x_train, t_train)
-    y_fit = encode(t_fit)
-    history = fit(model, make_dataset(x_fit, y_fit, batch_size, seed=seed), epochs, run_dir=checkpoint_dir(out, "yolo"),
-                  validation_data=(x_test, y_test), verbose=0 if quick else 2)
+    history = fit(model, train, epochs, run_dir=checkpoint_dir(out, "yolo"), validation_data=(x_test, y_test),
+                  verbose=0 if quick else 2)
 
     # ## Evaluation: mAP and images per second (forward pass + decoding + NMS)
     run_detector = lambda images: detect(model, images, NUM_BOXES, NUM_CLASSES)  # noqa: E731
@@ -74,7 +73,7 @@ def run(quick=False, seed=0, out=None):
         "last_loss": history.history["loss"][-1],
         "val_loss": history.history["val_loss"][-1],
         "objects_dropped_by_grid_fraction": dropped / objects,
-        "train_scenes": n_train,
+        "train_scenes_per_epoch": scenes_per_epoch,
         "epochs": epochs,
         "params": model.count_params(),
     })

@@ -95,3 +95,54 @@ def test_errors():
         detection_scenes(2, size=64, min_visible=1.5)
     with pytest.raises(ValueError, match="labels outside"):
         save_voc("/tmp/never", np.zeros((1, 8, 8, 1)), [{"boxes": np.zeros((1, 4)), "labels": [12]}], ("a",))
+
+
+def test_detection_stream_draws_new_deterministic_scenes_each_epoch():
+    from keras_course.data.scenes import stream_seed
+    from keras_course.detection.experiment import SCENE_KWARGS, DetectionStream, flip_boxes
+
+    def encode(images, targets):  # what the stream hands to fit: here the boxes of each scene, padded
+        boxes = np.full((len(targets), 8, 4), -1.0, np.float32)
+        for row, t in zip(boxes, targets):
+            row[: len(t["boxes"])] = t["boxes"]
+        return images, boxes
+
+    stream = DetectionStream(10, 4, encode, seed=5)
+    assert len(stream) == 3
+    images, boxes = stream[2]  # the last batch holds the 2 remaining scenes
+    assert images.shape == (2, 64, 64, 1) and images.dtype == np.float32 and boxes.shape == (2, 8, 4)
+    # Batch 1 of epoch 0 is detection_scenes with the batch's own seed, a random part of it mirrored.
+    reference, targets = detection_scenes(4, seed=stream_seed(5, 0, 1), **SCENE_KWARGS)
+    images, boxes = stream[1]
+    mirrored = [not np.array_equal(image, ref) for image, ref in zip(images, reference)]
+    for image, ref, target, row, flipped in zip(images, reference, targets, boxes, mirrored):
+        np.testing.assert_array_equal(image, ref[:, ::-1] if flipped else ref)
+        expected = flip_boxes(target["boxes"], 64) if flipped else target["boxes"]
+        np.testing.assert_array_equal(row[: len(expected)], expected)
+    counts = [sum(not np.array_equal(a, b) for a, b in zip(stream[i][0], detection_scenes(
+        len(stream[i][0]), seed=stream_seed(5, 0, i), **SCENE_KWARGS)[0])) for i in range(3)]
+    assert 0 < sum(counts) < 10  # some mirrored, not all
+    np.testing.assert_array_equal(stream[1][0], DetectionStream(10, 4, encode, seed=5)[1][0])  # deterministic
+    first = stream[0][0]
+    stream.on_epoch_end()  # Keras calls this after each epoch: the next epoch gets new scenes
+    assert stream.epoch == 1 and not np.array_equal(stream[0][0], first)
+    unflipped = DetectionStream(4, 4, encode, seed=5, flip=False, split="test")[0][0]
+    np.testing.assert_array_equal(unflipped, detection_scenes(4, seed=stream_seed(5, 0, 0), split="test",
+                                                              **SCENE_KWARGS)[0])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(n=0, batch_size=2), ValueError, "n must be"),
+    (dict(n=4, batch_size=0), ValueError, "batch_size"),
+    (dict(n=4, batch_size=2, seed=-1), ValueError, "seed"),
+    (dict(n=4, batch_size=2, encode="yolo"), TypeError, "encode must be a callable"),
+    (dict(n=4, batch_size=2, flip=1), TypeError, "flip must be a bool"),
+    (dict(n=4, batch_size=2, split="validation"), ValueError, "split"),
+    (dict(n=4, batch_size=2, scale_range=(2.0, 1.0)), ValueError, "scale_range"),
+])
+def test_detection_stream_bad_arguments(kwargs, error, match):
+    from keras_course.detection.experiment import DetectionStream
+
+    kwargs = {"encode": lambda images, targets: images, **kwargs}
+    with pytest.raises(error, match=match):
+        DetectionStream(**kwargs)

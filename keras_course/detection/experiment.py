@@ -2,9 +2,11 @@
 
 import time
 
+import keras
 import numpy as np
 
 from keras_course.data.detection_scenes import DETECTION_CLASSES, detection_scenes
+from keras_course.data.scenes import stream_seed
 from keras_course.detection.evaluate import coco_map, evaluate_detections
 from keras_course.detection.nms import nms
 
@@ -14,10 +16,13 @@ SCENE_KWARGS = {"size": 64, "max_objects": 3, "scale_range": (0.8, 1.3), "min_vi
 
 def scene_splits(n_train, n_test, seed=0, **overrides):
     """Train scenes from Fashion-MNIST's train split, test scenes from its test split."""
-    kwargs = {**SCENE_KWARGS, **overrides}
-    train = detection_scenes(n_train, seed=seed, split="train", **kwargs)
-    test = detection_scenes(n_test, seed=seed + 1, split="test", **kwargs)
-    return train, test
+    train = detection_scenes(n_train, seed=seed, split="train", **{**SCENE_KWARGS, **overrides})
+    return train, held_out_scenes(n_test, seed, **overrides)
+
+
+def held_out_scenes(n_test, seed=0, **overrides):
+    """The test scenes of ``scene_splits`` alone (for detectors trained on a ``DetectionStream``)."""
+    return detection_scenes(n_test, seed=seed + 1, split="test", **{**SCENE_KWARGS, **overrides})
 
 
 def timed_detect(detect, images, repeat=1):
@@ -90,3 +95,59 @@ def flip_scenes(images, targets):
     width = images.shape[2]
     flipped = [{"boxes": flip_boxes(t["boxes"], width), "labels": t["labels"]} for t in targets]
     return np.concatenate([images, images[:, :, ::-1]]), list(targets) + flipped
+
+
+class DetectionStream(keras.utils.PyDataset):
+    """Fresh detection scenes every epoch, for ``model.fit``: batches ``encode(images, targets)``.
+
+    A fixed set of scenes is memorised within a few epochs (the training loss keeps falling
+    while the validation loss stalls). Drawing new scenes from Fashion-MNIST's 60,000 train
+    items each epoch (~0.4 ms a scene) shows the detector far more garments. Batch ``index`` of
+    epoch ``e`` is ``detection_scenes(batch_size, seed=stream_seed(seed, e, index), ...)`` with
+    a random half of it mirrored left-right, so a run is deterministic for a seed whatever
+    order Keras asks for the batches in, and a resumed ``fit`` (which replays
+    ``on_epoch_end``) sees what an uninterrupted run saw.
+
+    Args:
+        n: scenes per epoch (the last batch may be smaller).
+        batch_size: scenes per batch.
+        encode: ``encode(images, targets) -> batch``, e.g. ``(images, yolo_targets)``; images
+            float32 (B, H, W, 1), targets a list of B dicts ``{"boxes", "labels"}``.
+        seed: int >= 0, the stream's seed.
+        flip: mirror a random half of each batch (boxes mirrored with it).
+        **scene_kwargs: for ``detection_scenes`` (default ``SCENE_KWARGS``), split included.
+    """
+
+    def __init__(self, n, batch_size, encode, seed=0, flip=True, **scene_kwargs):
+        super().__init__()  # workers=1: batches are made in order, in the training thread
+        for name, value, low in (("n", n, 1), ("batch_size", batch_size, 1), ("seed", seed, 0)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+                raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+        if not callable(encode):
+            raise TypeError(f"encode must be a callable encode(images, targets), got {type(encode).__name__}")
+        if not isinstance(flip, bool):
+            raise TypeError(f"flip must be a bool, got {flip!r}")
+        self.n, self.batch_size, self.encode, self.seed, self.flip = n, batch_size, encode, seed, flip
+        self.scene_kwargs = {**SCENE_KWARGS, **scene_kwargs}
+        detection_scenes(1, seed=seed, **self.scene_kwargs)  # bad scene arguments fail here, not mid-fit
+        self.epoch = 0
+
+    def __len__(self):
+        return -(-self.n // self.batch_size)
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch index {index} out of range for {len(self)} batches")
+        count = min(self.batch_size, self.n - index * self.batch_size)
+        seed = stream_seed(self.seed, self.epoch, index)
+        images, targets = detection_scenes(count, seed=seed, **self.scene_kwargs)
+        if self.flip:
+            mirrored = np.random.default_rng([seed, 1]).random(count) < 0.5  # not the scenes' own stream
+            images[mirrored] = images[mirrored, :, ::-1]
+            width = images.shape[2]
+            targets = [{"boxes": flip_boxes(t["boxes"], width), "labels": t["labels"]} if m else t
+                       for t, m in zip(targets, mirrored)]
+        return self.encode(images, targets)
+
+    def on_epoch_end(self):
+        self.epoch += 1  # the next epoch draws new scenes
