@@ -141,3 +141,23 @@ def test_png_folder_errors(tmp_path):
         load_segmentation_folder(tmp_path / "img", tmp_path / "mask", channels=2)
     with pytest.raises(ValueError, match="class ids in"):
         save_segmentation_folder(images, masks + 300, tmp_path / "a", tmp_path / "b")
+
+
+def test_epoch_stream_batches_depend_only_on_seed_epoch_and_index():
+    from keras_course.data.scenes import EpochStream
+
+    class Seeds(EpochStream):  # each batch: its size and the seed it was drawn with
+        def draw(self, count, seed):
+            return np.full(count, seed)
+
+    stream = Seeds(7, 3, seed=2)
+    assert len(stream) == 3 and [len(stream[i]) for i in range(3)] == [3, 3, 1]
+    assert stream[1][0] == stream_seed(2, 0, 1)
+    stream.on_epoch_end()
+    assert stream[1][0] == stream_seed(2, 1, 1)
+    with pytest.raises(IndexError, match="out of range"):
+        stream[3]
+    with pytest.raises(NotImplementedError, match="draw"):
+        EpochStream(4, 2)[0]
+    with pytest.raises(ValueError, match="seed must be"):
+        Seeds(4, 2, seed=-1)

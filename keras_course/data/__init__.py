@@ -23,6 +23,7 @@ from keras_course.data.text import (
 )
 from keras_course.data.scenes import (
     SEGMENTATION_CLASSES,
+    EpochStream,
     SceneStream,
     compose_scene,
     load_segmentation_folder,
@@ -33,6 +34,7 @@ from keras_course.data.scenes import (
 __all__ = [
     "DETECTION_CLASSES",
     "EVALUATION_FILES",
+    "EpochStream",
     "FASHION_MNIST_CLASSES",
     "PHOTO_NAMES",
     "ROTTEN_TOMATOES_CLASSES",

@@ -164,14 +164,49 @@ def stream_seed(seed, epoch, index):
     return int(np.random.SeedSequence([seed, epoch, index, 0x5CE7E]).generate_state(1)[0])
 
 
-class SceneStream(keras.utils.PyDataset):
+class EpochStream(keras.utils.PyDataset):
+    """New examples every epoch, for ``model.fit``: the base of ``SceneStream`` and the detection
+    scene stream.
+
+    An epoch is ``n`` examples in batches of ``batch_size`` (the last may be smaller). Batch
+    ``index`` of epoch ``e`` is ``self.draw(count, stream_seed(seed, e, index))`` and depends
+    on nothing else, so a run is deterministic for a seed whatever order Keras asks for the
+    batches in, and a resumed ``fit`` (which replays ``on_epoch_end``) sees what an
+    uninterrupted run saw. Subclasses define ``draw(count, seed) -> batch``.
+    """
+
+    def __init__(self, n, batch_size, seed=0):
+        super().__init__()  # workers=1: batches are made in order, in the training thread
+        _check_int("n", n, 1)
+        _check_int("batch_size", batch_size, 1)
+        _check_int("seed", seed, 0)
+        self.n, self.batch_size, self.seed = n, batch_size, seed
+        self.epoch = 0
+
+    def __len__(self):
+        return -(-self.n // self.batch_size)
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch index {index} out of range for {len(self)} batches")
+        count = min(self.batch_size, self.n - index * self.batch_size)
+        return self.draw(count, stream_seed(self.seed, self.epoch, index))
+
+    def draw(self, count, seed):
+        raise NotImplementedError("a stream defines draw(count, seed) -> one batch")
+
+    def on_epoch_end(self):
+        self.epoch += 1  # the next epoch draws new examples
+
+
+class SceneStream(EpochStream):
     """Fresh segmentation scenes every epoch, for ``model.fit``: batches ``(images, masks)``.
 
     A fixed set of scenes is memorised after a few epochs (the training IoU keeps rising while
     the validation IoU stalls); drawing new scenes each epoch from the same items turns every
     epoch into new data at the cost of ~2 ms per scene. Batch ``index`` of epoch ``e`` is
-    ``segmentation_scenes(batch_size, seed=stream_seed(seed, e, index), ...)``, so a run is
-    deterministic for a seed whatever order Keras asks for the batches in.
+    ``segmentation_scenes(batch_size, seed=stream_seed(seed, e, index), ...)`` (see
+    ``EpochStream``).
 
     Args:
         n: scenes per epoch (the last batch may be smaller).
@@ -185,29 +220,17 @@ class SceneStream(keras.utils.PyDataset):
 
     def __init__(self, n, batch_size, seed=0, size=64, max_objects=4, split="train", min_objects=1,
                  scale_range=(0.9, 1.6), mask_dtype="uint8"):
-        super().__init__()  # workers=1: batches are made in order, in the training thread
         self.scale_range = check_scene_arguments(n, size, min_objects, max_objects, seed, scale_range)
-        _check_int("batch_size", batch_size, 1)
+        super().__init__(n, batch_size, seed)
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-        self.n, self.batch_size, self.seed, self.size = n, batch_size, seed, size
-        self.max_objects, self.min_objects, self.split = max_objects, min_objects, split
+        self.size, self.max_objects, self.min_objects, self.split = size, max_objects, min_objects, split
         self.mask_dtype = np.dtype(mask_dtype)
-        self.epoch = 0
 
-    def __len__(self):
-        return -(-self.n // self.batch_size)
-
-    def __getitem__(self, index):
-        if not 0 <= index < len(self):
-            raise IndexError(f"batch index {index} out of range for {len(self)} batches")
-        count = min(self.batch_size, self.n - index * self.batch_size)
-        images, masks = segmentation_scenes(count, self.size, self.max_objects, stream_seed(self.seed, self.epoch, index),
-                                            self.split, self.min_objects, self.scale_range)
+    def draw(self, count, seed):
+        images, masks = segmentation_scenes(count, self.size, self.max_objects, seed, self.split, self.min_objects,
+                                            self.scale_range)
         return images, masks.astype(self.mask_dtype)
-
-    def on_epoch_end(self):
-        self.epoch += 1  # the next epoch draws new scenes
 
 
 # ---------------------------------------------------------------------------- PNG folders

@@ -2,11 +2,10 @@
 
 import time
 
-import keras
 import numpy as np
 
 from keras_course.data.detection_scenes import DETECTION_CLASSES, detection_scenes
-from keras_course.data.scenes import stream_seed
+from keras_course.data.scenes import EpochStream
 from keras_course.detection.evaluate import coco_map, evaluate_detections
 from keras_course.detection.nms import nms
 
@@ -97,16 +96,15 @@ def flip_scenes(images, targets):
     return np.concatenate([images, images[:, :, ::-1]]), list(targets) + flipped
 
 
-class DetectionStream(keras.utils.PyDataset):
+class DetectionStream(EpochStream):
     """Fresh detection scenes every epoch, for ``model.fit``: batches ``encode(images, targets)``.
 
     A fixed set of scenes is memorised within a few epochs (the training loss keeps falling
     while the validation loss stalls). Drawing new scenes from Fashion-MNIST's 60,000 train
     items each epoch (~0.4 ms a scene) shows the detector far more garments. Batch ``index`` of
     epoch ``e`` is ``detection_scenes(batch_size, seed=stream_seed(seed, e, index), ...)`` with
-    a random half of it mirrored left-right, so a run is deterministic for a seed whatever
-    order Keras asks for the batches in, and a resumed ``fit`` (which replays
-    ``on_epoch_end``) sees what an uninterrupted run saw.
+    a random half of it mirrored left-right (see ``EpochStream`` for why this makes runs
+    deterministic and resumable).
 
     Args:
         n: scenes per epoch (the last batch may be smaller).
@@ -119,27 +117,16 @@ class DetectionStream(keras.utils.PyDataset):
     """
 
     def __init__(self, n, batch_size, encode, seed=0, flip=True, **scene_kwargs):
-        super().__init__()  # workers=1: batches are made in order, in the training thread
-        for name, value, low in (("n", n, 1), ("batch_size", batch_size, 1), ("seed", seed, 0)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-                raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+        super().__init__(n, batch_size, seed)
         if not callable(encode):
             raise TypeError(f"encode must be a callable encode(images, targets), got {type(encode).__name__}")
         if not isinstance(flip, bool):
             raise TypeError(f"flip must be a bool, got {flip!r}")
-        self.n, self.batch_size, self.encode, self.seed, self.flip = n, batch_size, encode, seed, flip
+        self.encode, self.flip = encode, flip
         self.scene_kwargs = {**SCENE_KWARGS, **scene_kwargs}
         detection_scenes(1, seed=seed, **self.scene_kwargs)  # bad scene arguments fail here, not mid-fit
-        self.epoch = 0
 
-    def __len__(self):
-        return -(-self.n // self.batch_size)
-
-    def __getitem__(self, index):
-        if not 0 <= index < len(self):
-            raise IndexError(f"batch index {index} out of range for {len(self)} batches")
-        count = min(self.batch_size, self.n - index * self.batch_size)
-        seed = stream_seed(self.seed, self.epoch, index)
+    def draw(self, count, seed):
         images, targets = detection_scenes(count, seed=seed, **self.scene_kwargs)
         if self.flip:
             mirrored = np.random.default_rng([seed, 1]).random(count) < 0.5  # not the scenes' own stream
@@ -148,6 +135,3 @@ class DetectionStream(keras.utils.PyDataset):
             targets = [{"boxes": flip_boxes(t["boxes"], width), "labels": t["labels"]} if m else t
                        for t, m in zip(targets, mirrored)]
         return self.encode(images, targets)
-
-    def on_epoch_end(self):
-        self.epoch += 1  # the next epoch draws new scenes
