@@ -324,9 +324,7 @@ def run(quick=False, seed=0, out=None):
 # helps is keeping what the seven classes do not need: the features before the projection,
 # 70 pseudo-identities instead of 7 classes, and most of all general features from ImageNet
 # with a triplet head trained on pseudo-identities of them. A head trained on the 7 classes
-# themselves collapses the footwear again. Sneaker vs ankle boot stays the hard pair.
-# (The head's settings were chosen by looking at classes 7-9, so its figure is optimistic:
-# benchmarks/triplet_head_validation.py holds out seen classes instead, and there no head
-# beats the frozen features it starts from.)
+# themselves collapses the footwear again. But the settings were chosen on classes 7-9: on held-out
+# seen classes no head beats the frozen features (benchmarks/triplet_head_validation.py).
 if __name__ == "__main__":
     recipe_main(run)
