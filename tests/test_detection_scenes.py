@@ -146,3 +146,16 @@ def test_detection_stream_bad_arguments(kwargs, error, match):
     kwargs = {"encode": lambda images, targets: images, **kwargs}
     with pytest.raises(error, match=match):
         DetectionStream(**kwargs)
+
+
+def test_held_out_scenes_are_the_test_part_of_scene_splits():
+    from keras_course.detection.experiment import SCENE_KWARGS, held_out_scenes, scene_splits
+
+    (_, _), (x_test, t_test) = scene_splits(2, 3, seed=4)
+    x_held, t_held = held_out_scenes(3, seed=4)
+    np.testing.assert_array_equal(x_held, x_test)
+    for t, u in zip(t_held, t_test):
+        np.testing.assert_array_equal(t["boxes"], u["boxes"])
+    # drawn from Fashion-MNIST's test split: not the train-split scenes of the same seed
+    train_split, _ = detection_scenes(3, seed=5, split="train", **SCENE_KWARGS)
+    assert not np.array_equal(x_held, train_split)
