@@ -29,18 +29,6 @@ from recipes.q32_triplet_loss import FEATURE_LAYER, SEEN, UNSEEN
 SPLITS = ((5, 6), (1, 3, 5), (0, 4, 5))
 
 
-def chain_taps(model, layer_name, size):
-    """A model computing ``layer_name``'s output of the chain ``model`` (``vgg16_hed`` re-uses
-    its VGG layers after a normalisation, so the layer's own ``output`` is not on its graph)."""
-    inputs = keras.Input((size, size, 3))
-    x = inputs
-    for layer in model.layers[1:]:
-        x = layer(x)
-        if layer.name == layer_name:
-            return keras.Model(inputs, x)
-    raise ValueError(f"layer_name: {layer_name!r} is not a layer of {model.name}")
-
-
 def grid_pool(maps, cells):
     """(N, h, w, c) -> (N, cells * cells * c): average over each cell of a cells x cells grid."""
     return tf.image.resize(maps, (cells, cells), method="area").numpy().reshape(len(maps), -1)
@@ -55,7 +43,8 @@ def feature_sets(images):
     lite0 = efficientnet_lite0(include_top=False, input_shape=(96, 96, 3))
     lite0_maps = keras.Model(lite0.inputs, lite0.get_layer(FEATURE_LAYER).output).predict(
         rgb(96), batch_size=250, verbose=0)  # (N, 3, 3, 192)
-    vgg_maps = chain_taps(vgg16_hed(input_shape=(64, 64, 3)), "block5_conv3", 64).predict(
+    hed = vgg16_hed(input_shape=(64, 64, 3))
+    vgg_maps = keras.Model(hed.inputs, hed.get_layer("block5_conv3").output).predict(
         rgb(64), batch_size=100, verbose=0)  # (N, 4, 4, 512)
     sets = {"Lite0 average": lite0_maps.mean((1, 2)), "Lite0 3x3 grid": grid_pool(lite0_maps, 3),
             "HED average": vgg_maps.mean((1, 2)), "HED 2x2 grid": grid_pool(vgg_maps, 2),

@@ -117,6 +117,24 @@ def test_pretrained_perceptual_features():
     assert float(loss(x, x)) == 0.0 and float(loss(x, 1.0 - x)) > 0.0
 
 
+def test_pretrained_hed_features_match_hed():
+    """The VGG16-HED branch: grey [0, 1] -> RGB [0, 255], resized, HED's block2_conv2 on its own
+    BGR mean-subtracted input (a plain VGG16 with HED's weights)."""
+    from keras_course.arch import vgg
+    from keras_course.arch.hed import CAFFE_MEAN_RGB, read_hed_conv_weights
+
+    features = pretrained_features("vgg16_hed", input_size=32)
+    x = np.random.default_rng(3).random((2, 32, 32, 1)).astype("float32")  # already 32 px: no resize
+    reference = vgg("D", include_top=False, input_shape=(32, 32, 3))
+    for name, weights in read_hed_conv_weights().items():
+        reference.get_layer(name).set_weights(list(weights))
+    reference = keras.Model(reference.inputs, reference.get_layer("block2_conv2").output)
+    bgr = np.repeat(x, 3, axis=-1) * 255.0 - np.array(CAFFE_MEAN_RGB[::-1], dtype="float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(features(x)), keras.ops.convert_to_numpy(reference(bgr)),
+                               rtol=1e-4, atol=1e-2)
+    assert not features.trainable_weights
+
+
 def test_psnr_matches_skimage(images):
     noisy = np.clip(images + np.random.default_rng(2).normal(0, 0.1, images.shape), 0, 1).astype("float32")
     ours = keras.ops.convert_to_numpy(psnr(images, noisy))

@@ -161,6 +161,25 @@ def test_vgg16_hed_computes_what_hed_computes():
                                rtol=1e-4, atol=1e-3)
 
 
+def test_vgg16_hed_inner_layers_can_be_tapped():
+    """Inner outputs lie on the model's graph: tap block4_conv3 directly, and through
+    build_transfer_model's multi-level features; both equal HED's own block4_conv3."""
+    model = vgg16_hed(input_shape=(32, 32, 3))
+    tapped = keras.Model(model.inputs, model.get_layer("block4_conv3").output)
+    reference = vgg("D", include_top=False, input_shape=(32, 32, 3))
+    for name, weights in read_hed_conv_weights().items():
+        reference.get_layer(name).set_weights(list(weights))
+    reference = keras.Model(reference.inputs, reference.get_layer("block4_conv3").output)
+    x = np.random.default_rng(2).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    bgr = x[..., ::-1] - np.array(CAFFE_MEAN_RGB[::-1], dtype="float32")
+    expected = keras.ops.convert_to_numpy(reference(bgr))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(tapped(x)), expected, rtol=1e-4, atol=1e-3)
+    features, _ = split_transfer_model(build_transfer_model(model, 2, feature_layers=("block4_conv3",)))
+    pooled = keras.ops.convert_to_numpy(features(x))
+    assert pooled.shape == (2, 512 + 512)
+    np.testing.assert_allclose(pooled[:, :512], expected.mean(axis=(1, 2)), rtol=1e-4, atol=1e-3)
+
+
 # ---------------------------------------------------------------- transfer helpers
 def tiny_backbone():
     return vgg("A", small=True, include_top=False, batch_norm=True, width=0.125, input_shape=(16, 16, 3))

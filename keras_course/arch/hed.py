@@ -69,13 +69,16 @@ def vgg16_hed(input_shape=(None, None, 3), pooling=None, path=None):
     input_shape = check_input_shape(input_shape)
     if input_shape[-1] != 3:
         raise ValueError(f"input_shape must have 3 (RGB) channels, got {input_shape}")
-    backbone = vgg("D", input_shape=input_shape, include_top=False, pooling=pooling)
+    template = vgg("D", input_shape=input_shape, include_top=False, pooling=pooling)
+    inputs = keras.Input(input_shape, name="image")
+    x = keras.layers.Normalization(mean=CAFFE_MEAN_RGB, variance=(1.0, 1.0, 1.0), name="caffe_mean")(inputs)
+    # VGG is a chain: rebuild its layers (fresh copies, so that every layer's ``output`` lies on
+    # this model's graph and inner layers can be tapped) after the normalisation.
+    for layer in template.layers[1:]:
+        x = layer.__class__.from_config(layer.get_config())(x)
+    model = keras.Model(inputs, x, name="vgg16_hed")
     for name, (kernel, bias) in read_hed_conv_weights(path).items():
         if name == "block1_conv1":
             kernel = kernel[:, :, ::-1, :]  # BGR -> RGB input channels
-        backbone.get_layer(name).set_weights([kernel, bias])
-    inputs = keras.Input(input_shape, name="image")
-    x = keras.layers.Normalization(mean=CAFFE_MEAN_RGB, variance=(1.0, 1.0, 1.0), name="caffe_mean")(inputs)
-    for layer in backbone.layers[1:]:  # VGG is a chain: re-use its layers after the normalisation
-        x = layer(x)
-    return keras.Model(inputs, x, name="vgg16_hed")
+        model.get_layer(name).set_weights([kernel, bias])
+    return model

@@ -53,15 +53,7 @@ def pretrained_features(backbone="efficientnet_lite0", layer=None, input_size=56
     names = [layer_.name for layer_ in net.layers]
     if layer not in names:
         raise ValueError(f"layer must name a layer of {backbone}, got {layer!r}")
-    if backbone == "efficientnet_lite0":
-        cut = keras.Model(net.inputs, net.get_layer(layer).output, name=f"{backbone}_{layer}")
-    else:
-        # vgg16_hed re-applies VGG's layers after its mean subtraction (a chain): re-apply
-        # them once more up to `layer`, since their first-call outputs are another graph's.
-        x = first = keras.Input(size)
-        for layer_ in net.layers[1:names.index(layer) + 1]:
-            x = layer_(x)
-        cut = keras.Model(first, x, name=f"{backbone}_{layer}")
+    cut = keras.Model(net.inputs, net.get_layer(layer).output, name=f"{backbone}_{layer}")
     inputs = keras.Input((None, None, channels), name="image")
     x = keras.layers.Concatenate(name="grey_to_rgb")([inputs] * 3) if channels == 1 else inputs
     x = keras.layers.Rescaling(255.0, name="to_0_255")(x)
