@@ -59,6 +59,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-class", type=int, default=500, help="images per class in each group")
     args = parser.parse_args()
+    if not 2 <= args.per_class <= 1000:  # the test split has 1,000 images of each class
+        parser.error(f"--per-class must be between 2 and 1000, got {args.per_class}")
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     rng = np.random.default_rng(0)
     train_rows = np.concatenate([rng.choice(np.flatnonzero(y_train == c), args.per_class, replace=False)
