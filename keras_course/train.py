@@ -8,6 +8,7 @@
   epoch, resumes from the last checkpoint after a crash or kill with the same result as an
   uninterrupted run, stops with a clear error naming the step when the loss becomes NaN, and
   runs its own loop under ``MultiWorkerMirroredStrategy``, where Keras 3's fit does not.
+- ``EpochTimer``: each epoch's wall time in its logs, where a resumed ``fit`` keeps it.
 """
 
 import contextlib
@@ -15,6 +16,7 @@ import json
 import os
 import random
 import re
+import time
 import warnings
 from pathlib import Path
 
@@ -253,6 +255,26 @@ class StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class EpochTimer(keras.callbacks.Callback):
+    """Adds ``key`` to each epoch's logs: the epoch's wall time in seconds, validation included,
+    the callbacks listed after this one left out. ``fit`` checkpoints the logs with the
+    epoch, so a resumed run still reports the time of every epoch, those trained before the
+    crash too (a timer around the ``fit`` call would count only what the last process did)."""
+
+    def __init__(self, key="epoch_seconds"):
+        super().__init__()
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"key must be a non-empty str, got {key!r}")
+        self.key = key
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs[self.key] = time.perf_counter() - self.start
+
+
 _CHECKPOINT = re.compile(r"^epoch-(\d{4,})\.npz$")
 
 
@@ -459,7 +481,7 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
     history.set_model(model)
     # the epochs done before a resume come from the run's log, the rest from this call (also
     # the epochs with a non-finite loss, which are never checkpointed, when stop_on_nan=False)
-    earlier = {k: v[:start] for k, v in read_history(run_dir).items()} if start else {}
+    earlier = read_history(run_dir, last_epoch=start) if start else {}
     history.history = {k: earlier.get(k, []) + list(logs.get(k, [])) for k in {**earlier, **logs}}
     history.epoch = list(range(len(next(iter(history.history.values()), []))))
     if run_dir is not None and not keep_checkpoints:
@@ -552,8 +574,10 @@ def _pydataset_as_tf_data(data):
     return tf.data.Dataset.from_generator(batches, output_signature=signature)
 
 
-def read_history(run_dir):
-    """The per-epoch logs ``fit`` wrote, as ``{metric: [value per epoch]}``."""
+def read_history(run_dir, last_epoch=None):
+    """The per-epoch logs ``fit`` wrote, as ``{metric: [value per epoch]}``, of every epoch or
+    of epochs 1 to ``last_epoch``. A metric logged in only some epochs (validation every few
+    epochs, a callback added on resume) has a value for just those, as in Keras's History."""
     path = Path(run_dir) / "history.jsonl"
     rows = {}
     if path.is_file():
@@ -564,7 +588,7 @@ def read_history(run_dir):
                 continue
             rows[row["epoch"]] = row  # an epoch redone after a kill overwrites its first try
     logs = {}
-    for epoch in sorted(rows):
+    for epoch in sorted(e for e in rows if last_epoch is None or e <= last_epoch):
         for key, value in rows[epoch].items():
             if key != "epoch":
                 logs.setdefault(key, []).append(value)

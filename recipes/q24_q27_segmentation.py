@@ -24,8 +24,6 @@ multiplied by the probability; it is the *log*-probability and the loss needs a 
 to be maximised, not a loss to minimise).
 """
 
-import time
-
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -48,7 +46,7 @@ from keras_course.segmentation import (
     pixel_categorical_crossentropy,
     unet,
 )
-from keras_course.train import fit, set_seed
+from keras_course.train import EpochTimer, fit, remove_checkpoints, set_seed
 
 QUESTIONS = (24, 25, 26, 27)
 NUM_CLASSES = len(SEGMENTATION_CLASSES)  # background + 10 garments
@@ -185,10 +183,12 @@ def run(quick=False, seed=0, out=None):
         # Fresh scenes: n_train new ones per epoch, the same stream (seed) for both models.
         train = (SceneStream(s["n_train"], s["batch_size"], seed=seed, split="train", **scenes) if s["fresh_scenes"]
                  else make_dataset(x_train, y_train, s["batch_size"], seed=seed))
-        start = time.perf_counter()
+        # Checkpoints kept until the run ends: after a crash while the FCN trains, running the
+        # same command again restores the finished U-Net instead of training it again.
         histories[name] = fit(model, train, s["epochs"], run_dir=checkpoint_dir(out, name.lower()),
-                              validation_data=validation, verbose=0 if quick else "auto")
-        seconds[name] = time.perf_counter() - start
+                              validation_data=validation, callbacks=[EpochTimer()], keep_checkpoints=True,
+                              verbose=0 if quick else "auto")
+        seconds[name] = float(np.sum(histories[name].history["epoch_seconds"]))
         predictions[name], results[name] = evaluate(model, x_test, y_test, s["batch_size"])
 
     plot_overlays(x_test, y_test, predictions, out / "overlays.png")
@@ -198,7 +198,7 @@ def run(quick=False, seed=0, out=None):
     first, last = {}, {}
     for name, history in histories.items():
         first[name], last[name] = history.history["loss"][0], history.history["loss"][-1]
-    return save_metrics(out, {
+    metrics = save_metrics(out, {
         "unet_mean_iou": results["U-Net"]["mean_iou"],
         "fcn_mean_iou": results["FCN"]["mean_iou"],
         "unet_boundary_iou": results["U-Net"]["boundary_iou"],
@@ -218,6 +218,9 @@ def run(quick=False, seed=0, out=None):
         "unet": results["U-Net"],
         "fcn": results["FCN"],
     })
+    for name in histories:  # the run is complete: the same command now trains afresh
+        remove_checkpoints(checkpoint_dir(out, name.lower()))
+    return metrics
 
 
 # ## Conclusion

@@ -102,6 +102,20 @@ def test_a_finished_fit_removes_its_checkpoints_unless_asked(tmp_path):
     assert tmp_path.exists()  # a parent that holds other things stays
 
 
+def test_epoch_times_survive_a_resume(tmp_path):
+    """EpochTimer's seconds ride in the checkpointed logs: a fit resumed after 2 of 3 epochs
+    reports the 2 earlier epochs' times as they were measured, and a third of its own."""
+    first = train.fit(_tiny_model(), _tiny_data(), 2, run_dir=tmp_path, callbacks=[train.EpochTimer()],
+                      keep_checkpoints=True)
+    earlier = first.history["epoch_seconds"]
+    assert len(earlier) == 2 and all(0 < t < 60 for t in earlier)
+    resumed = train.fit(_tiny_model(), _tiny_data(), 3, run_dir=tmp_path, callbacks=[train.EpochTimer("t")])
+    assert resumed.history["epoch_seconds"] == pytest.approx(earlier, rel=1e-6)  # as logged, not re-timed
+    assert len(resumed.history["t"]) == 1 and resumed.history["t"][0] > 0
+    with pytest.raises(ValueError, match="key"):
+        train.EpochTimer("")
+
+
 def test_fit_rejects_bad_arguments(tmp_path):
     model = _tiny_model()
     with pytest.raises(ValueError, match="epochs"):

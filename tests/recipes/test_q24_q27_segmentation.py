@@ -1,3 +1,4 @@
+import keras
 import pytest
 
 
@@ -18,3 +19,57 @@ def test_q24_q27_quick(quick_run):
     for png in ("overlays.png", "jaccard_per_class.png", "training.png"):
         assert (out / png).is_file()
     assert not list(out.glob("checkpoints/**/*.npz"))  # a finished fit leaves nothing to resume from
+
+
+class BatchCounter(keras.callbacks.Callback):
+    """How many training batches a fit ran (none when it restored a finished run)."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_run, tmp_path, monkeypatch):
+    """Killed while the FCN trains, the run keeps the U-Net's last checkpoint; the same command
+    again trains only the FCN and reports the figures of a run that was never interrupted."""
+    from recipes import q24_q27_segmentation as recipe
+
+    reference, _ = quick_run("q24_q27_segmentation")
+    real_fit = recipe.fit
+
+    unet_epoch_seconds = []
+
+    def killed_at_the_fcn(model, *args, **kwargs):
+        if model.name == "fcn":
+            raise KeyboardInterrupt
+        history = real_fit(model, *args, **kwargs)
+        unet_epoch_seconds.extend(history.history["epoch_seconds"])
+        return history
+
+    monkeypatch.setattr(recipe, "fit", killed_at_the_fcn)
+    keras.backend.clear_session()
+    with pytest.raises(KeyboardInterrupt):
+        recipe.run(quick=True, seed=0, out=tmp_path)
+    epochs = recipe.SETTINGS[True]["epochs"]
+    assert (tmp_path / "checkpoints" / "u-net" / f"epoch-{epochs:04d}.npz").is_file()
+
+    counters = {}
+
+    def counted(model, *args, callbacks=(), **kwargs):
+        counters[model.name] = BatchCounter()
+        return real_fit(model, *args, callbacks=[*callbacks, counters[model.name]], **kwargs)
+
+    monkeypatch.setattr(recipe, "fit", counted)
+    keras.backend.clear_session()
+    metrics = recipe.run(quick=True, seed=0, out=tmp_path)
+    assert counters["unet"].batches == 0 and counters["fcn"].batches > 0
+    for key in ("unet_mean_iou", "fcn_mean_iou", "unet_boundary_iou", "fcn_boundary_iou", "unet_last_loss",
+                "fcn_last_loss"):
+        assert metrics[key] == pytest.approx(reference[key], abs=1e-6), key
+    # the U-Net's training time comes from its checkpointed epoch logs, not from this process
+    assert len(unet_epoch_seconds) == epochs
+    assert metrics["unet_train_seconds"] == pytest.approx(sum(unet_epoch_seconds), rel=1e-6)
+    assert not (tmp_path / "checkpoints").exists()  # the finished run leaves nothing to resume from
