@@ -1,4 +1,4 @@
-"""Shared fixtures: quick recipe runs are cached for the whole session."""
+"""Shared fixtures: quick recipe runs are cached for the whole session; a batch counter."""
 
 import json
 
@@ -24,3 +24,20 @@ def quick_run(tmp_path_factory):
         return cache[name]
 
     return run
+
+
+@pytest.fixture
+def batch_counter():
+    """The class of a callback whose ``trained`` counts the training batches a fit ran (0 when
+    ``keras_course.train.fit`` restored a finished run instead of training)."""
+    import keras
+
+    class BatchCounter(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.trained = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.trained += 1
+
+    return BatchCounter

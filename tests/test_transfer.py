@@ -272,16 +272,7 @@ class _KillAt(keras.callbacks.Callback):
             raise _Killed(epoch)
 
 
-class _CountBatches(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.trained = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.trained += 1
-
-
-def test_two_phase_fine_tune_resumes_after_a_kill_in_phase_two(tmp_path, monkeypatch):
+def test_two_phase_fine_tune_resumes_after_a_kill_in_phase_two(tmp_path, monkeypatch, batch_counter):
     import keras_course.arch.transfer as transfer
     from keras_course.train import fit, set_seed
 
@@ -307,7 +298,7 @@ def test_two_phase_fine_tune_resumes_after_a_kill_in_phase_two(tmp_path, monkeyp
         train(run_dir)
     assert (run_dir / "head" / "epoch-0002.npz").is_file()  # kept while phase 2 runs
     assert (run_dir / "fine_tune" / "epoch-0002.npz").is_file()
-    counters = {"head": _CountBatches(), "fine_tune": _CountBatches()}
+    counters = {"head": batch_counter(), "fine_tune": batch_counter()}
     monkeypatch.setattr(transfer, "fit", fit_with({k: [c] for k, c in counters.items()}))
     model, resumed = train(run_dir)  # the same call again: resumes
     assert counters["head"].trained == 0  # phase 1 restored, not redone

@@ -21,18 +21,8 @@ def test_q24_q27_quick(quick_run):
     assert not list(out.glob("checkpoints/**/*.npz"))  # a finished fit leaves nothing to resume from
 
 
-class BatchCounter(keras.callbacks.Callback):
-    """How many training batches a fit ran (none when it restored a finished run)."""
-
-    def __init__(self):
-        super().__init__()
-        self.batches = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.batches += 1
-
-
-def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_run, tmp_path, monkeypatch):
+def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_run, batch_counter, tmp_path,
+                                                                      monkeypatch):
     """Killed while the FCN trains, the run keeps the U-Net's last checkpoint; the same command
     again trains only the FCN and reports the figures of a run that was never interrupted."""
     from recipes import q24_q27_segmentation as recipe
@@ -59,13 +49,13 @@ def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_ru
     counters = {}
 
     def counted(model, *args, callbacks=(), **kwargs):
-        counters[model.name] = BatchCounter()
+        counters[model.name] = batch_counter()
         return real_fit(model, *args, callbacks=[*callbacks, counters[model.name]], **kwargs)
 
     monkeypatch.setattr(recipe, "fit", counted)
     keras.backend.clear_session()
     metrics = recipe.run(quick=True, seed=0, out=tmp_path)
-    assert counters["unet"].batches == 0 and counters["fcn"].batches > 0
+    assert counters["unet"].trained == 0 and counters["fcn"].trained > 0
     for key in ("unet_mean_iou", "fcn_mean_iou", "unet_boundary_iou", "fcn_boundary_iou", "unet_last_loss",
                 "fcn_last_loss"):
         assert metrics[key] == pytest.approx(reference[key], abs=1e-6), key
