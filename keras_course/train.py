@@ -578,6 +578,8 @@ def read_history(run_dir, last_epoch=None):
     """The per-epoch logs ``fit`` wrote, as ``{metric: [value per epoch]}``, of every epoch or
     of epochs 1 to ``last_epoch``. A metric logged in only some epochs (validation every few
     epochs, a callback added on resume) has a value for just those, as in Keras's History."""
+    if last_epoch is not None and (not isinstance(last_epoch, int) or isinstance(last_epoch, bool) or last_epoch < 0):
+        raise ValueError(f"last_epoch must be None or an int >= 0, got {last_epoch!r}")
     path = Path(run_dir) / "history.jsonl"
     rows = {}
     if path.is_file():

@@ -87,6 +87,9 @@ def test_checkpoints_are_written_atomically_and_partial_files_ignored(tmp_path):
     with open(tmp_path / "history.jsonl", "a") as f:
         f.write('{"epoch": 2, "loss": 0.4}\n{"epoch": 2, "loss": 0.3}\n{"epo')
     assert train.read_history(tmp_path) == {"loss": [0.5, 0.3]}
+    assert train.read_history(tmp_path, last_epoch=1) == {"loss": [0.5]}
+    with pytest.raises(ValueError, match="last_epoch"):
+        train.read_history(tmp_path, last_epoch="1")
 
 
 def test_a_checkpoint_of_another_model_is_refused(tmp_path):
