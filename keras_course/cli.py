@@ -1,4 +1,4 @@
-"""``keras-course list | run NAME | tour``: the command line of keras-course."""
+"""``keras-course list | run NAME | book | practice | exercise``: the command line of keras-course."""
 
 import argparse
 import json
@@ -6,7 +6,26 @@ import sys
 from pathlib import Path
 
 from keras_course import runner
+from keras_course.exercises.command import configure as configure_exercise
+from keras_course.practice.command import configure as configure_practice
+from keras_course.native_logs import filtered_stderr
 from keras_course.questions import QUESTIONS
+
+
+class UsageError(Exception):
+    """A bad command line: printed as one line, exit status 2."""
+
+
+def _recipe_name(name_or_question):
+    try:
+        return runner.find_recipe(name_or_question)
+    except ValueError as error:
+        raise UsageError(error) from None
+
+
+def _check_seed(seed):
+    if seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {seed}")
 
 
 def _list(args):
@@ -18,35 +37,83 @@ def _list(args):
 
 
 def _run(args):
-    metrics = runner.run_with_arguments(runner.load_recipe(args.name).run, args)
+    _check_seed(args.seed)
+    recipe = runner.load_recipe(_recipe_name(args.name))
+    metrics = runner.run_with_arguments(recipe, args)
     print(json.dumps(runner.to_jsonable(metrics), indent=2))
     return 0
 
 
-def _tour(args):
-    rows = runner.run_tour(args.out, quick=args.quick, seed=args.seed)
-    failed = [r["name"] for r in rows if r["status"] != "ok"]
-    print(f"report: {Path(args.out) / 'index.html'}")
-    if failed:
-        print(f"failed: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+def _book(args):
+    from keras_course.book.build import build_book
+
+    _check_seed(args.seed)
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out must be a folder, but {args.out} is a file")
+    names = [_recipe_name(n) for n in args.names] or None
+    summary = build_book(args.out, quick=not args.full, seed=args.seed, names=names, jobs=args.jobs)
+    print(f"book: {Path(args.out) / 'index.html'} ({summary})")
+    return 0 if summary.ok else 1
+
+
+def _practice(args):
+    from keras_course.practice.command import main as practice_main
+
+    return practice_main(args)
+
+
+def _exercise(args):
+    from keras_course.exercises.command import main as exercise_main
+
+    return exercise_main(args)
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="keras-course", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="the 38 questions and the recipe answering each").set_defaults(func=_list)
+
+    run = commands.add_parser("run", help="run one recipe (a name, or a question number: run 13)")
+    run.add_argument("name", help="recipe name, e.g. q01_fully_connected, or a question number")
+    runner.add_run_arguments(run)
+    run.set_defaults(func=_run)
+
+    book = commands.add_parser("book", help="build the book: every recipe executed as a notebook, one page each")
+    mode = book.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="run every recipe in quick mode (the default)")
+    mode.add_argument("--full", action="store_true", help="run every recipe in full mode (hours on a CPU)")
+    book.add_argument("--out", type=Path, default=Path("book"), help="output folder (default book/)")
+    book.add_argument("--seed", type=int, default=0)
+    book.add_argument("--jobs", type=int, default=1, help="recipes executed at once (each in its own kernel)")
+    book.add_argument("names", nargs="*", metavar="NAME_OR_QUESTION", help="only these recipes (default: all)")
+    book.set_defaults(func=_book)
+
+    practice = commands.add_parser("practice", help="exam problems: pose one, check your answer, show the solution")
+    configure_practice(practice)
+    practice.set_defaults(func=_practice)
+
+    exercise = commands.add_parser("exercise", help="implement a piece yourself; the reference tests grade it")
+    configure_exercise(exercise)
+    exercise.set_defaults(func=_exercise)
+    return parser
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="keras-course", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="the 38 questions and the recipe answering each").set_defaults(func=_list)
-    run = commands.add_parser("run", help="run one recipe")
-    run.add_argument("name", help="recipe name, e.g. q01_fully_connected")
-    runner.add_run_arguments(run)
-    run.set_defaults(func=_run)
-    tour = commands.add_parser("tour", help="run every recipe and write DIR/index.html")
-    tour.add_argument("--quick", action="store_true", help="quick mode for every recipe")
-    tour.add_argument("--seed", type=int, default=0)
-    tour.add_argument("--out", type=Path, default=Path("tour"))
-    tour.set_defaults(func=_tour)
+    parser = _parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        if args.debug:
+            return args.func(args)
+        with filtered_stderr():
+            return args.func(args)
+    except UsageError as error:
+        if args.debug:
+            raise
+        print(f"keras-course {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,17 +9,24 @@ import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from keras_course.display import show_figure  # noqa: E402
 
-def save_figure(fig, path):
-    """Save ``fig`` to ``path`` (PNG, 110 dpi, tight), close it, and return the path."""
+
+def save_figure(fig, path, caption=None):
+    """Save ``fig`` to ``path`` (PNG, 110 dpi, tight), close it, and return the path.
+
+    ``caption`` says what to see in the figure. It is kept beside the PNG in the folder's
+    ``captions.json`` (the book reads it), and in a notebook the figure is shown with it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+    show_figure(path, caption)
     return path
 
 
-def plot_history(histories, path, metrics=("loss",), title=None):
+def plot_history(histories, path, metrics=("loss",), title=None, caption=None):
     """Training curves, one panel per metric, one line per run (and its ``val_`` twin).
 
     ``histories`` is a ``keras.callbacks.History``, a dict of logs, or a dict
@@ -43,10 +50,10 @@ def plot_history(histories, path, metrics=("loss",), title=None):
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    return save_figure(fig, path)
+    return save_figure(fig, path, caption)
 
 
-def image_grid(images, path, labels=None, ncols=8, title=None, cmap="gray"):
+def image_grid(images, path, labels=None, ncols=8, title=None, cmap="gray", caption=None):
     """A grid of images (N, H, W) or (N, H, W, C) with optional per-image labels."""
     images = np.asarray(images)
     if images.ndim not in (3, 4):
@@ -69,4 +76,4 @@ def image_grid(images, path, labels=None, ncols=8, title=None, cmap="gray"):
             ax.set_title(str(labels[i]), fontsize=8)
     if title:
         fig.suptitle(title)
-    return save_figure(fig, path)
+    return save_figure(fig, path, caption)

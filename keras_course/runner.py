@@ -1,20 +1,19 @@
-"""The recipe contract and the machinery that runs recipes one by one or as a tour.
+"""The recipe contract: finding recipes by name, reading them, and running them.
 
 A recipe is a module in the ``recipes`` package with ``QUESTIONS = (n, ...)`` and
-``run(quick=False, seed=0, out=None) -> dict``. It writes ``out/metrics.json`` (through
-``save_metrics``) and its plots as PNG files in ``out``. This module finds recipes by name;
-it never imports a particular one.
+a ``parameters`` cell with ``quick``, ``seed`` and ``out`` (it is a jupytext percent-format
+notebook; see ``Recipe``). It writes ``out/metrics.json`` (through ``save_metrics``) and its
+plots as PNG files in ``out``. This module finds recipes by name; it never imports one.
 """
 
 import argparse
-import html
+import ast
 import importlib
 import json
 import math
 import pkgutil
+import re
 import sys
-import time
-import traceback
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ import numpy as np
 from keras_course.questions import QUESTIONS
 
 RECIPE_PACKAGE = "recipes"
+STRATEGIES = ("default", "mirrored", "multi-worker")  # keras_course.train.get_strategy's names
 DEFAULT_RUNS_DIR = Path("runs")
 
 
@@ -68,22 +68,8 @@ def save_metrics(out, metrics):
     return metrics
 
 
-def recipe_main(run, argv=None):
-    """Command line of ``python -m recipes.<name> [--quick] [--seed N] [--out DIR]``."""
-    name = run.__module__.rsplit(".", 1)[-1]
-    summary = (sys.modules[run.__module__].__doc__ or name).strip().split("\n")[0]
-    parser = argparse.ArgumentParser(prog=f"python -m recipes.{name}", description=summary)
-    add_run_arguments(parser)
-    args = parser.parse_args(argv)
-    metrics = run_with_arguments(run, args)
-    print(json.dumps(to_jsonable(metrics), indent=2))
-    return metrics
-
-
 def add_run_arguments(parser):
     """The options every recipe takes on the command line."""
-    from keras_course.train import STRATEGIES
-
     parser.add_argument("--quick", action="store_true", help="small data, few epochs: seconds to a minute")
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same figures on CPU)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/NAME)")
@@ -93,12 +79,48 @@ def add_run_arguments(parser):
                         help="compute in float16 on a GPU (bfloat16 on a CPU), variables in float32")
 
 
-def run_with_arguments(run, args):
-    """Call a recipe's ``run`` inside the strategy and precision that ``args`` ask for."""
+def run_with_arguments(recipe, args):
+    """Run ``recipe`` (a ``Recipe``) inside the strategy and precision that ``args`` ask for."""
     from keras_course.train import training_context
 
     with training_context(args.strategy, args.mixed_precision):
-        return run(quick=args.quick, seed=args.seed, out=args.out)
+        return recipe.run(quick=args.quick, seed=args.seed, out=args.out)
+
+
+def _is_script(name):
+    """True when this process was started as ``python -m recipes.<name>``."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return spec is not None and spec.name == f"{RECIPE_PACKAGE}.{name}"
+
+
+def recipe_parameters(name, quick, seed, out):
+    """A recipe's ``(quick, seed, out)``, called in its Setup cell; creates ``out``.
+
+    Started as ``python -m recipes.<name> [--quick] [--seed N] [--out DIR] [--strategy S]
+    [--mixed-precision]``, the values come from that command line, and the rest of the process
+    runs under the strategy and precision it names. Otherwise (``keras-course run``, the
+    book, the tests, a Jupyter kernel) they are the values of the parameters cell, which
+    papermill-style runners set.
+    """
+    if _is_script(name):
+        import atexit
+        import contextlib
+
+        from keras_course.train import training_context
+
+        summary = load_recipe(name).title
+        parser = argparse.ArgumentParser(prog=f"python -m {RECIPE_PACKAGE}.{name}", description=summary)
+        add_run_arguments(parser)
+        args = parser.parse_args()
+        quick, seed, out = args.quick, args.seed, args.out
+        context = contextlib.ExitStack()
+        context.enter_context(training_context(args.strategy, args.mixed_precision))
+        atexit.register(context.close)
+    if not isinstance(quick, bool):
+        raise TypeError(f"quick must be a bool, got {quick!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return quick, int(seed), prepare_out(out, name)
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -108,14 +130,85 @@ def recipe_names():
     return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
 
 
+PARAMETERS_MARKER = re.compile(r'^# %%.*tags=\[[^\]]*"parameters"')
+
+
+class Recipe:
+    """One recipe file: a jupytext percent-format notebook in ``recipes/``.
+
+    Its cells are Markdown (``# %% [markdown]``) and code (``# %%``); one code cell is
+    tagged ``parameters`` (papermill's convention) and assigns ``quick``, ``seed`` and
+    ``out``. ``QUESTIONS`` and ``KEY_FIGURES`` are literals read without running anything.
+    ``run`` executes the cells in this process, the parameters replaced as papermill does
+    (a cell that assigns them, right after the parameters cell), and returns ``metrics``,
+    which the last cells assign from ``save_metrics``.
+    """
+
+    def __init__(self, name, path):
+        self.name, self.path = name, Path(path)
+        self.source = self.path.read_text(encoding="utf-8")
+        lines = self.source.splitlines(keepends=True)
+        starts = [i for i, line in enumerate(lines) if PARAMETERS_MARKER.match(line)]
+        if len(starts) != 1:
+            raise ValueError(f"{self.path}: needs exactly one '# %% tags=[\"parameters\"]' cell, found {len(starts)}")
+        end = next((i for i in range(starts[0] + 1, len(lines)) if lines[i].startswith("# %%")), len(lines))
+        self._head, self._tail = "".join(lines[:end]), "\n" * end + "".join(lines[end:])
+        tree = ast.parse(self.source, filename=str(self.path))
+        literals = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                literals[node.targets[0].id] = node
+        for required in ("QUESTIONS",):
+            if required not in literals:
+                raise TypeError(f"{self.path} must assign {required} (a tuple of question numbers)")
+        self.QUESTIONS = ast.literal_eval(literals["QUESTIONS"].value)
+        self.KEY_FIGURES = ast.literal_eval(literals["KEY_FIGURES"].value) if "KEY_FIGURES" in literals else {}
+        if not isinstance(self.QUESTIONS, tuple) or not all(q in QUESTIONS for q in self.QUESTIONS):
+            raise TypeError(f"{self.path}: QUESTIONS must be a tuple of question numbers 1-38")
+        head_tree = ast.parse("".join(lines[starts[0] + 1 : end]))
+        self.parameters = [n.targets[0].id for n in head_tree.body
+                           if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)]
+        if self.parameters[:3] != ["quick", "seed", "out"]:
+            raise TypeError(f"{self.path}: the parameters cell must assign quick, seed, out first, got {self.parameters}")
+        title = re.search(r"^# # (.+)$", self.source, flags=re.M)
+        self.title = title.group(1).strip() if title else name
+
+    def run(self, quick=False, seed=0, out=None, **parameters):
+        """Execute the recipe here; returns its metrics (also in ``out/metrics.json``)."""
+        unknown = sorted(set(parameters) - set(self.parameters))
+        if unknown:
+            raise TypeError(f"recipes.{self.name} has no parameter {', '.join(unknown)}; it takes {self.parameters}")
+        namespace = {"__name__": f"{RECIPE_PACKAGE}.{self.name}", "__file__": str(self.path)}
+        exec(compile(self._head, str(self.path), "exec"), namespace)  # noqa: S102 - our own recipe file
+        namespace.update(quick=quick, seed=seed, out=out, **parameters)
+        exec(compile(self._tail, str(self.path), "exec"), namespace)  # noqa: S102
+        if not isinstance(namespace.get("metrics"), dict):
+            raise TypeError(f"recipes.{self.name} must end by assigning metrics = save_metrics(out, {{...}})")
+        return namespace["metrics"]
+
+
 def load_recipe(name):
-    """Import ``recipes.<name>`` and check it follows the contract."""
+    """The recipe called ``name`` (a ``Recipe``); a clear error for an unknown name."""
     if name not in recipe_names():
         raise ValueError(f"unknown recipe {name!r}; `keras-course list` shows them: {', '.join(recipe_names())}")
-    module = importlib.import_module(f"{RECIPE_PACKAGE}.{name}")
-    if not isinstance(getattr(module, "QUESTIONS", None), tuple) or not callable(getattr(module, "run", None)):
-        raise TypeError(f"recipes.{name} must define QUESTIONS (a tuple) and run(quick, seed, out)")
-    return module
+    package = importlib.import_module(RECIPE_PACKAGE)
+    return Recipe(name, Path(package.__path__[0]) / f"{name}.py")
+
+
+def find_recipe(name_or_question):
+    """A recipe name, or a question number (``"13"``, ``"Q13"``) -> the first recipe answering it."""
+    text = str(name_or_question).strip()
+    number = text[1:] if text[:1] in "qQ" and text[1:].isdigit() else text
+    if number.isdigit():
+        q = int(number)
+        if q not in QUESTIONS:
+            raise ValueError(f"there is no question {q}: the exam list has questions 1-{max(QUESTIONS)}")
+        names = question_table()[q]
+        if not names:
+            raise ValueError(f"no recipe answers question {q} yet")
+        return names[0]
+    load_recipe(text)
+    return text
 
 
 def question_table():
@@ -125,125 +218,3 @@ def question_table():
         for q in load_recipe(name).QUESTIONS:
             table[q].append(name)
     return table
-
-
-# ---------------------------------------------------------------------------- the tour
-def run_tour(out, quick=True, seed=0, names=None, stream=None):
-    """Run every recipe (or ``names``), write ``out/index.html``; return the result rows.
-
-    A failing recipe is recorded with its error and the tour goes on.
-    """
-    import keras
-
-    stream = sys.stdout if stream is None else stream
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    names = recipe_names() if names is None else list(names)
-    rows = []
-    for i, name in enumerate(names, 1):
-        start = time.perf_counter()
-        row = {"name": name, "questions": (), "status": "ok", "metrics": {}, "error": "", "doc": ""}
-        try:
-            module = load_recipe(name)
-            row["questions"] = module.QUESTIONS
-            row["doc"] = (module.__doc__ or "").strip()
-            keras.backend.clear_session()
-            row["metrics"] = to_jsonable(module.run(quick=quick, seed=seed, out=out / name))
-        except Exception:  # noqa: BLE001 - the tour reports every failure and goes on
-            row["status"] = "failed"
-            row["error"] = traceback.format_exc()
-        row["seconds"] = time.perf_counter() - start
-        rows.append(row)
-        print(f"[{i}/{len(names)}] {name}: {row['status']} in {row['seconds']:.1f} s", file=stream, flush=True)
-    (out / "index.html").write_text(tour_html(rows, out, quick))
-    (out / "tour.json").write_text(json.dumps(rows, indent=2, default=str) + "\n")
-    return rows
-
-
-def _scalars(metrics, limit=None, prefix=""):
-    """(name, value) pairs of the numbers and strings in ``metrics``; nested dicts flattened
-    as ``outer.inner``."""
-    items = []
-    for key, value in metrics.items():
-        if isinstance(value, dict):
-            items += _scalars(value, prefix=f"{prefix}{key}.")
-        elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            items.append((prefix + key, value))
-    return items[:limit] if limit else items
-
-
-def _format(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return html.escape(str(value))
-
-
-_CSS = """
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
-h1 { margin-bottom: .2em; } .sub { color: #666; margin-top: 0; }
-table { border-collapse: collapse; margin: .6em 0 1.2em; }
-th, td { border-bottom: 1px solid #ddd; padding: .3em .8em; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; } td.num { font-variant-numeric: tabular-nums; }
-.ok { color: #17692c; font-weight: 600; } .failed { color: #b00020; font-weight: 600; }
-section { border-top: 2px solid #eee; padding-top: .6em; margin-top: 1.6em; }
-pre { background: #fafafa; border: 1px solid #eee; padding: .6em; overflow-x: auto; font-size: 12px; }
-code { background: #f4f4f4; padding: 0 .2em; border-radius: 3px; }
-img { max-width: 100%; border: 1px solid #eee; margin: .3em 0; }
-"""
-
-
-def _doc_html(doc):
-    """The recipe docstring below its title, as HTML: "## " lines become headings, the rest
-    paragraphs, ``code`` in backticks becomes <code>."""
-    import re
-
-    parts = []
-    for block in doc.split("\n\n")[1:]:
-        text = html.escape(block.strip())
-        text = re.sub(r"``(.+?)``", r"<code>\1</code>", text, flags=re.S)
-        if text.startswith("## "):
-            heading, _, text = text.partition("\n")
-            parts.append(f"<h3>{heading[3:]}</h3>")
-        if text:
-            parts.append(f"<p>{text}</p>")
-    return "\n".join(parts)
-
-
-def tour_html(rows, out, quick):
-    """The tour report: a summary table and one section per recipe with figures and plots."""
-    mode = "quick" if quick else "full"
-    failed = sum(r["status"] != "ok" for r in rows)
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>keras-course tour</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>keras-course tour</h1>",
-        f"<p class='sub'>{len(rows)} recipes, {mode} mode, {len(rows) - failed} ok, {failed} failed, "
-        f"{sum(r['seconds'] for r in rows):.0f} s in all.</p>",
-        "<table><tr><th>questions</th><th>recipe</th><th>status</th><th>key figures</th><th>wall time</th></tr>",
-    ]
-    for r in rows:
-        figures = "<br>".join(f"{html.escape(k)} = {_format(v)}" for k, v in _scalars(r["metrics"], 4))
-        parts.append(
-            f"<tr><td>{', '.join(map(str, r['questions']))}</td><td><a href='#{r['name']}'>{r['name']}</a></td>"
-            f"<td class='{r['status']}'>{r['status']}</td><td>{figures}</td>"
-            f"<td class='num'>{r['seconds']:.1f} s</td></tr>"
-        )
-    parts.append("</table>")
-    for r in rows:
-        title = (r["doc"].split("\n")[0] or r["name"]).strip("# ")
-        parts.append(f"<section id='{r['name']}'><h2>{html.escape(title)}</h2>")
-        questions = "; ".join(f"Q{q}. {html.escape(QUESTIONS.get(q, ''))}" for q in r["questions"])
-        parts.append(f"<p class='sub'>{r['name']} &middot; {questions}</p>")
-        parts.append(_doc_html(r["doc"]))
-        if r["status"] != "ok":
-            parts.append(f"<p class='failed'>failed</p><pre>{html.escape(r['error'])}</pre>")
-        scalars = _scalars(r["metrics"])
-        if scalars:
-            parts.append("<table><tr><th>figure</th><th>value</th></tr>")
-            parts += [f"<tr><td>{html.escape(k)}</td><td class='num'>{_format(v)}</td></tr>" for k, v in scalars]
-            parts.append("</table>")
-        for png in sorted((Path(out) / r["name"]).glob("*.png")):
-            parts.append(f"<figure><img src='{r['name']}/{png.name}' alt='{png.stem}'><figcaption>{png.stem}</figcaption></figure>")
-        parts.append("</section>")
-    parts.append("</body></html>")
-    return "\n".join(parts)

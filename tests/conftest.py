@@ -5,6 +5,7 @@ import json
 import pytest
 
 from keras_course import runner
+from keras_course.display import CAPTIONS_FILE, lookup
 
 
 @pytest.fixture(scope="session")
@@ -18,8 +19,14 @@ def quick_run(tmp_path_factory):
 
             keras.backend.clear_session()
             out = tmp_path_factory.mktemp(name)
-            metrics = runner.load_recipe(name).run(quick=True, seed=0, out=out)
+            recipe = runner.load_recipe(name)
+            metrics = recipe.run(quick=True, seed=0, out=out)
             assert json.loads((out / "metrics.json").read_text()) == runner.to_jsonable(metrics)
+            for key in recipe.KEY_FIGURES:  # the book's key-figures table reads these
+                lookup(metrics, key)
+            captions = json.loads((out / CAPTIONS_FILE).read_text()) if (out / CAPTIONS_FILE).is_file() else {}
+            uncaptioned = sorted(p.name for p in out.glob("*.png") if p.name not in captions)
+            assert not uncaptioned, f"figures without a caption: {uncaptioned}"
             cache[name] = (metrics, out)
         return cache[name]
 

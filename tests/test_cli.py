@@ -1,7 +1,6 @@
 import json
 import subprocess
 import sys
-import types
 
 import pytest
 
@@ -24,43 +23,53 @@ def test_unknown_recipe_is_a_clear_error():
         runner.load_recipe("nope")
 
 
-def _fake_recipe(name, fail):
-    module = types.ModuleType(f"recipes.{name}")
-    module.__doc__ = f"# Fake {name}\n\nFor the tour test."
-    module.QUESTIONS = (1,)
-
-    def run(quick=False, seed=0, out=None):
-        if fail:
-            raise RuntimeError("boom")
-        out = runner.prepare_out(out, name)
-        (out / "plot.png").write_bytes(b"\x89PNG")
-        return runner.save_metrics(out, {"accuracy": 0.9, "seed": seed})
-
-    module.run = run
-    return module
+@pytest.mark.parametrize("text, expected", [("13", "q13_lenet"), ("Q10", "q09_q10_receptive_field"),
+                                            ("q22", "q20_q22_architectures"), ("q31_yolo", "q31_yolo")])
+def test_a_question_number_finds_its_recipe(text, expected):
+    assert runner.find_recipe(text) == expected
 
 
-def test_tour_reports_failures_and_goes_on(monkeypatch, tmp_path, capsys):
-    fakes = {"a_ok": _fake_recipe("a_ok", False), "b_fails": _fake_recipe("b_fails", True),
-             "c_ok": _fake_recipe("c_ok", False)}
-    monkeypatch.setattr(runner, "recipe_names", lambda: sorted(fakes))
-    monkeypatch.setattr(runner, "load_recipe", fakes.__getitem__)
-    assert cli.main(["tour", "--quick", "--out", str(tmp_path)]) == 1
-    printed = capsys.readouterr()
-    assert "[1/3] a_ok: ok" in printed.out and "[2/3] b_fails: failed" in printed.out
-    assert "[3/3] c_ok: ok" in printed.out  # the tour went on after the failure
-    assert "b_fails" in printed.err
-    page = (tmp_path / "index.html").read_text()
-    assert "RuntimeError: boom" in page and "accuracy = 0.9" in page
-    assert "<img src='a_ok/plot.png'" in page
-    rows = json.loads((tmp_path / "tour.json").read_text())
-    assert [r["status"] for r in rows] == ["ok", "failed", "ok"]
+@pytest.mark.parametrize("argv, message", [
+    (["run", "nope"], "unknown recipe 'nope'"),
+    (["run", "39"], "there is no question 39"),
+    (["run", "q01_fully_connected", "--seed", "-1"], "--seed must be a non-negative integer, got -1"),
+    (["book", "nope"], "unknown recipe 'nope'"),
+    (["book", "--jobs", "0"], "--jobs must be at least 1"),
+])
+def test_bad_command_is_one_line_and_status_2(argv, message, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err
+
+
+def test_book_out_must_be_a_folder(tmp_path, capsys):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    assert cli.main(["book", "--out", str(target), "q01_fully_connected"]) == 2
+    assert "--out must be a folder" in capsys.readouterr().err
+
+
+def test_command_line_hides_tensorflow_native_logs():
+    """A real ``keras-course run`` of an unknown name: one line on stderr, no C++ log lines."""
+    result = subprocess.run([sys.executable, "-m", "keras_course.cli", "run", "nope"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
 
 
 def test_recipe_module_command_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "recipes.q01_fully_connected", "--help"],
                             capture_output=True, text=True, check=True)
     assert "--quick" in result.stdout and "--seed" in result.stdout and "--out" in result.stdout
+
+
+def test_native_log_filter_keeps_everything_else():
+    from keras_course.native_logs import drop_native_logs
+
+    text = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+            "I0000 00:00:1796322905.468959   18645 port.cc:153] oneDNN custom operations are on.\n"
+            "E0000 00:00:1796322553.119925    4560 node_def_util.cc:682] NodeDef mentions attribute\n"
+            "UserWarning: something a reader should see\n")
+    assert drop_native_logs(text) == "UserWarning: something a reader should see\n"
 
 
 def test_save_metrics_converts_numpy(tmp_path):
@@ -72,3 +81,9 @@ def test_save_metrics_converts_numpy(tmp_path):
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
     with pytest.raises(TypeError, match="metrics must be a dict"):
         runner.save_metrics(tmp_path, [1, 2])
+
+
+def test_command_line_strategies_are_the_trainers():
+    from keras_course.train import STRATEGIES
+
+    assert runner.STRATEGIES == STRATEGIES

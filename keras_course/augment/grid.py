@@ -7,7 +7,7 @@ from keras_course.plots import save_figure  # noqa: I001 - first: it selects the
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def show_augmentations(image, pipeline, path, n=6, title=None):
+def show_augmentations(image, pipeline, path, n=6, title=None, caption=None):
     """A grid: the original ``image``, then ``n`` random augmentations of it, per pipeline.
 
     Args:
@@ -17,6 +17,7 @@ def show_augmentations(image, pipeline, path, n=6, title=None):
         path: where to write the PNG.
         n: positive int, augmented copies per row.
         title: optional figure title.
+        caption: optional text saying what to see in the figure (``keras_course.plots.save_figure``).
 
     Returns the path of the PNG.
     """
@@ -48,4 +49,4 @@ def show_augmentations(image, pipeline, path, n=6, title=None):
             row[0].set_ylabel(label, fontsize=9)
     if title:
         fig.suptitle(title)
-    return save_figure(fig, path)
+    return save_figure(fig, path, caption=caption)

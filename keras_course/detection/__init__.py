@@ -9,7 +9,8 @@ from keras_course.detection.boxes import (BOX_FORMATS, box_area, clip_boxes, con
                                           encode_deltas, iou)
 from keras_course.detection.evaluate import (average_precision, coco_map, evaluate_detections, match,
                                              mean_average_precision, precision_recall)
-from keras_course.detection.fast_rcnn import FastRCNNLoss, RoIPooling, fast_rcnn, sample_rois
+from keras_course.detection.fast_rcnn import (ROIS_PER_IMAGE, FastRCNNLoss, RoIPooling, RoIStream, fast_rcnn,
+                                              sample_rois)
 from keras_course.detection.nms import batched_nms, nms
 from keras_course.detection.proposals import propose, proposal_recall, selective_search
 from keras_course.detection.rcnn import RCNN, region_cnn, warp_regions
@@ -19,7 +20,9 @@ __all__ = [
     "BOX_FORMATS",
     "FastRCNNLoss",
     "RCNN",
+    "ROIS_PER_IMAGE",
     "RoIPooling",
+    "RoIStream",
     "YoloOutput",
     "YoloV1Loss",
     "average_precision",

@@ -57,8 +57,9 @@ def proposal_kwargs(quick):
     return {"mode": "single" if quick else "fast"}
 
 
-def draw_detections(images, detections, targets, path, title=None, min_score=0.3, ncols=4):
-    """Test images with their true boxes (green, dashed) and detections above ``min_score`` (red)."""
+def draw_detections(images, detections, targets, path, title=None, min_score=0.3, ncols=4, caption=None):
+    """Test images with their true boxes (green, dashed) and detections above ``min_score`` (red);
+    ``caption`` (what to see) goes to ``save_figure``."""
     import matplotlib.patches as patches
 
     from keras_course.plots import plt, save_figure
@@ -80,7 +81,7 @@ def draw_detections(images, detections, targets, path, title=None, min_score=0.3
                     va="bottom", bbox={"facecolor": "black", "alpha": 0.5, "pad": 0.5, "lw": 0})
     if title:
         fig.suptitle(title)
-    return save_figure(fig, path)
+    return save_figure(fig, path, caption)
 
 
 def flip_boxes(boxes, width):

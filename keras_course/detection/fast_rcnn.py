@@ -20,6 +20,7 @@ from keras_course.detection.nms import batched_nms
 
 # Fast R-CNN normalises the regression targets (1 / (0.1, 0.1, 0.2, 0.2) in py-faster-rcnn).
 DELTA_WEIGHTS = (10.0, 10.0, 5.0, 5.0)
+ROIS_PER_IMAGE = 32  # RoIs sampled per training image by ``RoIStream`` (1 : 3 positive : background)
 
 
 def _check_int(name, value, low=1):
@@ -192,6 +193,36 @@ def sample_rois(proposals, gt_boxes, gt_labels, num_rois, rng, positive_fraction
         targets[: len(positives), 1:] = encode_deltas(candidates[positives], gt_boxes[best[positives]], weights)
     targets[len(positives): len(chosen), 0] = 0
     return rois, targets
+
+
+class RoIStream(keras.utils.PyDataset):
+    """Batches ``({"images", "rois"}, roi_targets)`` with the RoIs sampled afresh every epoch.
+
+    Batch ``index`` of epoch ``e`` depends only on ``(seed, e, index)`` (shuffled order and
+    ``sample_rois`` draws), so a resumed ``fit`` that replays ``on_epoch_end`` sees the RoIs
+    an uninterrupted run saw. Shapes: images (B, H, W, C), rois (B, R, 4), targets (B, R, 5),
+    R = ``num_rois`` (``ROIS_PER_IMAGE`` unless told).
+    """
+
+    def __init__(self, images, proposals, targets, batch_size, seed, num_rois=ROIS_PER_IMAGE):
+        super().__init__()  # workers=1: batches are made in order, in the training thread
+        self.images, self.proposals, self.targets = images, proposals, targets
+        self.batch_size, self.seed, self.epoch = batch_size, seed, 0
+        self.num_rois = _check_int("num_rois", num_rois)
+
+    def __len__(self):
+        return -(-len(self.images) // self.batch_size)
+
+    def __getitem__(self, index):
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+        take = order[index * self.batch_size:(index + 1) * self.batch_size]
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        rois, targets = zip(*(sample_rois(self.proposals[i], self.targets[i]["boxes"], self.targets[i]["labels"],
+                                          self.num_rois, rng) for i in take))
+        return {"images": self.images[take], "rois": np.stack(rois)}, np.stack(targets)
+
+    def on_epoch_end(self):
+        self.epoch += 1  # the next epoch re-samples the RoIs
 
 
 def pad_proposals(proposals, max_rois=None):

@@ -45,11 +45,12 @@ def evaluate_embeddings(kv, analogies=True, restrict_vocab=30000):
     return results
 
 
-def plot_word_maps(vectors, words, path, title=None):
+def plot_word_maps(vectors, words, path, title=None, caption=None):
     """Side-by-side 2-D PCA maps of ``words``, one panel per ``{label: KeyedVectors}``.
 
     Each panel projects that model's (unit-normalised) vectors of ``words`` on their own two
-    principal axes, so panels compare neighbourhoods, not coordinates.
+    principal axes, so panels compare neighbourhoods, not coordinates. ``caption``: what to
+    see in the figure (``keras_course.plots.save_figure``).
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -74,4 +75,4 @@ def plot_word_maps(vectors, words, path, title=None):
         ax.set_yticks([])
     if title:
         fig.suptitle(title)
-    return save_figure(fig, path)
+    return save_figure(fig, path, caption)

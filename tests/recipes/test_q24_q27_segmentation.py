@@ -25,10 +25,12 @@ def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_ru
                                                                       monkeypatch):
     """Killed while the FCN trains, the run keeps the U-Net's last checkpoint; the same command
     again trains only the FCN and reports the figures of a run that was never interrupted."""
-    from recipes import q24_q27_segmentation as recipe
+    import keras_course.train
+    from keras_course import runner
 
     reference, _ = quick_run("q24_q27_segmentation")
-    real_fit = recipe.fit
+    recipe = runner.load_recipe("q24_q27_segmentation")
+    real_fit = keras_course.train.fit  # the recipe's setup cell imports fit from here when it runs
 
     unet_epoch_seconds = []
 
@@ -39,11 +41,11 @@ def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_ru
         unet_epoch_seconds.extend(history.history["epoch_seconds"])
         return history
 
-    monkeypatch.setattr(recipe, "fit", killed_at_the_fcn)
+    monkeypatch.setattr(keras_course.train, "fit", killed_at_the_fcn)
     keras.backend.clear_session()
     with pytest.raises(KeyboardInterrupt):
         recipe.run(quick=True, seed=0, out=tmp_path)
-    epochs = recipe.SETTINGS[True]["epochs"]
+    epochs = reference["setting_epochs"]
     assert (tmp_path / "checkpoints" / "u-net" / f"epoch-{epochs:04d}.npz").is_file()
 
     counters = {}
@@ -52,7 +54,7 @@ def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_ru
         counters[model.name] = batch_counter()
         return real_fit(model, *args, callbacks=[*callbacks, counters[model.name]], **kwargs)
 
-    monkeypatch.setattr(recipe, "fit", counted)
+    monkeypatch.setattr(keras_course.train, "fit", counted)
     keras.backend.clear_session()
     metrics = recipe.run(quick=True, seed=0, out=tmp_path)
     assert counters["unet"].trained == 0 and counters["fcn"].trained > 0

@@ -14,7 +14,7 @@ def test_q30_quick(quick_run):
 def test_roi_stream_depends_only_on_seed_epoch_and_index():
     """What makes a resumed fit see the RoIs of an uninterrupted one: batch (epoch, index) is a
     pure function of the seed, whatever was asked before, and epochs differ."""
-    from recipes.q30_fast_rcnn import ROIS_PER_IMAGE, RoIStream
+    from keras_course.detection import ROIS_PER_IMAGE, RoIStream
 
     rng = np.random.default_rng(0)
     images = rng.random((10, 32, 32, 1), dtype=np.float32)

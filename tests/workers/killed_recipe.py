@@ -6,11 +6,10 @@ of the recipe writes MARKER when it reaches that (epoch, step) and then slows do
 """
 
 import argparse
-import importlib
 import json
 
 import keras_course.train
-from keras_course.runner import to_jsonable
+from keras_course.runner import load_recipe, to_jsonable
 
 
 def main():
@@ -29,8 +28,7 @@ def main():
             return original(*a, callbacks=[*callbacks, pause], **k)
 
         keras_course.train.fit = fit_with_pause
-    recipe = importlib.import_module(f"recipes.{args.recipe}")
-    metrics = recipe.run(quick=True, seed=0, out=args.out)
+    metrics = load_recipe(args.recipe).run(quick=True, seed=0, out=args.out)
     print(json.dumps(to_jsonable(metrics)))
 
 
