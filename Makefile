@@ -1,5 +1,5 @@
 # Two commands for a fresh machine:
-#   make run   - bootstrap .venv, install, run the tour of every recipe in quick mode
+#   make run   - bootstrap .venv, install, build the book (every recipe executed quick) in book/
 #   make test  - bootstrap .venv, install, run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -7,16 +7,20 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FASHION_MNIST_DIR := /usr/share/datasets/fashion-mnist
 
-.PHONY: run test install data clean
+# Debian packages: the headless browser the book's tests open pages in, and the math font
+# the book bundles (Latin Modern Math).
+DEBIAN_PACKAGES := chromium chromium-driver fonts-lmodern
+
+.PHONY: run test install data system clean
 
 run: install
-	$(VENV)/bin/keras-course tour --quick --out tour
+	$(VENV)/bin/keras-course book --quick --out book
 
 # Two workers: much of a Keras test is single-threaded Python, so two processes use both cores.
 test: install
 	$(PY) -m pytest -n 2 tests
 
-install: $(STAMP) data
+install: $(STAMP) data system
 
 # Reinstall only when the dependency list changes, so a second run is quick.
 $(STAMP): pyproject.toml Makefile
@@ -42,5 +46,16 @@ data:
 	       "keras_course.data.load_fashion_mnist(download=True) on a machine that is online."; \
 	fi
 
+system:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then \
+	  true; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing) >/dev/null; \
+	else \
+	  echo "Missing Debian packages:$$missing (sudo apt-get install$$missing): the book's browser tests" \
+	       "need chromium and chromium-driver, its math font comes from fonts-lmodern."; \
+	fi
+
 clean:
-	rm -rf $(VENV) tour runs .pytest_cache
+	rm -rf $(VENV) book runs .pytest_cache
