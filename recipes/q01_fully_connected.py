@@ -48,11 +48,11 @@ from keras_course.train import fit, set_seed
 
 QUESTIONS = (1,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "test_accuracy": ("softmax regression, Fashion-MNIST test accuracy", ""),
     "params_1000_to_2": ("parameters, 1000 features -> 2 outputs", ""),
     "params_784_to_1000": ("parameters, a 28x28 image -> 1000 units", ""),
     "max_abs_difference_vs_keras_dense": ("our Dense vs keras.layers.Dense, max output difference", ""),
     "params_model": ("parameters of the softmax regression (784 -> 10)", ""),
-    "test_accuracy": ("softmax regression, Fashion-MNIST test accuracy", ""),
     "chance_accuracy": ("chance accuracy (10 classes)", ""),
 }
 quick, seed, out = recipe_parameters("q01_fully_connected", quick, seed, out)

@@ -53,11 +53,11 @@ from keras_course.train import fit, set_seed
 
 QUESTIONS = (2,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "r2_relu": ("$R^2$ on the photo, 3x128 network with ReLU", ""),
+    "r2_linear": ("$R^2$ on the photo, the same network without activations", ""),
+    "r2_gap": ("$R^2$ gained by the nonlinearity", ""),
     "max_collapse_error": ("three linear layers vs the single map W1 W2 W3, max difference", ""),
     "collapse_output_scale": ("size of those outputs (max |output|)", ""),
-    "r2_linear": ("R^2 on the photo, network without activations", ""),
-    "r2_relu": ("R^2 on the photo, same network with ReLU", ""),
-    "r2_gap": ("R^2 gained by the nonlinearity", ""),
     "image_side": ("photo side", "px"),
 }
 quick, seed, out = recipe_parameters("q02_nonlinearities", quick, seed, out)

@@ -52,9 +52,9 @@ from keras_course.train import fit, set_seed, standard_callbacks
 
 QUESTIONS = (13,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "test_accuracy": ("test accuracy, LeNet with ReLU and max-pooling", ""),
     "shapes.flatten": ("length of the flattened vector (5 x 5 x 16)", ""),
     "params": ("parameters of LeNet-5", ""),
-    "test_accuracy": ("test accuracy, LeNet with ReLU and max-pooling", ""),
     "d2l_tensorflow_lenet_accuracy": ("d2l's sigmoid / average-pooling LeNet, 10 epochs", ""),
     "chance_accuracy": ("chance accuracy (10 classes)", ""),
     "per_class_accuracy.Shirt": ("accuracy on shirts, the hardest class", ""),

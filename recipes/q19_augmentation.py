@@ -54,8 +54,8 @@ from keras_course.train import fit, set_seed
 
 QUESTIONS = (19,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
-    "no_augmentation_test_accuracy": ("test accuracy, no augmentation", ""),
     "augmentation_test_accuracy": ("test accuracy, flips and shifts", ""),
+    "no_augmentation_test_accuracy": ("test accuracy, no augmentation", ""),
     "no_augmentation_train_test_gap": ("train - test accuracy, no augmentation", ""),
     "augmentation_train_test_gap": ("train - test accuracy, flips and shifts", ""),
     "no_augmentation_test_loss": ("test loss, no augmentation", ""),

@@ -69,13 +69,13 @@ from keras_course.train import fit, set_seed
 
 QUESTIONS = (20, 21, 22)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "small_variants.resnet18.test_accuracy": ("small ResNet-18, test accuracy", ""),
     "imagenet_params.alexnet.total": ("AlexNet parameters", ""),
     "imagenet_params.alexnet.dense": ("of them in the three dense layers", ""),
     "stacked_3x3_params": ("three 3x3 convs, 64 channels", "weights"),
     "single_7x7_params": ("one 7x7 conv, 64 channels", "weights"),
     "inception_3a_params": ("Inception 3a with 1x1 reductions", ""),
     "naive_3a_params": ("the same branches without them", ""),
-    "small_variants.resnet18.test_accuracy": ("small ResNet-18, test accuracy", ""),
 }
 quick, seed, out = recipe_parameters("q20_q22_architectures", quick, seed, out)
 set_seed(seed)

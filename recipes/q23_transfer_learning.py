@@ -59,7 +59,9 @@ from keras_course.runner import checkpoint_dir, recipe_parameters, save_metrics
 from keras_course.train import fit, set_seed
 
 QUESTIONS = (23,)
-KEY_FIGURES = {  # metrics.json key: (what it is, unit); per-regime accuracies: the Results table
+KEY_FIGURES = {  # metrics.json key: (what it is, unit); every regime's accuracies: the Results table
+    "smallest_regime.frozen": ("test accuracy with the fewest labels: frozen ImageNet features", ""),
+    "smallest_regime.scratch": ("the same, a CNN trained from scratch", ""),
     "chelsea_cat_in_top5": ("a cat class in the top 5 for the cat photo", ""),
     "coffee_cup_in_top5": ("an espresso / cup class in the top 5 for the coffee photo", ""),
     "image_size": ("backbone input size", "px"),
@@ -213,6 +215,7 @@ metrics = save_metrics(out, {
     "chelsea_cat_in_top5": cat_in_top5,
     "coffee_cup_in_top5": cup_in_top5,
     "results": results,
+    "smallest_regime": {"name": first, **results[first]},
     "image_size": image_size,
     "unfreeze_from": UNFREEZE_FROM,
     "feature_layers": list(FEATURE_LAYERS),

@@ -82,10 +82,10 @@ from keras_course.train import set_seed
 
 QUESTIONS = (28,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "map_50_nms": ("mAP@0.5 after NMS", ""),
     "counts_at_50.raw.fp": ("false positives at IoU 0.5, without NMS", ""),
     "counts_at_50.nms.fp": ("false positives at IoU 0.5, after NMS", ""),
     "map_50_raw": ("mAP@0.5 without NMS", ""),
-    "map_50_nms": ("mAP@0.5 after NMS", ""),
     "ap_first_class.all-point": ("AP@0.5 of the first class, all-point", ""),
     "ap_first_class.11-point": ("AP@0.5 of the first class, 11-point", ""),
     "coco_map": ("COCO mAP@[.5:.95], ours", ""),

@@ -64,9 +64,9 @@ from keras_course.train import fit, set_seed
 
 QUESTIONS = (29,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "map_50": ("mAP@0.5 (VOC, all-point)", ""),
     "proposals_per_image": ("selective-search proposals per test image", ""),
     "proposal_recall_50": ("true boxes with a proposal at IoU >= 0.5", ""),
-    "map_50": ("mAP@0.5 (VOC, all-point)", ""),
     "coco_map": ("COCO mAP@[.5:.95]", ""),
     "proposal_seconds_per_image": ("selective search, per image", "s"),
     "network_seconds_per_image": ("CNN on every proposal + SVMs + NMS, per image", "s"),

@@ -65,10 +65,10 @@ from keras_course.train import fit, set_seed
 
 QUESTIONS = (30,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "map_50": ("mAP@0.5 (VOC, all-point)", ""),
     "proposal_recall_50": ("true boxes with a proposal at IoU >= 0.5", ""),
     "first_loss": ("multi-task loss, first epoch", ""),
     "last_loss": ("multi-task loss, last epoch", ""),
-    "map_50": ("mAP@0.5 (VOC, all-point)", ""),
     "coco_map": ("COCO mAP@[.5:.95]", ""),
     "proposal_seconds_per_image": ("selective search, per image", "s"),
     "network_seconds_per_image": ("network + NMS, per image", "s"),

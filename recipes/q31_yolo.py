@@ -66,10 +66,10 @@ from keras_course.train import fit, set_seed
 
 QUESTIONS = (31,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "map_50": ("mAP@0.5 (VOC, all-point)", ""),
     "objects_dropped_by_grid_fraction": ("test objects lost to a shared cell", ""),
     "first_loss": ("training loss, first epoch", ""),
     "last_loss": ("training loss, last epoch", ""),
-    "map_50": ("mAP@0.5 (VOC, all-point)", ""),
     "coco_map": ("COCO mAP@[.5:.95]", ""),
     "ap_50_class_agnostic": ("AP@0.5 whatever the class", ""),
     "images_per_second": ("network + decoding + NMS", "images/s"),

@@ -79,9 +79,9 @@ from keras_course.train import fit, set_seed
 
 QUESTIONS = (35,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
+    "ours.wordsim353": ("wordsim353 Spearman, ours (Keras)", ""),
     "corpus_tokens": ("corpus size", "tokens"),
     "vocab": ("vocabulary (words seen at least 5 times)", "words"),
-    "ours.wordsim353": ("wordsim353 Spearman, ours (Keras)", ""),
     "gensim.wordsim353": ("wordsim353 Spearman, gensim", ""),
     "ours.simlex999": ("simlex999 Spearman, ours (Keras)", ""),
     "ns_loss_per_epoch": ("negative-sampling loss per example, each epoch", "nats"),

@@ -61,8 +61,8 @@ from keras_course.train import set_seed
 
 QUESTIONS = (36,)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
-    "corpus_tokens": ("corpus size", "tokens"),
     "ours.wordsim353": ("wordsim353 Spearman, ours (Keras)", ""),
+    "corpus_tokens": ("corpus size", "tokens"),
     "gensim.wordsim353": ("wordsim353 Spearman, gensim", ""),
     "misspellings_tested": ("unseen misspellings tested", "words"),
     "ours_correct_in_top10": ("correct word among the 10 nearest, ours", "words"),

@@ -124,7 +124,8 @@ def grad_deps(rng, difficulty):
         (f"The network below has inputs {', '.join(f'${tex(i)}$' for i in inputs)}, one weight per edge and "
         "no biases:"), "", *lines, "",
         (f"The loss is ${formula}$ ({words}). On which other parameters does "
-        f"$\\partial L / \\partial {tex(w)}$ depend (for generic inputs and weights, every ReLU active)?")])
+        f"$\\partial L / \\partial {tex(w)}$ depend (for generic inputs and weights"
+        + (", every ReLU active)?" if any(act == "relu" for act, _ in units.values()) else ")?"))])
 
     # --- the worked solution
     arrow = " \\to ".join
