@@ -115,10 +115,15 @@ def draw_boxes(fig, size, boxes, labels, colours, ground_truth=(), gt_labels=())
         x1, y1, x2, y2 = box
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec="#2e7d32", lw=2.4, ls="--"))
         ax.text(x1 + 0.5, y2 - 0.5, label, color="#2e7d32", fontsize=9, va="bottom", ha="left", fontweight="bold")
+    placed = []  # label corners so far: boxes sharing a corner get their labels one under another
     for box, label, colour in zip(boxes, labels, colours):
         x1, y1, x2, y2 = box
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec=colour, lw=1.8))
-        ax.text(x1 + 0.5, y1 + 0.5, label, color=colour, fontsize=9, va="top", ha="left",
+        spot = [x1 + 0.5, y1 + 0.5]
+        while any(abs(spot[0] - x) < 0.9 * len(label) and abs(spot[1] - y) < 2.4 for x, y in placed):
+            spot[1] += 2.4
+        placed.append(tuple(spot))
+        ax.text(*spot, label, color=colour, fontsize=9, va="top", ha="left",
                 bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
     width, height = size
     every = np.concatenate([np.reshape(boxes, (-1, 4)), np.reshape(ground_truth, (-1, 4))])

@@ -126,7 +126,7 @@ class Number(Spec):
 
     @property
     def hint(self):
-        return f"a number (within {fmt(self.tol)}; 5/14 or 35.7% are fine too)"
+        return f"a number, to within {fmt(self.tol)} (a fraction such as 2/3 or a percentage such as 66.7% is read too)"
 
     def parse(self, raw):
         if isinstance(raw, (list, tuple, set, dict)):
