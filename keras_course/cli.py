@@ -28,6 +28,11 @@ def _check_seed(seed):
         raise UsageError(f"--seed must be a non-negative integer, got {seed}")
 
 
+def _check_out(out):
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"--out must be a folder, but {out} is a file")
+
+
 def _list(args):
     table = runner.question_table()
     for q, title in QUESTIONS.items():
@@ -38,6 +43,7 @@ def _list(args):
 
 def _run(args):
     _check_seed(args.seed)
+    _check_out(args.out)
     recipe = runner.load_recipe(_recipe_name(args.name))
     metrics = runner.run_with_arguments(recipe, args)
     print(json.dumps(runner.to_jsonable(metrics), indent=2))
@@ -50,8 +56,7 @@ def _book(args):
     _check_seed(args.seed)
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out must be a folder, but {args.out} is a file")
+    _check_out(args.out)
     names = [_recipe_name(n) for n in args.names] or None
     summary = build_book(args.out, quick=not args.full, seed=args.seed, names=names, jobs=args.jobs)
     print(f"book: {Path(args.out) / 'index.html'} ({summary})")

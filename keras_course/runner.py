@@ -28,7 +28,11 @@ DEFAULT_RUNS_DIR = Path("runs")
 # ---------------------------------------------------------------------------- the contract
 def prepare_out(out, name):
     """The output folder of a recipe run: ``out``, or ``runs/<name>`` when it is None."""
+    if out is not None and not isinstance(out, (str, Path)):
+        raise TypeError(f"out must be a folder path (str or Path) or None, got {out!r}")
     out = DEFAULT_RUNS_DIR / name if out is None else Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out must be a folder, but {out} is a file")
     out.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -42,11 +42,14 @@ def test_bad_command_is_one_line_and_status_2(argv, message, capsys):
     assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err
 
 
-def test_book_out_must_be_a_folder(tmp_path, capsys):
+@pytest.mark.parametrize("command", ["book", "run"])
+def test_out_must_be_a_folder(command, tmp_path, capsys):
     target = tmp_path / "file.txt"
     target.write_text("x")
-    assert cli.main(["book", "--out", str(target), "q01_fully_connected"]) == 2
+    assert cli.main([command, "--out", str(target), "q01_fully_connected"]) == 2
     assert "--out must be a folder" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="out must be a folder"):
+        runner.prepare_out(target, "q01_fully_connected")
 
 
 def test_command_line_hides_tensorflow_native_logs():
