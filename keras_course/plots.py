@@ -9,7 +9,16 @@ import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from keras_course.checks import check_array, check_image, check_int, check_tokens, describe  # noqa: E402
 from keras_course.display import show_figure  # noqa: E402
+
+
+def _check_path(path):
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file path (str or Path), got {describe(path)}")
+    if Path(path).suffix.lower() != ".png":
+        raise ValueError(f"path must end in .png, got {str(path)!r}")
+    return Path(path)
 
 
 def save_figure(fig, path, caption=None):
@@ -18,7 +27,9 @@ def save_figure(fig, path, caption=None):
     ``caption`` says what to see in the figure. It is kept beside the PNG in the folder's
     ``captions.json`` (the book reads it), and in a notebook the figure is shown with it.
     """
-    path = Path(path)
+    if not isinstance(fig, matplotlib.figure.Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {describe(fig)}")
+    path = _check_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -34,6 +45,20 @@ def plot_history(histories, path, metrics=("loss",), title=None, caption=None):
     """
     if not isinstance(histories, dict) or "loss" in histories:
         histories = {"": histories}
+    metrics = check_tokens("metrics", metrics)  # metrics="acc" would plot "a", "c", "c"
+    if not metrics:
+        raise ValueError("metrics must name at least one metric, got none")
+    for label, history in histories.items():
+        logs = getattr(history, "history", history)
+        if not isinstance(logs, dict):
+            raise TypeError(f"histories must be a History, a dict of logs or a dict of them, got {describe(history)}"
+                            + (f" for run {label!r}" if label else ""))
+    missing = [m for m in metrics if not any(k in getattr(h, "history", h) for h in histories.values()
+                                             for k in (m, "val_" + m))]
+    if missing:
+        raise ValueError(f"metrics must be logged by the histories, got {missing[0]!r}, which none of them has "
+                         f"(they have {sorted({k for h in histories.values() for k in getattr(h, 'history', h)})})")
+    _check_path(path)
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.3), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for label, history in histories.items():
@@ -49,17 +74,26 @@ def plot_history(histories, path, metrics=("loss",), title=None, caption=None):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     if title:
-        fig.suptitle(title)
+        # Above the first row's labels (two lines each at most), not across them.
+        fig.suptitle(title, y=fig.subplotpars.top + 0.42 / fig.get_figheight(), va="bottom")
     return save_figure(fig, path, caption)
 
 
 def image_grid(images, path, labels=None, ncols=8, title=None, cmap="gray", caption=None):
     """A grid of images (N, H, W) or (N, H, W, C) with optional per-image labels."""
-    images = np.asarray(images)
-    if images.ndim not in (3, 4):
-        raise ValueError(f"images must be (N, H, W) or (N, H, W, C), got shape {images.shape}")
-    if labels is not None and len(labels) != len(images):
-        raise ValueError(f"labels must have len(images)={len(images)} entries, got {len(labels)}")
+    images = check_array("images", images, ndim=(3, 4), kind="real", finite=False)
+    if images.ndim == 4 and images.shape[-1] not in (1, 3, 4):
+        raise ValueError(f"images must have 1, 3 or 4 channels on their last axis, got {describe(images)}")
+    if images.ndim == 4 and images.shape[-1] != 1:
+        # colour images are clipped to [0, 1]: a 0..255 image would show white; grey ones are scaled by imshow
+        check_image("images", images)
+    if labels is not None:
+        if isinstance(labels, str):
+            raise TypeError(f"labels must be a list with one label per image, got the str {describe(labels)}")
+        if len(labels) != len(images):
+            raise ValueError(f"labels must have len(images)={len(images)} entries, got {len(labels)}")
+    ncols = check_int("ncols", ncols, minimum=1)
+    _check_path(path)
     n = len(images)
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
@@ -75,5 +109,6 @@ def image_grid(images, path, labels=None, ncols=8, title=None, cmap="gray", capt
         if labels is not None:
             ax.set_title(str(labels[i]), fontsize=8)
     if title:
-        fig.suptitle(title)
+        # Above the first row's labels (two lines each at most), not across them.
+        fig.suptitle(title, y=fig.subplotpars.top + 0.42 / fig.get_figheight(), va="bottom")
     return save_figure(fig, path, caption)
