@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["check_array", "check_bool", "check_boxes", "check_choice", "check_file", "check_image",
-           "check_int", "check_labels", "check_probabilities", "check_real", "check_same_length",
-           "check_scores", "check_tokens", "describe"]
+__all__ = ["check_array", "check_bool", "check_boxes", "check_choice", "check_file", "check_folder", "check_image",
+           "check_int", "check_labels", "check_probabilities", "check_real", "check_rng", "check_same_length",
+           "check_scores", "check_seed", "check_tokens", "describe"]
 
 
 def describe(value):
@@ -72,6 +72,19 @@ def check_real(name, value, minimum=None, maximum=None, low_open=False, high_ope
     too_high = maximum is not None and (value >= maximum if high_open else value > maximum)
     if too_low or too_high:
         raise ValueError(f"{name} must be a number {bound}, got {value!r}")
+    return value
+
+
+def check_seed(name, value):
+    """None or an int >= 0 (Keras initializers and NumPy generators refuse negative seeds)."""
+    return None if value is None else check_int(name, value, minimum=0)
+
+
+def check_rng(name, value):
+    """``value`` must be a ``numpy.random.Generator`` (a seed int is not one)."""
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                        f"got {describe(value)}")
     return value
 
 
@@ -208,6 +221,16 @@ def check_tokens(name, value):
     if wrong is not None:
         raise TypeError(f"{name} must hold only str tokens, got {describe(wrong)} among them")
     return tokens
+
+
+def check_folder(name, path):
+    """A folder path (str or Path); it need not exist yet (writers create it)."""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"{name} must be a folder path (str or Path), got {describe(path)}")
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{name} must be a folder, but {str(path)!r} is a file")
+    return path
 
 
 def check_file(name, path, suffixes=None):

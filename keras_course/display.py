@@ -9,6 +9,8 @@ import json
 import math
 from pathlib import Path
 
+from keras_course.checks import check_tokens, describe
+
 CAPTIONS_FILE = "captions.json"
 
 
@@ -39,14 +41,30 @@ def format_value(value):
     return str(value)
 
 
-def markdown_table(rows, columns=None):
-    """Rows (dicts, or sequences with ``columns``) as a GitHub-flavoured Markdown table."""
-    if not isinstance(rows, (list, tuple)) or not rows:
-        raise ValueError(f"rows must be a non-empty list, got {rows!r}")
+def _check_rows(rows, columns):
+    """The table's columns; rows a non-empty list of dicts, or of sequences with one value per column."""
+    if not isinstance(rows, (list, tuple)):
+        raise TypeError(f"rows must be a non-empty list of dicts or sequences, got {describe(rows)}")
+    if not rows:
+        raise ValueError("rows must be a non-empty list, got an empty one")
     if columns is None:
         if not isinstance(rows[0], dict):
             raise ValueError("columns must be given when rows are not dicts")
         columns = list(rows[0])
+    columns = check_tokens("columns", columns)  # columns="ab" would be the columns "a" and "b"
+    for i, row in enumerate(rows):
+        if isinstance(row, dict):
+            continue
+        if isinstance(row, str) or not hasattr(row, "__len__"):
+            raise TypeError(f"rows[{i}] must be a dict or a sequence, got {describe(row)}")
+        if len(row) != len(columns):
+            raise ValueError(f"rows[{i}] must have one value per column ({len(columns)}), got {len(row)}")
+    return columns
+
+
+def markdown_table(rows, columns=None):
+    """Rows (dicts, or sequences with ``columns``) as a GitHub-flavoured Markdown table."""
+    columns = _check_rows(rows, columns)
     cells = [[format_value(row.get(c) if isinstance(row, dict) else row[i]) for i, c in enumerate(columns)]
              for row in rows]
     escape = lambda text: str(text).replace("|", "\\|")  # noqa: E731 - a one-line rule
@@ -66,7 +84,9 @@ def _text_table(rows, columns):
 
 def show_table(rows, columns=None, title=None):
     """Show a table: a Markdown table in a notebook, aligned text in a terminal."""
-    columns = list(rows[0]) if columns is None and rows and isinstance(rows[0], dict) else columns
+    columns = _check_rows(rows, columns)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {describe(title)}")
     table = markdown_table(rows, columns)
     if in_notebook():
         from IPython.display import Markdown, display
@@ -78,6 +98,10 @@ def show_table(rows, columns=None, title=None):
 
 def lookup(metrics, key):
     """``metrics[key]``, where a dotted key walks nested dicts (``"by_width.256"``)."""
+    if not isinstance(metrics, dict):
+        raise TypeError(f"metrics must be a dict, got {describe(metrics)}")
+    if not isinstance(key, str):
+        raise TypeError(f"key must be a str, got {describe(key)}")
     if key in metrics:
         return metrics[key]
     value = metrics
@@ -90,6 +114,11 @@ def lookup(metrics, key):
 
 def show_key_figures(metrics, key_figures):
     """The recipe's key figures (``{metrics key: (what it is, unit)}``) as a table."""
+    if not isinstance(key_figures, dict) or not key_figures:
+        raise TypeError(f"key_figures must be a non-empty dict {{key: (label, unit)}}, got {describe(key_figures)}")
+    for key, spec in key_figures.items():
+        if not isinstance(spec, (tuple, list)) or len(spec) != 2:
+            raise ValueError(f"key_figures[{key!r}] must be a pair (label, unit), got {describe(spec)}")
     rows = [{"figure": label, "value": lookup(metrics, key), "unit": unit}
             for key, (label, unit) in key_figures.items()]
     show_table(rows, title="Key figures")
@@ -98,6 +127,8 @@ def show_key_figures(metrics, key_figures):
 def show_figure(path, caption=None):
     """Record ``caption`` for the PNG at ``path`` (in its folder's captions.json) and, in a
     notebook, display the image with it."""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file path (str or Path), got {describe(path)}")
     path = Path(path)
     if caption is not None:
         if not isinstance(caption, str) or not caption.strip():

@@ -18,11 +18,14 @@ import random
 import re
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from keras_course.checks import check_bool, check_choice, check_folder, check_int, describe
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 
@@ -38,8 +41,7 @@ def set_seed(seed):
     shuffle). Feed ``keras_course.data.make_dataset(x, y, batch_size, seed=seed)`` instead: it
     draws a new, repeatable order each epoch.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_int("seed", seed, minimum=0, maximum=2**32 - 1)  # NumPy's seed limit
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -57,15 +59,20 @@ def standard_callbacks(run_dir, monitor="val_loss", patience=5):
     No ``BackupAndRestore``: ``fit`` checkpoints and resumes itself (with the data order
     replayed); a second restore could put the weights and the data at different epochs.
     """
-    if not isinstance(patience, int) or patience < 1:
-        raise ValueError(f"patience must be a positive int, got {patience!r}")
-    run_dir = Path(run_dir)
+    check_int("patience", patience, minimum=1)
+    if not isinstance(monitor, str) or not monitor:
+        raise TypeError(f"monitor must be a metric name (str), got {describe(monitor)}")
+    run_dir = check_folder("run_dir", run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     return [
         keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True),
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor=monitor, save_best_only=True),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
+
+
+def _check_steps(steps_per_epoch):
+    return None if steps_per_epoch is None else check_int("steps_per_epoch", steps_per_epoch, minimum=1)
 
 
 # ---------------------------------------------------------------------------- distribution
@@ -79,8 +86,7 @@ def get_strategy(name="default"):
       ``TF_CONFIG`` environment variable (see the README). Create it before any other
       TensorFlow work in the process.
     """
-    if name not in STRATEGIES:
-        raise ValueError(f"name must be one of {STRATEGIES}, got {name!r}")
+    check_choice("name", name, STRATEGIES)
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -114,8 +120,8 @@ def training_context(strategy="default", mixed_precision=False):
     dtype policy on exit. Yields the strategy.
     """
     global _multi_worker_strategy
-    if not isinstance(mixed_precision, bool):
-        raise TypeError(f"mixed_precision must be a bool, got {mixed_precision!r}")
+    check_choice("strategy", strategy, STRATEGIES)
+    check_bool("mixed_precision", mixed_precision)
     strategy = get_strategy(strategy)
     previous_policy, previous_strategy = keras.config.dtype_policy(), _multi_worker_strategy
     if mixed_precision:
@@ -154,8 +160,16 @@ def fit_distributed(model, dataset, epochs, strategy=None, initial_epoch=0, step
     Returns ``{"loss": [...], metric: [...]}`` per epoch, plus ``"diverged": (epoch, step,
     loss)`` if it stopped on a non-finite loss.
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    check_int("epochs", epochs, minimum=1)
+    check_int("initial_epoch", initial_epoch, minimum=0, maximum=epochs)
+    steps_per_epoch = _check_steps(steps_per_epoch)
+    check_bool("stop_on_nan", stop_on_nan)
+    if validate is not None and not callable(validate):
+        raise TypeError(f"validate must be None or a function of the logs dict, got {describe(validate)}")
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {describe(model)}")
+    if not isinstance(dataset, tf.data.Dataset):
+        raise TypeError(f"dataset must be a batched tf.data.Dataset, got {describe(dataset)}")
     if model.optimizer is None or model.loss is None:
         raise ValueError("model must be compiled with an optimizer and a loss inside the strategy's scope")
     strategy = strategy or tf.distribute.get_strategy()
@@ -301,7 +315,12 @@ def save_checkpoint(model, run_dir, epoch, logs, keep=2):
     untouched and never a half-written file with a checkpoint's name. Keeps the ``keep``
     newest.
     """
-    run_dir = Path(run_dir)
+    # keep <= 0 would slice [:-keep] to delete the wrong files (keep=-1: the one just written)
+    keep = check_int("keep", keep, minimum=1)
+    epoch = check_int("epoch", epoch, minimum=1)
+    if not isinstance(logs, dict):
+        raise TypeError(f"logs must be a dict of the epoch's metrics, got {describe(logs)}")
+    run_dir = check_folder("run_dir", run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     final = run_dir / f"epoch-{epoch:04d}.npz"
     partial = run_dir / f".partial-{os.getpid()}.npz"
@@ -321,13 +340,17 @@ def save_checkpoint(model, run_dir, epoch, logs, keep=2):
 
 def restore_checkpoint(model, run_dir):
     """Load the newest checkpoint in ``run_dir`` into ``model``; return its epoch (0 if none)."""
-    checkpoints = _checkpoints(run_dir)
+    checkpoints = _checkpoints(check_folder("run_dir", run_dir))
     if not checkpoints:
         return 0
     epoch, path = checkpoints[-1]
     variables = _state_variables(model)
-    with np.load(path) as archive:
-        values = [archive[f"arr_{i}"] for i in range(len(archive.files))]
+    try:
+        with np.load(path) as archive:
+            values = [archive[f"arr_{i}"] for i in range(len(archive.files))]
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as error:  # a cut or foreign file
+        raise ValueError(f"{path}: not a valid checkpoint file ({type(error).__name__}: {error}); "
+                         "delete it to resume from the one before") from error
     if len(values) != len(variables) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
         raise ValueError(f"checkpoint {path} does not match this model and optimizer "
                          f"({len(values)} arrays for {len(variables)} variables)")
@@ -340,7 +363,7 @@ def remove_checkpoints(run_dir):
     """Delete what ``fit`` wrote in ``run_dir`` (checkpoints, history, owner), then the folder
     if it is empty, and its parent too if that is an emptied ``checkpoints`` folder
     (``keras_course.runner.checkpoint_dir``): a finished run leaves nothing to resume from."""
-    run_dir = Path(run_dir)
+    run_dir = check_folder("run_dir", run_dir)
     for path in [p for _, p in _checkpoints(run_dir)] + [run_dir / "history.jsonl", run_dir / "model.json"]:
         path.unlink(missing_ok=True)
     for folder in (run_dir, run_dir.parent):
@@ -369,8 +392,8 @@ def replay_epochs(data, epochs, steps_per_epoch=None):
     An endless stream (``steps_per_epoch`` given) fed by a Python generator reads a few
     batches ahead, so it resumes near, not exactly at, the uninterrupted run's position.
     """
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    check_int("epochs", epochs, minimum=0)
+    steps_per_epoch = _check_steps(steps_per_epoch)
     if epochs == 0:
         return
     if isinstance(data, keras.utils.PyDataset):
@@ -394,7 +417,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, run_dir, keep=2):
         super().__init__()
-        self.run_dir, self.keep = Path(run_dir), keep
+        self.run_dir, self.keep = check_folder("run_dir", run_dir), check_int("keep", keep, minimum=1)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -441,8 +464,9 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
     restarts its patience count), and the exact position of an endless stream fed by a
     Python generator (see ``replay_epochs``).
     """
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    check_int("epochs", epochs, minimum=1)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {describe(model)}")
     if not isinstance(data, (tf.data.Dataset, keras.utils.PyDataset)):
         raise TypeError(f"data must be a tf.data.Dataset (e.g. keras_course.data.make_dataset(x, y, batch_size, "
                         f"seed=seed)) or a keras.utils.PyDataset, got {type(data).__name__}")
@@ -450,14 +474,23 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
         raise ValueError("model must be built (give it an Input or call it on a batch) before fit")
     if model.optimizer is None:
         raise ValueError("model must be compiled before fit")
-    for name, value in (("stop_on_nan", stop_on_nan), ("keep_checkpoints", keep_checkpoints)):
-        if not isinstance(value, bool):
-            raise TypeError(f"{name} must be a bool, got {value!r}")
+    check_bool("stop_on_nan", stop_on_nan)
+    check_bool("keep_checkpoints", keep_checkpoints)
+    steps_per_epoch = _check_steps(steps_per_epoch)
+    check_int("verbose", verbose, minimum=0, maximum=2)
+    if isinstance(callbacks, keras.callbacks.Callback) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list of keras callbacks, got {describe(callbacks)}")
     start = 0
     if run_dir is not None:
-        run_dir = Path(run_dir)
+        run_dir = check_folder("run_dir", run_dir)
+        found = _checkpoints(run_dir)[-1][0] if _checkpoints(run_dir) else 0
+        if found > epochs:
+            # resuming would restore epoch `found`, train nothing and return a short history
+            raise ValueError(f"run_dir {run_dir} holds a checkpoint of epoch {found}, past the epochs={epochs} "
+                             f"asked; pass epochs >= {found} to resume that run, or delete its checkpoints "
+                             "(keras_course.train.remove_checkpoints(run_dir)) to start afresh")
         _check_run_owner(model, run_dir)
-        start = min(restore_checkpoint(model, run_dir), epochs)
+        start = restore_checkpoint(model, run_dir)
     # training_context("multi-worker")'s, else the one the model was built under (Keras records it)
     strategy = _multi_worker_strategy or getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
@@ -495,7 +528,12 @@ def _check_run_owner(model, run_dir):
     owner = {"model": type(model).__name__, "weights": [list(w.shape) for w in model.weights]}
     path = run_dir / "model.json"
     if path.is_file():
-        found = json.loads(path.read_text())
+        try:
+            found = json.loads(path.read_text())
+            found["model"], found["weights"]  # noqa: B018 - the keys an owner file must have
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}: not a valid owner file ({type(error).__name__}: {error}); "
+                             "delete the run folder to start afresh") from error
         if found != owner:
             raise ValueError(f"run_dir {run_dir} holds checkpoints of another model ({found['model']}, "
                              f"{len(found['weights'])} weights); delete it or choose another folder")
@@ -578,16 +616,24 @@ def read_history(run_dir, last_epoch=None):
     """The per-epoch logs ``fit`` wrote, as ``{metric: [value per epoch]}``, of every epoch or
     of epochs 1 to ``last_epoch``. A metric logged in only some epochs (validation every few
     epochs, a callback added on resume) has a value for just those, as in Keras's History."""
-    if last_epoch is not None and (not isinstance(last_epoch, int) or isinstance(last_epoch, bool) or last_epoch < 0):
-        raise ValueError(f"last_epoch must be None or an int >= 0, got {last_epoch!r}")
-    path = Path(run_dir) / "history.jsonl"
+    if last_epoch is not None:
+        check_int("last_epoch", last_epoch, minimum=0)
+    path = check_folder("run_dir", run_dir) / "history.jsonl"
     rows = {}
     if path.is_file():
-        for line in path.read_text().splitlines():
+        try:
+            lines = path.read_text().splitlines()
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{path}: not a valid history file ({error})") from error
+        for line in lines:
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by a kill
-                continue
+            except json.JSONDecodeError as error:
+                if line.startswith("{"):  # a line cut short by a kill
+                    continue
+                raise ValueError(f"{path}: not a valid history file ({error} in {line[:40]!r})") from error
+            if not isinstance(row, dict) or not isinstance(row.get("epoch"), int):
+                raise ValueError(f"{path}: not a valid history file (a line without an int 'epoch': {line[:60]!r})")
             rows[row["epoch"]] = row  # an epoch redone after a kill overwrites its first try
     logs = {}
     for epoch in sorted(e for e in rows if last_epoch is None or e <= last_epoch):

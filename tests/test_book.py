@@ -7,7 +7,6 @@ so this is also the test that a recipe runs top to bottom as a notebook.
 import json
 import shutil
 import urllib.parse
-from pathlib import Path
 
 import pytest
 

@@ -40,7 +40,9 @@ def test_format_round_trips_and_areas():
         np.testing.assert_allclose(convert_boxes(convert_boxes(boxes, "xyxy", fmt), fmt, "xyxy"), boxes, atol=1e-9)
     np.testing.assert_allclose(convert_boxes([[1, 2, 4, 8]], "xyxy", "cxcywh"), [[2.5, 5, 3, 6]])
     np.testing.assert_allclose(convert_boxes([[1, 2, 3, 6]], "xywh", "xyxy"), [[1, 2, 4, 8]])
-    np.testing.assert_allclose(box_area([[0, 0, 2, 3], [5, 5, 4, 9]]), [6, 0])
+    np.testing.assert_allclose(box_area([[0, 0, 2, 3], [5, 5, 5, 9]]), [6, 0])
+    with pytest.raises(ValueError, match="x2 >= x1"):  # an inverted box is refused, not given area 0
+        box_area([[5, 5, 4, 9]])
     np.testing.assert_allclose(clip_boxes([[-5, 2, 50, 70]], 64, 48), [[0, 2, 48, 64]])
 
 

@@ -43,7 +43,7 @@ def test_pad2d_rejects_bad_arguments():
         pad2d(X, -1)
     with pytest.raises(ValueError, match="reflect padding needs pad <= size - 1"):
         pad2d(np.ones((3, 3)), 3, "reflect")
-    with pytest.raises(ValueError, match="x must be"):
+    with pytest.raises(ValueError, match="x must"):
         pad2d(np.ones(5), 1)
 
 

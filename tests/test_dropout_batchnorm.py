@@ -115,7 +115,7 @@ def test_batchnorm_trains_in_fit_and_keras_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, error", [({"momentum": 1.0}, ValueError), ({"epsilon": 0.0}, ValueError),
-                                           ({"momentum": "0.9"}, ValueError)])
+                                           ({"momentum": "0.9"}, TypeError)])
 def test_batchnorm_bad_arguments(kwargs, error):
     with pytest.raises(error, match="momentum|epsilon"):
         BatchNormalization(**kwargs)

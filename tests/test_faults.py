@@ -88,7 +88,7 @@ def test_checkpoints_are_written_atomically_and_partial_files_ignored(tmp_path):
         f.write('{"epoch": 2, "loss": 0.4}\n{"epoch": 2, "loss": 0.3}\n{"epo')
     assert train.read_history(tmp_path) == {"loss": [0.5, 0.3]}
     assert train.read_history(tmp_path, last_epoch=1) == {"loss": [0.5]}
-    with pytest.raises(ValueError, match="last_epoch"):
+    with pytest.raises(TypeError, match="last_epoch"):  # a str where an int is expected
         train.read_history(tmp_path, last_epoch="1")
 
 

@@ -279,7 +279,7 @@ def test_bad_inputs_raise_clear_errors(batch):
         pair_classifier("cnn")
     with pytest.raises(ValueError, match="per_class"):
         pseudo_identities(emb, labels, per_class=0)
-    with pytest.raises(ValueError, match="labels must be"):
+    with pytest.raises(ValueError, match="labels must have the same length"):
         pseudo_identities(emb, labels[:3], per_class=2)
     with pytest.raises(ValueError, match="mean and variance"):
         embedding_head(4, mean=np.zeros(4))

@@ -16,7 +16,7 @@ def test_image_grid_shapes_and_errors(tmp_path):
     images = np.random.default_rng(0).uniform(size=(5, 8, 8, 1))
     path = plots.image_grid(images, tmp_path / "g.png", labels=list("abcde"), ncols=3)
     assert matplotlib.image.imread(path).ndim == 3
-    with pytest.raises(ValueError, match="images must be"):
+    with pytest.raises(ValueError, match="images must have 3 or 4 dimensions"):
         plots.image_grid(np.zeros((8, 8)), tmp_path / "x.png")
     with pytest.raises(ValueError, match="labels must have"):
         plots.image_grid(images, tmp_path / "x.png", labels=["a"])

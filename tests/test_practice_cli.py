@@ -36,7 +36,7 @@ def test_right_answer_on_stdin():
     done = _practice("rf", "--seed", "12", stdin=f"{problem.answer}x{problem.answer}\n")
     assert done.returncode == 0, done.stderr
     assert "Your answer:" in done.stdout and "Correct" in done.stdout
-    assert f"r_1 = 1 + " in done.stdout and "Worked solution" in done.stdout
+    assert "r_1 = 1 + " in done.stdout and "Worked solution" in done.stdout
     assert problem.statement in done.stdout
 
 

@@ -132,13 +132,17 @@ def test_boundary_iou_matches_distance_transform_reference():
     (lambda: pixel_accuracy(np.zeros((2, 4, 4)), np.zeros((2, 5, 4))), "one shape"),
     (lambda: jaccard_per_class(np.zeros((2, 4, 4), int), np.zeros((2, 4, 4), int), 1), "num_classes"),
     (lambda: jaccard_per_class(np.full((1, 2, 2), 7), np.zeros((1, 2, 2), int), 3), "class ids in"),
-    (lambda: pixel_accuracy(np.full((1, 2, 2), 0.5), np.zeros((1, 2, 2), int)), "integer class ids"),
     (lambda: boundary_iou(np.zeros((1, 4, 4), int), np.zeros((1, 4, 4), int), 2, width=0), "width"),
     (lambda: JaccardPerClass(1), "num_classes"),
 ])
 def test_metric_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_non_integral_ids_are_a_type_error():  # the shared check_labels: a wrong kind of value
+    with pytest.raises(TypeError, match="integer class ids"):
+        pixel_accuracy(np.full((1, 2, 2), 0.5), np.zeros((1, 2, 2), int))
 
 
 # ---------------------------------------------------------------------------- losses
@@ -183,10 +187,11 @@ def test_balanced_class_weights_match_sklearn_and_numpy():
     assert balanced_class_weights(masks, 4, power=0) == pytest.approx([1.0] * 4)
     absent = balanced_class_weights(masks, 5)  # class 4 never occurs: the largest weight
     assert absent[4] == max(absent[:4]) and absent[:4] == pytest.approx(list(expected))
-    for kwargs, match in ((dict(masks=masks, num_classes=3), "class ids"), (dict(masks=masks * 0.5, num_classes=4), "class ids"),
-                          (dict(masks=masks, num_classes=4, power=-1), "power"), (dict(masks=masks, num_classes=1), "num_classes")):
+    for kwargs, match in ((dict(masks=masks, num_classes=3), "class ids"), (dict(masks=masks, num_classes=4, power=-1), "power"), (dict(masks=masks, num_classes=1), "num_classes")):
         with pytest.raises(ValueError, match=match):
             balanced_class_weights(**kwargs)
+    with pytest.raises(TypeError, match="integer class ids"):
+        balanced_class_weights(masks * 0.5, 4)
 
 
 def test_soft_jaccard_and_dice_match_numpy_and_keras(maps):

@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_course.checks import check_bool, check_int, check_real, describe  # noqa: F401 - check_bool re-exported
+
 # Batch-norm momentum of the builders: 0.9 (PyTorch's 0.1) rather than Keras's 0.99, so the
 # moving statistics used at test time settle within ~50 steps: short and small-data runs
 # (a few hundred steps) would otherwise be evaluated with half-initial statistics.
@@ -9,34 +11,36 @@ BN_MOMENTUM = 0.9
 
 
 def check_positive_int(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
-
-
-def check_bool(name, value):
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {value!r}")
-    return value
+    return check_int(name, value, minimum=1)
 
 
 def check_input_shape(input_shape, min_size=1):
     """``input_shape`` as a tuple (H, W, C) of positive ints (H and W may be None)."""
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
-        raise ValueError(f"input_shape must be a tuple (height, width, channels), got {input_shape!r}")
+    if isinstance(input_shape, str) or not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be a tuple (height, width, channels), got {describe(input_shape)}")
     *spatial, channels = input_shape
-    check_positive_int("input_shape channels", channels)
+    check_int("input_shape channels", channels, minimum=1)
     for size in spatial:
-        if size is not None and (not isinstance(size, int) or size < min_size):
-            raise ValueError(f"input_shape height and width must be ints >= {min_size} (or None), got {input_shape!r}")
+        if size is not None:
+            check_int("input_shape height and width", size, minimum=min_size)
     return tuple(input_shape)
 
 
 def check_width(width):
     """``width``: a positive float that multiplies every channel count (1.0 = the paper's)."""
-    if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 4:
-        raise ValueError(f"width must be a float in (0, 4], got {width!r}")
-    return float(width)
+    return check_real("width", width, minimum=0.0, maximum=4.0, low_open=True)
+
+
+def check_dropout(value, name="dropout"):
+    """A dropout rate in [0, 1) (NaN refused)."""
+    return check_real(name, value, minimum=0.0, maximum=1.0, high_open=True)
+
+
+def default(value, small, small_value, full_value):
+    """``value``, or the builder's default when it is None (an explicit 0 stays 0 and is refused)."""
+    if value is not None:
+        return value
+    return small_value if small else full_value
 
 
 def scaled(channels, width):

@@ -3,8 +3,9 @@
 import keras
 from keras import layers
 
-from keras_course.arch._common import (check_bool, check_input_shape, check_positive_int, check_width,
-                                       classifier, scaled)
+from keras_course.arch._common import (check_bool, check_dropout, check_input_shape, check_positive_int,
+                                       check_width, classifier, default, scaled)
+from keras_course.checks import check_choice
 
 # (filters, kernel, stride, groups, max-pool after it) of the five conv layers in the paper.
 ALEXNET_CONVS = ((96, 11, 4, 1, True), (256, 5, 1, 2, True), (384, 3, 1, 1, False),
@@ -46,14 +47,11 @@ def alexnet(input_shape=None, num_classes=None, small=False, groups=None, dropou
     Shapes: (batch, H, W, C) in, (batch, num_classes) softmax probabilities out.
     """
     check_bool("small", small)
-    input_shape = check_input_shape(input_shape or ((28, 28, 1) if small else (227, 227, 3)))
-    num_classes = check_positive_int("num_classes", num_classes or (10 if small else 1000))
+    input_shape = check_input_shape(default(input_shape, small, (28, 28, 1), (227, 227, 3)))
+    num_classes = check_positive_int("num_classes", default(num_classes, small, 10, 1000))
     width = check_width(width)
-    groups = (1 if small else 2) if groups is None else groups
-    if groups not in (1, 2):
-        raise ValueError(f"groups must be 1 or 2, got {groups!r}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    groups = check_choice("groups", default(groups, small, 1, 2), (1, 2))
+    check_dropout(dropout)
 
     inputs = keras.Input(input_shape)
     x = inputs

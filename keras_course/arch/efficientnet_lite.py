@@ -15,7 +15,8 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from keras_course.arch._common import check_bool, check_positive_int
+from keras_course.arch._common import check_bool, check_input_shape, check_positive_int
+from keras_course.checks import check_choice, check_file, check_real, describe
 from keras_course.data.cache import CACHE_DIR
 
 # EfficientNet-B0's stages: (repeats, kernel, stride, expand ratio, in channels, out channels).
@@ -128,13 +129,19 @@ def convert_lite0_weights(path=None, source=None):
     """
     from keras_course.arch.torch_weights import load_torch_state_dict
 
+    if path is not None and (not isinstance(path, (str, os.PathLike)) or not str(path).endswith(".weights.h5")):
+        raise ValueError(f"path must be a .weights.h5 file path (or None), got {describe(path)}")
     path = Path(path) if path is not None else CACHE_DIR / CACHE_NAME
     if path.is_file():
         return path
-    state = load_torch_state_dict(source or lite0_weights_source())
+    source = lite0_weights_source() if source is None else check_file("source", source, suffixes=(".pth", ".pt"))
+    state = load_torch_state_dict(source)
     model = _build(True, 1000, 0.2, 0.2, (224, 224, 3))
-    for name, arrays in torch_to_keras_weights(state).items():
-        model.get_layer(name).set_weights(arrays)
+    try:
+        for name, arrays in torch_to_keras_weights(state).items():
+            model.get_layer(name).set_weights(arrays)
+    except (KeyError, ValueError) as error:  # another network's state dict
+        raise ValueError(f"{source}: not an EfficientNet-Lite0 state dict ({error!r})") from error
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name.replace(".weights.h5", f".{os.getpid()}.weights.h5"))
     model.save_weights(tmp)
@@ -166,18 +173,21 @@ def efficientnet_lite0(weights="imagenet", include_top=True, num_classes=1000, i
     """
     check_bool("include_top", include_top)
     check_positive_int("num_classes", num_classes)
+    check_real("dropout", dropout, minimum=0.0, maximum=1.0, high_open=True)
+    check_real("drop_connect_rate", drop_connect_rate, minimum=0.0, maximum=1.0, high_open=True)
     if not (weights in ("imagenet", None) or isinstance(weights, (str, os.PathLike))):
         raise ValueError(f"weights must be 'imagenet', None or a path to a .weights.h5 file, got {weights!r}")
     if weights == "imagenet" and include_top and num_classes != 1000:
         raise ValueError(f"num_classes must be 1000 with weights='imagenet' and include_top=True, got {num_classes}")
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"pooling must be None, 'avg' or 'max', got {pooling!r}")
-    input_shape = tuple(input_shape or (224, 224, 3))
-    if len(input_shape) != 3 or input_shape[-1] != 3:
+    check_choice("pooling", pooling, (None, "avg", "max"))
+    input_shape = check_input_shape((224, 224, 3) if input_shape is None else input_shape, min_size=32)
+    if input_shape[-1] != 3:
         raise ValueError(f"input_shape must be (height, width, 3), got {input_shape}")
     if include_top and input_shape != (224, 224, 3):
         raise ValueError(f"input_shape must be (224, 224, 3) with include_top=True, got {input_shape}")
 
+    if weights not in ("imagenet", None):
+        weights = check_file("weights", weights, suffixes=(".weights.h5",))
     model = _build(include_top, num_classes, dropout, drop_connect_rate, input_shape)
     if weights == "imagenet":
         full = model if include_top else _build(True, 1000, dropout, drop_connect_rate, (224, 224, 3))
@@ -187,9 +197,10 @@ def efficientnet_lite0(weights="imagenet", include_top=True, num_classes=1000, i
                 if layer.weights:
                     layer.set_weights(full.get_layer(layer.name).get_weights())
     elif weights is not None:
-        if not Path(weights).is_file():
-            raise FileNotFoundError(f"no such weights file: {weights}")
-        model.load_weights(weights)
+        try:
+            model.load_weights(weights)
+        except (OSError, ValueError, KeyError) as error:
+            raise ValueError(f"{weights}: not a valid EfficientNet-Lite0 .weights.h5 file ({error})") from error
     if not include_top and pooling is not None:
         pool = layers.GlobalAveragePooling2D if pooling == "avg" else layers.GlobalMaxPooling2D
         model = keras.Model(model.inputs, pool(name=f"{pooling}_pool")(model.outputs[0]), name=model.name)

@@ -3,8 +3,8 @@
 import keras
 from keras import layers, ops
 
-from keras_course.arch._common import (apply_layers, check_bool, check_input_shape, check_positive_int,
-                                       check_width, classifier, conv_unit, scaled)
+from keras_course.arch._common import (apply_layers, check_bool, check_dropout, check_input_shape,
+                                       check_positive_int, check_width, classifier, conv_unit, default, scaled)
 
 # Table 1 of the paper: (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj) per module;
 # "pool" is a 3x3/2 max-pool between stages.
@@ -23,6 +23,11 @@ GOOGLENET_AUX_PARAMS = 13_378_280
 def inception_params(in_channels, filters_1x1, filters_3x3_reduce, filters_3x3,
                      filters_5x5_reduce, filters_5x5, pool_proj):
     """Weights + biases of one Inception module (without batch norm): six convs."""
+    for arg, value in (("in_channels", in_channels), ("filters_1x1", filters_1x1),
+                       ("filters_3x3_reduce", filters_3x3_reduce), ("filters_3x3", filters_3x3),
+                       ("filters_5x5_reduce", filters_5x5_reduce), ("filters_5x5", filters_5x5),
+                       ("pool_proj", pool_proj)):
+        check_positive_int(arg, value)
     c = in_channels
     return ((c + 1) * filters_1x1 + (c + 1) * filters_3x3_reduce + (9 * filters_3x3_reduce + 1) * filters_3x3
             + (c + 1) * filters_5x5_reduce + (25 * filters_5x5_reduce + 1) * filters_5x5 + (c + 1) * pool_proj)
@@ -140,11 +145,10 @@ def googlenet(input_shape=None, num_classes=None, aux_heads=False, small=False, 
     """
     for arg in ("aux_heads", "small", "batch_norm"):
         check_bool(arg, locals()[arg])
-    input_shape = check_input_shape(input_shape or ((28, 28, 1) if small else (224, 224, 3)))
-    num_classes = check_positive_int("num_classes", num_classes or (10 if small else 1000))
+    input_shape = check_input_shape(default(input_shape, small, (28, 28, 1), (224, 224, 3)))
+    num_classes = check_positive_int("num_classes", default(num_classes, small, 10, 1000))
     width = check_width(width)
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    check_dropout(dropout)
 
     inputs = keras.Input(input_shape)
     stem = conv_unit(scaled(64, width), 3 if small else 7, strides=1 if small else 2, batch_norm=batch_norm,
@@ -170,5 +174,5 @@ def googlenet(input_shape=None, num_classes=None, aux_heads=False, small=False, 
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = classifier(x, num_classes)
-    name = name or ("googlenet_small" if small else "googlenet")
+    name = default(name, small, "googlenet_small", "googlenet")
     return keras.Model(inputs, [outputs, *aux] if aux_heads else outputs, name=name)

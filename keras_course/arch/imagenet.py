@@ -5,6 +5,8 @@ keep only the classes our tests and recipes name. Each index and WordNet id was 
 against the standard ``imagenet_class_index.json`` that Keras and torchvision use.
 """
 
+from keras_course.checks import check_int
+
 # index -> (WordNet id, name)
 IMAGENET_CLASSES = {
     281: ("n02123045", "tabby"),
@@ -23,6 +25,5 @@ CUP_CLASSES = frozenset({504, 967, 968})
 
 def imagenet_class_name(index):
     """The class name of ``index`` if we keep it, else ``"class <index>"``."""
-    if not isinstance(index, int) or not 0 <= index < 1000:
-        raise ValueError(f"index must be an int in [0, 1000), got {index!r}")
+    index = check_int("index", index, minimum=0, maximum=999)
     return IMAGENET_CLASSES[index][1] if index in IMAGENET_CLASSES else f"class {index}"

@@ -3,8 +3,9 @@
 import keras
 from keras import layers, ops
 
-from keras_course.arch._common import (BN_MOMENTUM, check_bool, check_input_shape, check_positive_int,
-                                       check_width, classifier, scaled)
+from keras_course.arch._common import (BN_MOMENTUM, check_bool, check_input_shape,
+                                       check_positive_int, check_width, classifier, default, scaled)
+from keras_course.checks import check_choice, check_int
 
 # depth -> (block type, blocks per stage); Table 1 of the paper.
 RESNET_STAGES = {
@@ -24,8 +25,7 @@ class _ResidualBase(keras.layers.Layer):
         super().__init__(**kwargs)
         self.filters = check_positive_int("filters", filters)
         self.strides = check_positive_int("strides", strides)
-        if shortcut not in SHORTCUTS:
-            raise ValueError(f"shortcut must be one of {SHORTCUTS}, got {shortcut!r}")
+        self.shortcut = check_choice("shortcut", shortcut, SHORTCUTS)
         self.shortcut = shortcut
         self.use_bias = check_bool("use_bias", use_bias)
         self.out_channels = filters * self.expansion
@@ -159,16 +159,14 @@ def resnet(depth=50, input_shape=None, num_classes=None, include_top=True, small
         width: multiplies every channel count (1.0 = the paper's 64-128-256-512).
         pooling: with ``include_top=False``: None, "avg" or "max".
     """
-    if depth not in RESNET_STAGES:
-        raise ValueError(f"depth must be one of {tuple(RESNET_STAGES)}, got {depth!r}")
+    check_choice("depth", depth, tuple(RESNET_STAGES))
     for arg in ("include_top", "small"):
         check_bool(arg, locals()[arg])
     use_bias = (not small) if use_bias is None else check_bool("use_bias", use_bias)
-    input_shape = check_input_shape(input_shape or ((28, 28, 1) if small else (224, 224, 3)))
-    num_classes = check_positive_int("num_classes", num_classes or (10 if small else 1000))
+    input_shape = check_input_shape(default(input_shape, small, (28, 28, 1), (224, 224, 3)))
+    num_classes = check_positive_int("num_classes", default(num_classes, small, 10, 1000))
     width = check_width(width)
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"pooling must be None, 'avg' or 'max', got {pooling!r}")
+    check_choice("pooling", pooling, (None, "avg", "max"))
 
     kind, stages = RESNET_STAGES[depth]
     block = ResidualBlock if kind == "basic" else BottleneckBlock
@@ -193,7 +191,7 @@ def resnet(depth=50, input_shape=None, num_classes=None, include_top=True, small
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
     if include_top:
         x = classifier(x, num_classes)
-    return keras.Model(inputs, x, name=name or f"resnet{depth}{'_small' if small else ''}")
+    return keras.Model(inputs, x, name=name if name is not None else f"resnet{depth}{'_small' if small else ''}")
 
 
 def resnet_cifar(depth=20, residual=True, input_shape=(28, 28, 1), num_classes=10, width=16, name=None):
@@ -211,7 +209,7 @@ def resnet_cifar(depth=20, residual=True, input_shape=(28, 28, 1), num_classes=1
         input_shape, num_classes: as for ``resnet``.
         width: positive int, channels of the first stage (the paper's 16).
     """
-    if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+    if check_int("depth", depth, minimum=8) and (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110), got {depth!r}")
     check_bool("residual", residual)
     input_shape = check_input_shape(input_shape)
@@ -228,4 +226,5 @@ def resnet_cifar(depth=20, residual=True, input_shape=(28, 28, 1), num_classes=1
                               shortcut="pad" if residual else "none", name=f"stage{s + 1}_block{b + 1}")(x)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     outputs = classifier(x, num_classes)
-    return keras.Model(inputs, outputs, name=name or f"{'resnet' if residual else 'plain'}{depth}")
+    default_name = f"{'resnet' if residual else 'plain'}{depth}"
+    return keras.Model(inputs, outputs, name=default_name if name is None else name)

@@ -17,9 +17,9 @@ import collections
 import io
 import pickle
 import zipfile
-from pathlib import Path
-
 import numpy as np
+
+from keras_course.checks import check_file
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 STORAGE_DTYPES = {
@@ -146,8 +146,16 @@ def load_torch_state_dict(path):
     Arrays keep PyTorch's layout (conv kernels (out, in, kh, kw), dense (out, in)).
     Raises ``pickle.UnpicklingError`` if the file names anything but tensors and dicts.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such weights file: {path}")
-    state, storages = _load_zip(path) if zipfile.is_zipfile(path) else _load_legacy(path)
-    return _materialise(state, storages)
+    path = check_file("path", path)
+    try:
+        state, storages = _load_zip(path) if zipfile.is_zipfile(path) else _load_legacy(path)
+        return _materialise(state, storages)
+    except pickle.UnpicklingError as error:
+        if str(error).startswith(("refusing", "unexpected")):
+            raise  # a refused global: the message says what the file asked for
+        raise ValueError(f"{path}: not a valid torch.save state dict file ({error})") from error
+    except (EOFError, KeyError, IndexError, TypeError, AttributeError, ValueError, zipfile.BadZipFile,
+            OSError) as error:  # truncated or corrupt: name the file, not the byte that failed
+        if isinstance(error, ValueError) and str(error).startswith(str(path)):
+            raise
+        raise ValueError(f"{path}: not a valid torch.save state dict file ({error!r})") from error

@@ -20,7 +20,8 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from keras_course.arch._common import check_bool, check_positive_int
+from keras_course.arch._common import check_bool, check_dropout, check_input_shape, check_positive_int
+from keras_course.checks import check_choice, check_file, check_int, check_real, check_same_length, describe
 from keras_course.data.pipeline import make_dataset
 from keras_course.train import fit, remove_checkpoints
 
@@ -58,15 +59,15 @@ def build_transfer_model(backbone, num_classes, head="linear", freeze=True, drop
     if not isinstance(backbone, keras.Model):
         raise TypeError(f"backbone must be a keras.Model, got {type(backbone).__name__}")
     check_positive_int("num_classes", num_classes)
-    if head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    check_choice("head", head, HEADS)
     check_bool("freeze", freeze)
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    check_dropout(dropout)
+    input_scale = check_real("input_scale", input_scale, minimum=0.0, low_open=True)
     check_positive_int("hidden_units", hidden_units)
     if len(backbone.outputs) != 1 or len(backbone.outputs[0].shape) not in (2, 4):
         raise ValueError("backbone must have one output, feature maps (batch, h, w, c) or features (batch, c)")
-    if isinstance(feature_layers, str) or not all(isinstance(n, str) for n in feature_layers):
+    if (isinstance(feature_layers, str) or not hasattr(feature_layers, "__iter__")
+            or not all(isinstance(n, str) for n in feature_layers)):
         raise TypeError(f"feature_layers must be a sequence of layer names, got {feature_layers!r}")
     names = {layer.name for layer in backbone.layers}
     for n in feature_layers:
@@ -75,7 +76,7 @@ def build_transfer_model(backbone, num_classes, head="linear", freeze=True, drop
         if len(backbone.get_layer(n).output.shape) not in (2, 4):
             raise ValueError(f"feature_layers: {n!r} must output (batch, h, w, c) or (batch, c)")
     target = tuple(backbone.inputs[0].shape[1:])
-    input_shape = tuple(input_shape) if input_shape is not None else target
+    input_shape = check_input_shape(input_shape) if input_shape is not None else target
     if len(input_shape) != 3 or input_shape[-1] not in (1, 3):
         raise ValueError(f"input_shape must be (height, width, 1 or 3), got {input_shape}")
 
@@ -120,6 +121,8 @@ def split_transfer_model(model):
     the same weights, far cheaper while the backbone is frozen (it is deterministic then,
     in inference mode, as long as the images are not augmented).
     """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model from build_transfer_model, got {describe(model)}")
     names = [layer.name for layer in model.layers]
     head_names = [n for n in HEAD_LAYERS if n in names]
     if "head" not in head_names:
@@ -134,6 +137,8 @@ def split_transfer_model(model):
 
 
 def _backbone_of(model):
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {describe(model)}")
     names = [layer.name for layer in model.layers]
     return model.get_layer(BACKBONE_NAME) if BACKBONE_NAME in names else model
 
@@ -196,16 +201,21 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
 
     Returns ``{"head": History, "fine_tune": History, "history": merged logs}``.
     """
+    _backbone_of(model)
     check_positive_int("head_epochs", head_epochs)
-    if not isinstance(fine_tune_epochs, int) or isinstance(fine_tune_epochs, bool) or fine_tune_epochs < 0:
-        raise ValueError(f"fine_tune_epochs must be an int >= 0 (0 skips phase 2), got {fine_tune_epochs!r}")
-    if not 0 < fine_tune_learning_rate <= head_learning_rate:
+    check_int("fine_tune_epochs", fine_tune_epochs, minimum=0)  # 0 skips phase 2
+    head_learning_rate = check_real("head_learning_rate", head_learning_rate, minimum=0.0, low_open=True)
+    check_real("fine_tune_learning_rate", fine_tune_learning_rate, minimum=0.0, low_open=True)
+    batch_size = check_positive_int("batch_size", batch_size)
+    check_same_length(x=x, y=y)
+    if len(x) == 0:
+        raise ValueError(f"x must hold at least one example, got {describe(x)}")
+    if not fine_tune_learning_rate <= head_learning_rate:
         raise ValueError(f"fine_tune_learning_rate must be in (0, head_learning_rate={head_learning_rate}], "
                          f"got {fine_tune_learning_rate!r}")
     check_bool("precompute_features", precompute_features)
     check_bool("cosine_decay", cosine_decay)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_int("seed", seed, minimum=0)
     steps_per_epoch = -(-len(x) // batch_size)
 
     def adam(learning_rate, epochs):
@@ -255,10 +265,15 @@ def application_backbone(name, weights, input_shape=None, pooling=None, **kwargs
     ConvNeXt take [0, 255] RGB, ResNet50 and VGG want ``keras.applications.<family>
     .preprocess_input``.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a keras.applications model name such as 'MobileNetV2', got {describe(name)}")
     builder = getattr(keras.applications, name, None)
-    if not isinstance(name, str) or builder is None or not callable(builder) or name[0].islower():
+    if builder is None or not callable(builder) or name[0].islower():
         raise ValueError(f"name must be a keras.applications model such as 'MobileNetV2', got {name!r}")
     if weights == "imagenet":
         raise ValueError("weights='imagenet' downloads; pass the path of a local weights file (or None)")
+    if weights is not None:
+        weights = check_file("weights", weights, suffixes=(".h5", ".keras"))
+    check_choice("pooling", pooling, (None, "avg", "max"))
     return builder(weights=None if weights is None else str(weights), include_top=False, input_shape=input_shape,
                    pooling=pooling, **kwargs)

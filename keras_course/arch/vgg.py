@@ -3,8 +3,9 @@
 import keras
 from keras import layers
 
-from keras_course.arch._common import (BN_MOMENTUM, check_bool, check_input_shape, check_positive_int,
-                                       check_width, classifier, scaled)
+from keras_course.arch._common import (BN_MOMENTUM, check_bool, check_dropout, check_input_shape,
+                                       check_positive_int, check_width, classifier, default, scaled)
+from keras_course.checks import check_choice
 
 # Table 1 of the paper: per block, the conv layers as (filters, kernel); a 2x2 max-pool ends
 # each block. C differs from D only in its 1x1 convs.
@@ -52,20 +53,16 @@ def vgg(config="D", input_shape=None, num_classes=None, include_top=True, small=
         width: multiplies every channel count (1.0 = the paper's).
         pooling: with ``include_top=False``: None (feature maps), "avg" or "max".
     """
-    if config not in VGG_CONFIGS:
-        raise ValueError(f"config must be one of {tuple(VGG_CONFIGS)}, got {config!r}")
+    check_choice("config", config, tuple(VGG_CONFIGS))
     for arg in ("include_top", "small", "batch_norm"):
         check_bool(arg, locals()[arg])
-    default_shape = (28, 28, 1) if small else (224, 224, 3)
-    input_shape = check_input_shape(input_shape or default_shape)
+    input_shape = check_input_shape(default(input_shape, small, (28, 28, 1), (224, 224, 3)))
     if include_top and None in input_shape[:2]:
         raise ValueError(f"input_shape must have a fixed height and width with include_top=True, got {input_shape}")
-    num_classes = check_positive_int("num_classes", num_classes or (10 if small else 1000))
+    num_classes = check_positive_int("num_classes", default(num_classes, small, 10, 1000))
     width = check_width(width)
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"pooling must be None, 'avg' or 'max', got {pooling!r}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    check_choice("pooling", pooling, (None, "avg", "max"))
+    check_dropout(dropout)
 
     inputs = keras.Input(input_shape)
     x = inputs
@@ -91,4 +88,4 @@ def vgg(config="D", input_shape=None, num_classes=None, include_top=True, small=
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    return keras.Model(inputs, x, name=name or f"vgg{VGG_DEPTHS[config]}{'_small' if small else ''}")
+    return keras.Model(inputs, x, name=name if name is not None else f"vgg{VGG_DEPTHS[config]}{'_small' if small else ''}")

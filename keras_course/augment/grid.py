@@ -1,9 +1,12 @@
 """Drawing augmentations: the original image next to random versions of it."""
 
+import os
+
 import keras
 import numpy as np
 
 from keras_course.plots import save_figure  # noqa: I001 - first: it selects the headless Agg backend
+from keras_course.checks import check_image, check_int, describe  # noqa: I001
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -21,13 +24,14 @@ def show_augmentations(image, pipeline, path, n=6, title=None, caption=None):
 
     Returns the path of the PNG.
     """
-    image = np.asarray(image, dtype="float32")
+    image = check_image("image", image, ndim=(2, 3)).astype("float32")  # uint8 0..255 refused: divide by 255
     if image.ndim == 2:
         image = image[..., None]
-    if image.ndim != 3:
-        raise ValueError(f"image must be (H, W, C) or (H, W), got shape {image.shape}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    n = check_int("n", n, minimum=1)
+    if isinstance(pipeline, dict) and not pipeline:
+        raise ValueError("pipeline must be a layer or a non-empty dict {label: layer}, got {}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or Path), got {describe(path)}")
     rows = pipeline if isinstance(pipeline, dict) else {"": pipeline}
     for label, layer in rows.items():
         if not callable(layer):

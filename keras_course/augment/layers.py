@@ -1,9 +1,19 @@
 """Augmentation layers Keras does not have, written as small serializable layers."""
 
-import numbers
-
 import keras
 from keras import ops
+
+from keras_course.checks import check_int, check_real, describe
+
+
+def check_value_range(value_range, name="value_range"):
+    """``(lo, hi)`` as floats, finite, with lo < hi (a NaN bound would pass a plain ``<``)."""
+    if isinstance(value_range, (str, bytes)) or not hasattr(value_range, "__len__") or len(value_range) != 2:
+        raise TypeError(f"{name} must be a pair (lo, hi), got {describe(value_range)}")
+    lo, hi = check_real(f"{name}[0]", value_range[0]), check_real(f"{name}[1]", value_range[1])
+    if not lo < hi:
+        raise ValueError(f"{name} must be (lo, hi) with lo < hi, got {value_range!r}")
+    return lo, hi
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -27,14 +37,10 @@ class RandomRGBShift(keras.layers.Layer):
 
     def __init__(self, factor, value_range=(0.0, 1.0), seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor <= 1:
-            raise ValueError(f"factor must be a float in (0, 1], got {factor!r}")
-        if len(value_range) != 2 or not value_range[0] < value_range[1]:
-            raise ValueError(f"value_range must be (lo, hi) with lo < hi, got {value_range!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise TypeError(f"seed must be None or an int, got {seed!r}")
-        self.factor = float(factor)
-        self.value_range = tuple(float(v) for v in value_range)
+        self.factor = check_real("factor", factor, minimum=0.0, maximum=1.0, low_open=True)
+        self.value_range = check_value_range(value_range)
+        if seed is not None:
+            check_int("seed", seed)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 

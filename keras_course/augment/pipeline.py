@@ -1,12 +1,12 @@
 """Augmentation pipelines: a ``keras.Sequential`` of random preprocessing layers, one per named step."""
 
 import math
-import numbers
 
 import keras
 import numpy as np
 
-from keras_course.augment.layers import RandomRGBShift
+from keras_course.augment.layers import RandomRGBShift, check_value_range
+from keras_course.checks import check_choice, check_int, check_real, describe
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 FILL_MODES = ("constant", "reflect", "wrap", "nearest")
@@ -65,11 +65,9 @@ def _check_strength(name, strength):
         if strength not in FLIP_MODES:
             raise ValueError(f"the strength of 'flip' must be one of {FLIP_MODES}, got {strength!r}")
         return strength
-    if isinstance(strength, bool) or not isinstance(strength, numbers.Real) or strength <= 0:
-        raise ValueError(f"the strength of {name!r} must be a positive number, got {strength!r}")
-    if name in ("brightness", "rgb_shift", "erasing", "contrast", "blur") and strength > 1:
-        raise ValueError(f"the strength of {name!r} must be at most 1, got {strength!r}")
-    return float(strength)
+    bounded = name in ("brightness", "rgb_shift", "erasing", "contrast", "blur", "translation")
+    return check_real(f"steps[{name!r}] (the strength of {name!r})", strength, minimum=0.0,
+                      maximum=1.0 if bounded else None, low_open=True)
 
 
 def make_pipeline(steps, seed=0, value_range=(0.0, 1.0), fill_mode="constant", name="augment"):
@@ -91,6 +89,9 @@ def make_pipeline(steps, seed=0, value_range=(0.0, 1.0), fill_mode="constant", n
         ``training=False`` it is the identity. Shapes (N, H, W, C) -> the same.
     """
     if isinstance(steps, (list, tuple)):
+        unhashable = next((s for s in steps if not isinstance(s, str)), None)
+        if unhashable is not None:
+            raise TypeError(f"steps must hold augmentation names (str), got {describe(unhashable)}")
         if len(set(steps)) != len(steps):
             raise ValueError(f"steps must not repeat a name, got {list(steps)}")
         steps = {step: DEFAULT_STRENGTHS.get(step) for step in steps}
@@ -99,12 +100,11 @@ def make_pipeline(steps, seed=0, value_range=(0.0, 1.0), fill_mode="constant", n
     unknown = [s for s in steps if s not in DEFAULT_STRENGTHS]
     if unknown:
         raise ValueError(f"unknown augmentation {unknown[0]!r} in steps; expected names from {AUGMENTATIONS}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if len(value_range) != 2 or not value_range[0] < value_range[1]:
-        raise ValueError(f"value_range must be (lo, hi) with lo < hi, got {value_range!r}")
-    if fill_mode not in FILL_MODES:
-        raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
+    seed = check_int("seed", seed, minimum=0)
+    value_range = check_value_range(value_range)
+    check_choice("fill_mode", fill_mode, FILL_MODES)
+    for step, strength in steps.items():
+        _check_strength(step, strength)
     # Independent, repeatable seeds for the layers (seed + i would overlap between pipelines).
     seeds = np.random.SeedSequence(int(seed)).generate_state(len(steps)) % (2**31 - 1)
     value_range = tuple(float(v) for v in value_range)

@@ -3,6 +3,9 @@
 import keras
 from keras import ops
 
+from keras_course.augment.layers import check_value_range
+from keras_course.checks import check_choice, check_int, check_real
+
 NOISE_KINDS = ("gaussian", "salt_and_pepper", "masking")
 
 
@@ -30,19 +33,17 @@ class Corruption(keras.layers.Layer):
 
     def __init__(self, kind="gaussian", amount=0.3, value_range=(0.0, 1.0), seed=None, **kwargs):
         super().__init__(**kwargs)
-        if kind not in NOISE_KINDS:
-            raise ValueError(f"kind must be one of {NOISE_KINDS}, got {kind!r}")
-        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
-            raise ValueError(f"amount must be a non-negative number, got {amount!r}")
-        if kind != "gaussian" and amount > 1:
+        self.kind = check_choice("kind", kind, NOISE_KINDS)
+        # NaN passed the old "amount < 0" test and corrupted nothing, or everything, silently.
+        if kind == "gaussian":
+            self.amount = check_real("amount", amount, minimum=0.0)
+        elif isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount > 1:
             raise ValueError(f"amount is a probability for kind={kind!r} and must be in [0, 1], got {amount!r}")
-        if len(value_range) != 2 or not value_range[0] < value_range[1]:
-            raise ValueError(f"value_range must be (low, high) with low < high, got {value_range!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"seed must be an int or None, got {seed!r}")
-        self.kind = kind
-        self.amount = float(amount)
-        self.value_range = tuple(float(v) for v in value_range)
+        else:
+            self.amount = check_real("amount", amount, minimum=0.0, maximum=1.0)
+        self.value_range = check_value_range(value_range)
+        if seed is not None:
+            check_int("seed", seed)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True

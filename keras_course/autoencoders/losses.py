@@ -14,6 +14,8 @@ last layers see objects but have lost where things are.
 import keras
 from keras import ops
 
+from keras_course.checks import check_choice, check_int, check_real, describe
+
 PIXEL_LOSSES = ("mse", "bce")
 # backbone -> (builder in keras_course.arch, default feature layer): a stride-4 stage of each.
 BACKBONES = {"efficientnet_lite0": "block2_add", "vgg16_hed": "block2_conv2"}
@@ -21,6 +23,7 @@ BACKBONES = {"efficientnet_lite0": "block2_add", "vgg16_hed": "block2_conv2"}
 
 def reconstruction_loss(name):
     """The Keras loss object for ``name``: "mse" or "bce" (binary cross-entropy)."""
+    check_choice("name", name, PIXEL_LOSSES)
     if name == "mse":
         return keras.losses.MeanSquaredError(name="mse")
     if name == "bce":
@@ -36,15 +39,14 @@ def pretrained_features(backbone="efficientnet_lite0", layer=None, input_size=56
     run through ``backbone`` up to ``layer``. ``backbone`` is "efficientnet_lite0" (ImageNet
     weights) or "vgg16_hed" (VGG16 conv weights, edge-tuned); see ``keras_course.arch``.
     """
-    if backbone not in BACKBONES:
-        raise ValueError(f"backbone must be one of {tuple(BACKBONES)}, got {backbone!r}")
-    if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 (grey) or 3 (RGB), got {channels!r}")
-    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 32:
-        raise ValueError(f"input_size must be an int >= 32, got {input_size!r}")
+    check_choice("backbone", backbone, tuple(BACKBONES))
+    check_choice("channels", channels, (1, 3))  # grey or RGB
+    check_int("input_size", input_size, minimum=32)
+    if layer is not None and not isinstance(layer, str):
+        raise TypeError(f"layer must be a layer name (str) or None, got {describe(layer)}")
     from keras_course import arch
 
-    layer = layer or BACKBONES[backbone]
+    layer = BACKBONES[backbone] if layer is None else layer
     size = (input_size, input_size, 3)
     if backbone == "efficientnet_lite0":
         net = arch.efficientnet_lite0(weights="imagenet", include_top=False, input_shape=size)
@@ -87,9 +89,7 @@ class PerceptualLoss(keras.losses.Loss):
     def __init__(self, feature_model="efficientnet_lite0", layer=None, input_size=56, channels=1, pixel_weight=0.0,
                  name="perceptual_loss", reduction="sum_over_batch_size", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if isinstance(pixel_weight, bool) or not isinstance(pixel_weight, (int, float)) or pixel_weight < 0:
-            raise ValueError(f"pixel_weight must be a non-negative number, got {pixel_weight!r}")
-        self.pixel_weight = float(pixel_weight)
+        self.pixel_weight = check_real("pixel_weight", pixel_weight, minimum=0.0)  # NaN passed "< 0"
         self.layer, self.input_size, self.channels = layer, input_size, channels
         if isinstance(feature_model, dict):  # from get_config of a custom model
             feature_model = keras.saving.deserialize_keras_object(feature_model)
@@ -127,6 +127,13 @@ def psnr(clean, other, max_value=1.0):
 
     ``10 log10(max_value^2 / MSE)`` per image: +6 dB means the squared error fell 4-fold.
     """
+    max_value = check_real("max_value", max_value, minimum=0.0, low_open=True)
+    for name, value in (("clean", clean), ("other", other)):
+        if isinstance(value, (str, bytes)) or value is None:
+            raise TypeError(f"{name} must be a batch of images, got {describe(value)}")
+        if hasattr(value, "dtype") and str(value.dtype) == "uint8" and max_value == 1.0:
+            raise TypeError(f"{name} must be float images in [0, 1] for max_value=1, got {describe(value)}; "
+                            "divide by 255 first (or pass max_value=255)")
     clean = ops.convert_to_tensor(clean, dtype="float32")
     other = ops.convert_to_tensor(other, dtype="float32")
     if clean.shape != other.shape or len(clean.shape) < 2:

@@ -11,19 +11,18 @@ import math
 import keras
 from keras import layers
 
-from keras_course.autoencoders.corruption import Corruption
+from keras_course.autoencoders.corruption import NOISE_KINDS, Corruption
+from keras_course.checks import check_choice, check_int, describe
 
 KINDS = ("dense", "conv")
 
 
 def _check(input_shape, code_size, kind):
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    check_choice("kind", kind, KINDS)
     if (not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3
-            or not all(isinstance(s, int) and s > 0 for s in input_shape)):
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in input_shape)):
         raise ValueError(f"input_shape must be (height, width, channels) of positive ints, got {input_shape!r}")
-    if isinstance(code_size, bool) or not isinstance(code_size, int) or code_size < 1:
-        raise ValueError(f"code_size must be a positive int, got {code_size!r}")
+    check_int("code_size", code_size, minimum=1)
     if kind == "conv" and (input_shape[0] % 4 or input_shape[1] % 4):
         raise ValueError(f"kind='conv' halves height and width twice: they must be multiples of 4, got {input_shape!r}")
     return tuple(input_shape)
@@ -77,6 +76,13 @@ def autoencoder(input_shape, code_size, kind="dense", hidden=(256, 128), filters
     autoencoder trains both halves.
     """
     input_shape = _check(input_shape, code_size, kind)
+    for arg, sizes, count in (("hidden", hidden, None), ("filters", filters, 2)):
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or (count and len(sizes) != count):
+            raise TypeError(f"{arg} must be a {'pair' if count else 'tuple'} of positive ints, got {describe(sizes)}")
+        for i, size in enumerate(sizes):
+            check_int(f"{arg}[{i}]", size, minimum=1)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {describe(name)}")
     if kind == "dense":
         encoder, decoder = _dense_parts(input_shape, code_size, tuple(hidden))
     else:
@@ -96,6 +102,8 @@ def denoising_autoencoder(input_shape, code_size, kind="conv", noise="gaussian",
     the input through, so ``denoiser.predict(x_noisy)`` returns the cleaned images.
     Other keyword arguments go to ``autoencoder``.
     """
+    check_choice("noise", noise, NOISE_KINDS)
+    Corruption(noise, amount, seed=seed)  # checks amount and seed before building anything
     _, encoder, decoder = autoencoder(input_shape, code_size, kind=kind, **kwargs)
     inputs = keras.Input(tuple(input_shape), name="image")
     corrupted = Corruption(noise, amount, seed=seed, name="corruption")(inputs)

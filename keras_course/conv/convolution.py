@@ -10,21 +10,23 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_course.checks import check_array, check_bool, check_choice, check_int
 from keras_course.conv.padding import check_int_pair, pad2d, pad_images, same_padding
 
 PADDINGS = ("valid", "same", "zeros", "reflect", "replicate")
 
 
 def check_padding(padding):
-    if padding not in PADDINGS:
-        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
-    return "zeros" if padding == "same" else padding
+    return "zeros" if check_choice("padding", padding, PADDINGS) == "same" else padding
 
 
 def conv_output_size(size, kernel_size, stride=1, padding="valid", dilation=1):
     """Outputs along one axis: ``ceil(size / stride)`` when padded, else ``floor((size - span) / stride) + 1``."""
     if size is None:
         return None
+    size = check_int("size", size, minimum=0)
+    kernel_size = check_int("kernel_size", kernel_size, minimum=1)
+    stride, dilation = check_int("stride", stride, minimum=1), check_int("dilation", dilation, minimum=1)
     if check_padding(padding) != "valid":
         return -(-size // stride)
     span = dilation * (kernel_size - 1) + 1
@@ -38,11 +40,9 @@ def conv_params(kernel_size, in_channels, filters, use_bias=True):
     the image size: that is the saving over a dense layer.
     """
     kh, kw = check_int_pair(kernel_size, "kernel_size")
-    for name, value in (("in_channels", in_channels), ("filters", filters)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if not isinstance(use_bias, bool):
-        raise TypeError(f"use_bias must be a bool, got {use_bias!r}")
+    in_channels = check_int("in_channels", in_channels, minimum=1)
+    filters = check_int("filters", filters, minimum=1)
+    check_bool("use_bias", use_bias)
     return (kh * kw * in_channels + int(use_bias)) * filters
 
 
@@ -58,10 +58,11 @@ def conv2d(x, kernel, stride=1, padding="valid", dilation=1):
 
     Returns (Ho, Wo) for a 2-D image, (Ho, Wo, T) for (H, W, C), (N, Ho, Wo, T) for a batch.
     """
-    x = np.asarray(x, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    if x.ndim not in (2, 3, 4):
-        raise ValueError(f"x must be (H, W), (H, W, C) or (N, H, W, C), got shape {x.shape}")
+    x = check_array("x", x, ndim=(2, 3, 4), kind="real").astype(np.float64)
+    kernel = check_array("kernel", kernel, ndim=(2, 4), kind="real").astype(np.float64)
+    check_int_pair(stride, "stride")  # checked before the recursion below, so the error names them
+    check_int_pair(dilation, "dilation")
+    check_padding(padding)
     if x.ndim == 2:
         if kernel.ndim != 2:
             raise ValueError(f"a 2-D image x needs a 2-D kernel (kh, kw), got kernel shape {kernel.shape}")
@@ -107,11 +108,8 @@ class Conv2D(keras.layers.Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, use_bias=True,
                  activation=None, kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
-            raise ValueError(f"filters must be a positive int, got {filters!r}")
-        if not isinstance(use_bias, bool):
-            raise TypeError(f"use_bias must be a bool, got {use_bias!r}")
-        self.filters = filters
+        self.filters = check_int("filters", filters, minimum=1)
+        check_bool("use_bias", use_bias)
         self.kernel_size = check_int_pair(kernel_size, "kernel_size")
         self.strides = check_int_pair(strides, "strides")
         self.dilation_rate = check_int_pair(dilation_rate, "dilation_rate")

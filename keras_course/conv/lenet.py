@@ -1,9 +1,8 @@
 """Q13: LeNet, the classic CNN classifier: (conv -> nonlinearity -> pool) x 2, flatten, FC layers."""
 
-import numbers
-
 import keras
 
+from keras_course.checks import check_choice, check_int, describe
 from keras_course.conv.convolution import Conv2D
 from keras_course.conv.pooling import MaxPool2D
 from keras_course.nn import Dense
@@ -26,17 +25,13 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, activation="relu", pooling="m
 
     On 28x28x1 inputs and 10 classes it has 61,706 parameters.
     """
-    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3
-            and all(isinstance(v, numbers.Integral) and v >= 1 for v in input_shape)):
-        raise ValueError(f"input_shape must be (H, W, C) of positive ints, got {input_shape!r}")
-    if min(input_shape[:2]) < 16:
-        raise ValueError(f"input_shape must be at least 16x16 for two conv+pool blocks, got {input_shape!r}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    if activation not in LENET_ACTIVATIONS:
-        raise ValueError(f"activation must be one of {LENET_ACTIVATIONS}, got {activation!r}")
-    if pooling not in LENET_POOLING:
-        raise ValueError(f"pooling must be one of {LENET_POOLING}, got {pooling!r}")
+    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3):
+        raise ValueError(f"input_shape must be (H, W, C) of positive ints, got {describe(input_shape)}")
+    for axis, size in zip(("height", "width", "channels"), input_shape):
+        check_int(f"input_shape {axis}", size, minimum=16 if axis != "channels" else 1)  # two conv+pool blocks
+    check_int("num_classes", num_classes, minimum=2)
+    check_choice("activation", activation, LENET_ACTIVATIONS)
+    check_choice("pooling", pooling, LENET_POOLING)
 
     def pool(name):
         return MaxPool2D(2, name=name) if pooling == "max" else keras.layers.AveragePooling2D(2, name=name)

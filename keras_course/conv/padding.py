@@ -11,16 +11,18 @@ import numbers
 import numpy as np
 from keras import ops
 
+from keras_course.checks import check_array, check_choice, check_int, describe
+
 PAD_MODES = ("zeros", "reflect", "replicate")
 
 
 def check_int_pair(value, name, minimum=1):
     """``value`` (an int or a pair of ints, each >= ``minimum``) as a tuple ``(h, w)``."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else value
-    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
-            or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < minimum for v in pair)):
-        raise ValueError(f"{name} must be an int >= {minimum} or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value, value)
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} must be an int >= {minimum} or a pair (h, w) of them, got {describe(value)}")
+    return check_int(f"{name}[0]", value[0], minimum=minimum), check_int(f"{name}[1]", value[1], minimum=minimum)
 
 
 def normalize_pad(pad):
@@ -40,13 +42,14 @@ def normalize_pad(pad):
 
 
 def check_mode(mode, name="mode"):
-    if mode not in PAD_MODES:
-        raise ValueError(f"{name} must be one of {PAD_MODES}, got {mode!r}")
-    return mode
+    return check_choice(name, mode, PAD_MODES)
 
 
 def same_padding(size, kernel_size, stride=1, dilation=1):
     """``(before, after)`` padding that gives ``ceil(size / stride)`` outputs along one axis."""
+    size = check_int("size", size, minimum=1)
+    kernel_size = check_int("kernel_size", kernel_size, minimum=1)
+    stride, dilation = check_int("stride", stride, minimum=1), check_int("dilation", dilation, minimum=1)
     span = dilation * (kernel_size - 1) + 1  # the kernel's footprint once dilated
     outputs = -(-size // stride)
     total = max((outputs - 1) * stride + span - size, 0)
@@ -81,7 +84,7 @@ def pad2d(x, pad, mode="zeros"):
 
     Returns an array with H + top + bottom rows and W + left + right columns.
     """
-    x = np.asarray(x)
+    x = check_array("x", x, ndim=(2, 3, 4), kind="numeric", finite=False)
     axes = _spatial_axes(x)
     check_mode(mode)
     pads = normalize_pad(pad)
@@ -107,6 +110,12 @@ def pad_images(images, pad, mode="zeros"):
     """
     check_mode(mode)
     (top, bottom), (left, right) = normalize_pad(pad)
+    if len(images.shape) != 4:  # static shapes only: this runs inside traced layers
+        raise ValueError(f"images must be a batch (N, H, W, C), got shape {tuple(images.shape)}")
+    height, width = images.shape[1], images.shape[2]
+    if mode == "reflect" and any(size is not None and p > size - 1
+                                 for size, p in ((height, top), (height, bottom), (width, left), (width, right))):
+        raise ValueError(f"reflect padding needs pad <= size - 1, got pad {pad!r} for images {(height, width)}")
     if mode == "zeros":
         return ops.pad(images, ((0, 0), (top, bottom), (left, right), (0, 0)))
     if mode == "reflect":

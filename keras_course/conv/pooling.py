@@ -4,16 +4,16 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_course.checks import check_array, check_choice
 from keras_course.conv.padding import check_int_pair, same_padding
 
 POOL_PADDINGS = ("valid", "same")
 
 
-def _check_pool_args(pool_size, stride, padding):
+def _check_pool_args(pool_size, stride, padding, stride_name="stride"):
     pool = check_int_pair(pool_size, "pool_size")
-    strides = pool if stride is None else check_int_pair(stride, "stride")
-    if padding not in POOL_PADDINGS:
-        raise ValueError(f"padding must be one of {POOL_PADDINGS}, got {padding!r}")
+    strides = pool if stride is None else check_int_pair(stride, stride_name)
+    check_choice("padding", padding, POOL_PADDINGS)
     return pool, strides
 
 
@@ -27,9 +27,8 @@ def max_pool2d(x, pool_size, stride=None, padding="valid"):
         padding: "valid" (drop windows that stick out) or "same" (``ceil(H / stride)``
             outputs; the padding is -inf, so it never wins the max).
     """
-    x = np.asarray(x)
-    if x.ndim not in (2, 3, 4):
-        raise ValueError(f"x must be (H, W), (H, W, C) or (N, H, W, C), got shape {x.shape}")
+    x = check_array("x", x, ndim=(2, 3, 4), kind="real", finite=False)  # -inf is a fine value to pool
+    _check_pool_args(pool_size, stride, padding)
     if x.ndim == 2:
         return max_pool2d(x[None, :, :, None], pool_size, stride, padding)[0, :, :, 0]
     if x.ndim == 3:
@@ -64,7 +63,7 @@ class MaxPool2D(keras.layers.Layer):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
         super().__init__(**kwargs)
-        self.pool_size, self.strides = _check_pool_args(pool_size, strides, padding)
+        self.pool_size, self.strides = _check_pool_args(pool_size, strides, padding, "strides")
         self.padding = padding
         self.input_spec = keras.layers.InputSpec(ndim=4)
 

@@ -20,7 +20,8 @@ import keras
 import numpy as np
 
 from keras_course.conv.convolution import Conv2D
-from keras_course.conv.padding import same_padding
+from keras_course.checks import check_int
+from keras_course.conv.padding import check_int_pair, same_padding
 from keras_course.conv.pooling import MaxPool2D
 
 
@@ -83,8 +84,7 @@ def _check_spec(spec, index):
         raise ValueError(f"layers[{index}] must be (kernel_size, stride[, dilation[, padding]]), got {spec!r}")
     kernel, stride, dilation, padding = (*spec, *(1, "valid")[len(spec) - 2:])
     for what, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"layers[{index}]: {what} must be a positive int, got {value!r}")
+        check_int(f"layers[{index}] {what}", value, minimum=1)
     if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
         padding = (padding, padding)
     if padding not in ("valid", "same") and not (
@@ -130,9 +130,8 @@ def receptive_field(layers, input_size=None):
     else:
         raise TypeError(f"layers must be a keras.Model or a list of (kernel_size, stride, dilation) tuples, "
                         f"got {type(layers).__name__}")
-    if input_size is not None and (isinstance(input_size, bool) or not isinstance(input_size, numbers.Integral)
-                                   or input_size < 1):
-        raise ValueError(f"input_size must be a positive int or None, got {input_size!r}")
+    if input_size is not None:
+        input_size = check_int("input_size", input_size, minimum=1)
 
     size, jump, start, n = 1, 1, 0.0, input_size
     fields = []
@@ -190,14 +189,18 @@ def empirical_receptive_field(model, input_size=None, position=None, samples=32,
 
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise ValueError(f"samples must be a positive int, got {samples!r}")
+    samples = check_int("samples", samples, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    if input_size is not None:
+        input_size = check_int_pair(input_size, "input_size")
+    if position is not None:
+        position = check_int_pair(position, "position", minimum=0)
     shape = _input_shape(model)
     if len(shape) != 4:
         raise ValueError(f"model must take images (N, H, W, C), its input shape is {shape}")
     _, height, width, channels = shape
     if input_size is not None:
-        height, width = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+        height, width = input_size
     if height is None or width is None or channels is None:
         raise ValueError(f"the input size is not known from the model ({shape}); pass input_size")
     x = tf.constant(np.random.default_rng(seed).normal(size=(samples, height, width, channels)), tf.float32)

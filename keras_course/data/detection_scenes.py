@@ -10,6 +10,7 @@ import functools
 
 import numpy as np
 
+from keras_course.checks import check_choice, check_real
 from keras_course.data.images import FASHION_MNIST_CLASSES
 from keras_course.data.scenes import check_scene_arguments, compose_scene, scene_items
 
@@ -41,8 +42,8 @@ def detection_scenes(n, size=128, max_objects=5, seed=0, split="train", min_obje
         being Fashion-MNIST classes 0..9 (``DETECTION_CLASSES``).
     """
     scale_range = check_scene_arguments(n, size, min_objects, max_objects, seed, scale_range)
-    if isinstance(min_visible, bool) or not isinstance(min_visible, (int, float)) or not 0 <= min_visible <= 1:
-        raise ValueError(f"min_visible must be a number in [0, 1], got {min_visible!r}")
+    check_real("min_visible", min_visible, minimum=0, maximum=1)
+    check_choice("split", split, ("train", "test"))
     items, labels = _items(split)
     rng = np.random.default_rng(seed)
     images = np.empty((n, size, size, 1), np.float32)

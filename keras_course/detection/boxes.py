@@ -8,29 +8,41 @@ evaluation and data-preparation tools, run outside the graph.
 
 import numpy as np
 
+from keras_course.checks import check_array, check_boxes, check_choice, check_real, check_same_length
+
 BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
 # Faster R-CNN's clip on exp(dw): a delta above log(1000 / 16) would blow a box up beyond any image.
 DELTA_CLIP = float(np.log(1000.0 / 16))
 
 
 def as_boxes(boxes, name="boxes"):
-    """``boxes`` as a float64 array (N, 4); raises ValueError naming ``name`` otherwise."""
-    array = np.asarray(boxes, dtype=np.float64)
-    if array.size == 0:
-        return array.reshape(0, 4)
-    if array.ndim != 2 or array.shape[1] != 4:
-        raise ValueError(f"{name} must be an array of shape (N, 4), got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must hold finite numbers")
-    return array
+    """``boxes`` as float64 xyxy (N, 4), finite, ``x2 >= x1`` and ``y2 >= y1`` (``check_boxes``).
+
+    An inverted box is refused rather than given area 0: COCOeval and NMS would score it
+    differently from us, silently.
+    """
+    return check_boxes(name, boxes)
+
+
+def _four_columns(name, value):
+    """A finite float64 (N, 4) array of any four numbers per row (deltas, xywh / cxcywh boxes)."""
+    array = check_array(name, value, kind="real", allow_empty=True)
+    if array.size == 0 and array.ndim <= 2:
+        return array.reshape(0, 4).astype(np.float64)
+    return check_array(name, array, kind="real", shape=(None, 4)).astype(np.float64)
 
 
 def convert_boxes(boxes, source, target):
     """Convert (N, 4) boxes between ``BOX_FORMATS``; returns float64 (N, 4)."""
-    for name, value in (("source", source), ("target", target)):
-        if value not in BOX_FORMATS:
-            raise ValueError(f"{name} must be one of {BOX_FORMATS}, got {value!r}")
-    b = as_boxes(boxes)
+    check_choice("source", source, BOX_FORMATS)
+    check_choice("target", target, BOX_FORMATS)
+    if source == "xyxy":
+        b = as_boxes(boxes)
+    else:
+        b = _four_columns("boxes", boxes)
+        if np.any(b[:, 2:] < 0):
+            bad = int(np.flatnonzero((b[:, 2:] < 0).any(1))[0])
+            raise ValueError(f"boxes must have width and height >= 0 in {source!r}, got box {bad} = {b[bad].tolist()}")
     if source == "xywh":
         b = np.stack([b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], 1)
     elif source == "cxcywh":
@@ -43,7 +55,7 @@ def convert_boxes(boxes, source, target):
 
 
 def box_area(boxes):
-    """Areas (N,) of xyxy boxes; a box with x2 < x1 or y2 < y1 has area 0."""
+    """Areas (N,) of xyxy boxes; a box with x2 < x1 or y2 < y1 is refused."""
     b = as_boxes(boxes)
     return np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
 
@@ -64,6 +76,8 @@ def iou(boxes_a, boxes_b):
 
 def clip_boxes(boxes, height, width):
     """xyxy boxes clipped to the image ``[0, width] x [0, height]``."""
+    height = check_real("height", height, minimum=0)
+    width = check_real("width", width, minimum=0)
     b = as_boxes(boxes).copy()
     b[:, [0, 2]] = np.clip(b[:, [0, 2]], 0, width)
     b[:, [1, 3]] = np.clip(b[:, [1, 3]], 0, height)
@@ -78,10 +92,9 @@ def encode_deltas(proposals, targets, weights=(1.0, 1.0, 1.0, 1.0)):
     logs, so the targets do not depend on the box's size (Girshick et al., 2014, appendix C).
     ``weights`` rescale the four targets (Fast R-CNN uses (10, 10, 5, 5)). Shapes (N, 4) -> (N, 4).
     """
-    p = convert_boxes(proposals, "xyxy", "cxcywh")
-    g = convert_boxes(targets, "xyxy", "cxcywh")
-    if len(p) != len(g):
-        raise ValueError(f"proposals and targets must have the same length, got {len(p)} and {len(g)}")
+    p = convert_boxes(as_boxes(proposals, "proposals"), "xyxy", "cxcywh")
+    g = convert_boxes(as_boxes(targets, "targets"), "xyxy", "cxcywh")
+    check_same_length(proposals=p, targets=g)
     if np.any(p[:, 2:] <= 0) or np.any(g[:, 2:] <= 0):
         raise ValueError("proposals and targets must have positive width and height")
     wx, wy, ww, wh = _check_weights(weights)
@@ -91,10 +104,9 @@ def encode_deltas(proposals, targets, weights=(1.0, 1.0, 1.0, 1.0)):
 
 def decode_deltas(proposals, deltas, weights=(1.0, 1.0, 1.0, 1.0)):
     """The inverse of ``encode_deltas``: apply (N, 4) ``deltas`` to (N, 4) xyxy ``proposals``."""
-    p = convert_boxes(proposals, "xyxy", "cxcywh")
-    d = as_boxes(deltas, "deltas")
-    if len(p) != len(d):
-        raise ValueError(f"proposals and deltas must have the same length, got {len(p)} and {len(d)}")
+    p = convert_boxes(as_boxes(proposals, "proposals"), "xyxy", "cxcywh")
+    d = _four_columns("deltas", deltas)
+    check_same_length(proposals=p, deltas=d)
     wx, wy, ww, wh = _check_weights(weights)
     cx = p[:, 0] + d[:, 0] / wx * p[:, 2]
     cy = p[:, 1] + d[:, 1] / wy * p[:, 3]
@@ -104,10 +116,7 @@ def decode_deltas(proposals, deltas, weights=(1.0, 1.0, 1.0, 1.0)):
 
 
 def _check_weights(weights):
-    try:
-        values = tuple(float(w) for w in weights)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"weights must be 4 positive numbers, got {weights!r}") from err
-    if len(values) != 4 or min(values) <= 0:
-        raise ValueError(f"weights must be 4 positive numbers, got {weights!r}")
-    return values
+    values = check_array("weights", weights, kind="real", shape=(4,))
+    for w in values:
+        check_real("weights", float(w), minimum=0, low_open=True)
+    return tuple(float(w) for w in values)

@@ -15,6 +15,7 @@ Inputs: ``detections`` is a list (one per image) of dicts ``{"boxes": (D, 4) xyx
 
 import numpy as np
 
+from keras_course.checks import check_array, check_choice, check_int, check_real, describe
 from keras_course.detection.boxes import as_boxes, iou
 
 AP_METHODS = ("all-point", "11-point", "101-point")
@@ -25,8 +26,31 @@ COCO_RECALL_THRESHOLDS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01
 
 
 def _check_rule(rule):
-    if rule not in MATCH_RULES:
-        raise ValueError(f"rule must be one of {MATCH_RULES}, got {rule!r}")
+    check_choice("rule", rule, MATCH_RULES)
+
+
+def _check_scores(name, scores, n=None):
+    """Finite scores (N,): a NaN score sorts first and would rank as the best detection."""
+    scores = check_array(name, scores, kind="real", allow_empty=True).astype(np.float64)
+    if scores.ndim != 1 or (n is not None and len(scores) != n):
+        wanted = f"({n},)" if n is not None else "(N,)"
+        raise ValueError(f"{name} must have shape {wanted} to match the boxes, got {describe(scores)}")
+    return scores
+
+
+def _check_class_ids(name, labels):
+    """Integer class labels (N,) (integral floats are read as ints)."""
+    labels = check_array(name, labels, kind="real", allow_empty=True).reshape(-1)
+    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+        raise TypeError(f"{name} must hold integer class labels, got non-integral values in {describe(labels)}")
+    return labels.astype(np.int64)
+
+
+def _check_iou_thresholds(iou_thresholds):
+    thresholds = np.atleast_1d(check_array("iou_thresholds", iou_thresholds, kind="real")).astype(np.float64)
+    if thresholds.ndim != 1 or np.any((thresholds < 0) | (thresholds > 1)):
+        raise ValueError(f"iou_thresholds must be numbers in [0, 1], got {iou_thresholds!r}")
+    return thresholds
 
 
 def _match_sorted(overlaps, thresholds, rule):
@@ -77,10 +101,9 @@ def match(boxes, scores, gt_boxes, iou_threshold=0.5, rule="voc"):
         truth (-1 for a FP), and the counts ``num_tp``, ``num_fp``, ``num_fn``.
     """
     _check_rule(rule)
+    iou_threshold = check_real("iou_threshold", iou_threshold, minimum=0, maximum=1)
     boxes, gt_boxes = as_boxes(boxes, "boxes"), as_boxes(gt_boxes, "gt_boxes")
-    scores = np.asarray(scores, np.float64)
-    if scores.shape != (len(boxes),):
-        raise ValueError(f"scores must have shape ({len(boxes)},) to match boxes, got {scores.shape}")
+    scores = _check_scores("scores", scores, len(boxes))
     order = np.argsort(-scores, kind="mergesort")
     matched_sorted = _match_sorted(iou(boxes[order], gt_boxes), np.array([float(iou_threshold)]), rule)[0]
     gt_index = np.empty(len(boxes), np.int64)
@@ -101,11 +124,16 @@ def precision_recall(scores, tp, num_gt):
         ``(recall, precision)``, each (D,), after sorting by descending score: point k uses the
         k + 1 best detections.
     """
-    scores, tp = np.asarray(scores, np.float64), np.asarray(tp, bool)
-    if scores.shape != tp.shape or scores.ndim != 1:
-        raise ValueError(f"scores and tp must be 1-D of the same length, got {scores.shape} and {tp.shape}")
-    if num_gt < 0:
-        raise ValueError(f"num_gt must be >= 0, got {num_gt}")
+    scores = _check_scores("scores", scores)
+    tp = check_array("tp", tp, ndim=1, kind="bool" if np.asarray(tp).dtype == bool else "int", allow_empty=True)
+    if tp.dtype != bool and np.any((tp != 0) & (tp != 1)):
+        raise ValueError(f"tp must hold bool (or 0 / 1) TP flags, got values from {tp.min()} to {tp.max()}")
+    tp = tp.astype(bool)
+    if scores.shape != tp.shape:
+        raise ValueError(f"scores and tp must be 1-D of the same length, got {describe(scores)} and {describe(tp)}")
+    num_gt = check_int("num_gt", num_gt, minimum=0)
+    if tp.sum() > num_gt:  # each TP claims its own ground-truth box: recall would exceed 1
+        raise ValueError(f"num_gt must be at least the number of TPs ({int(tp.sum())}), got {num_gt}")
     order = np.argsort(-scores, kind="mergesort")
     tps = np.cumsum(tp[order], dtype=np.float64)
     fps = np.cumsum(~tp[order], dtype=np.float64)
@@ -122,9 +150,9 @@ def average_precision(recall, precision, method="all-point"):
     0, 0.1, ..., 1. "101-point" (COCO): the same at 0, 0.01, ..., 1. Beyond the largest recall
     reached the precision is 0.
     """
-    if method not in AP_METHODS:
-        raise ValueError(f"method must be one of {AP_METHODS}, got {method!r}")
-    recall, precision = np.asarray(recall, np.float64), np.asarray(precision, np.float64)
+    check_choice("method", method, AP_METHODS)
+    recall = check_array("recall", recall, kind="real", allow_empty=True).astype(np.float64)
+    precision = check_array("precision", precision, kind="real", allow_empty=True).astype(np.float64)
     if recall.shape != precision.shape or recall.ndim != 1:
         raise ValueError(f"recall and precision must be 1-D of the same length, "
                          f"got {recall.shape} and {precision.shape}")
@@ -155,12 +183,13 @@ def _check_lists(detections, ground_truths):
             if not isinstance(entry, dict) or any(k not in entry for k in keys):
                 raise ValueError(f"{name}[{i}] must be a dict with keys {keys}")
         boxes = as_boxes(d["boxes"], f"detections[{i}]['boxes']")
-        scores = np.asarray(d["scores"], np.float64).reshape(-1)
-        labels = np.asarray(d["labels"]).reshape(-1).astype(np.int64)
+        scores = check_array(f"detections[{i}]['scores']", d["scores"], kind="real", allow_empty=True)
+        scores = scores.reshape(-1).astype(np.float64)
+        labels = _check_class_ids(f"detections[{i}]['labels']", d["labels"])
         if not len(boxes) == len(scores) == len(labels):
             raise ValueError(f"detections[{i}] has {len(boxes)} boxes, {len(scores)} scores and {len(labels)} labels")
         gt_boxes = as_boxes(g["boxes"], f"ground_truths[{i}]['boxes']")
-        gt_labels = np.asarray(g["labels"]).reshape(-1).astype(np.int64)
+        gt_labels = _check_class_ids(f"ground_truths[{i}]['labels']", g["labels"])
         if len(gt_boxes) != len(gt_labels):
             raise ValueError(f"ground_truths[{i}] has {len(gt_boxes)} boxes and {len(gt_labels)} labels")
         dets.append((boxes, scores, labels))
@@ -178,9 +207,10 @@ def evaluate_detections(detections, ground_truths, iou_thresholds=(0.5,), method
     Classes that only appear in detections have no AP (as in VOC and COCO).
     """
     _check_rule(rule)
-    thresholds = np.atleast_1d(np.asarray(iou_thresholds, np.float64))
-    if thresholds.ndim != 1 or np.any((thresholds < 0) | (thresholds > 1)):
-        raise ValueError(f"iou_thresholds must be numbers in [0, 1], got {iou_thresholds!r}")
+    check_choice("method", method, AP_METHODS)
+    thresholds = _check_iou_thresholds(iou_thresholds)
+    if max_detections is not None:  # -1 would slice off the last detection, not keep them all
+        max_detections = check_int("max_detections", max_detections, minimum=1)
     dets, gts = _check_lists(detections, ground_truths)
     classes = np.unique(np.concatenate([g[1] for g in gts])) if gts else np.zeros(0, np.int64)
     ap = np.zeros((len(thresholds), len(classes)))
@@ -210,6 +240,7 @@ def evaluate_detections(detections, ground_truths, iou_thresholds=(0.5,), method
 
 def mean_average_precision(detections, ground_truths, iou_threshold=0.5, method="all-point"):
     """VOC mAP: the mean over classes of AP at one IoU threshold (VOC matching rule)."""
+    iou_threshold = check_real("iou_threshold", iou_threshold, minimum=0, maximum=1)
     return evaluate_detections(detections, ground_truths, (iou_threshold,), method, "voc")["map"]
 
 

@@ -14,9 +14,11 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from keras_course.checks import check_array, check_image, check_int, check_real, check_rng, check_same_length, describe
 from keras_course.detection.backbone import conv_bn_act, small_backbone
-from keras_course.detection.boxes import clip_boxes, decode_deltas, encode_deltas, iou
+from keras_course.detection.boxes import _check_weights, as_boxes, clip_boxes, decode_deltas, encode_deltas, iou
 from keras_course.detection.nms import batched_nms
+from keras_course.detection.rcnn import check_input_shape
 
 # Fast R-CNN normalises the regression targets (1 / (0.1, 0.1, 0.2, 0.2) in py-faster-rcnn).
 DELTA_WEIGHTS = (10.0, 10.0, 5.0, 5.0)
@@ -24,9 +26,7 @@ ROIS_PER_IMAGE = 32  # RoIs sampled per training image by ``RoIStream`` (1 : 3 p
 
 
 def _check_int(name, value, low=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
+    return check_int(name, value, minimum=low)
 
 
 def roi_cells(rois, spatial_scale, pool_size, length):
@@ -60,9 +60,7 @@ class RoIPooling(layers.Layer):
     def __init__(self, pool_size, spatial_scale=1.0, **kwargs):
         super().__init__(**kwargs)
         self.pool_size = _check_int("pool_size", pool_size)
-        if isinstance(spatial_scale, bool) or not isinstance(spatial_scale, (int, float)) or spatial_scale <= 0:
-            raise ValueError(f"spatial_scale must be a positive number, got {spatial_scale!r}")
-        self.spatial_scale = float(spatial_scale)
+        self.spatial_scale = check_real("spatial_scale", spatial_scale, minimum=0, low_open=True)
 
     def call(self, inputs):
         features, rois = inputs
@@ -115,9 +113,7 @@ class FastRCNNLoss(keras.losses.Loss):
     def __init__(self, num_classes, box_weight=1.0, name="fast_rcnn_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         self.num_classes = _check_int("num_classes", num_classes)
-        if isinstance(box_weight, bool) or not isinstance(box_weight, (int, float)) or box_weight < 0:
-            raise ValueError(f"box_weight must be a number >= 0, got {box_weight!r}")
-        self.box_weight = float(box_weight)
+        self.box_weight = check_real("box_weight", box_weight, minimum=0)
 
     def call(self, y_true, y_pred):
         k = self.num_classes
@@ -146,8 +142,11 @@ def fast_rcnn(input_shape, num_classes, pool_size=4, pools=2, base_filters=32, h
 
     Inputs ``[images (N, H, W, C), rois (N, R, 4)]``; output (N, R, (K + 1) + 4K).
     """
+    input_shape = check_input_shape(input_shape)
     k = _check_int("num_classes", num_classes)
     pools = _check_int("pools", pools)
+    pool_size, base_filters = _check_int("pool_size", pool_size), _check_int("base_filters", base_filters)
+    hidden = _check_int("hidden", hidden)
     images = keras.Input(input_shape, name="images")
     rois = keras.Input((None, 4), name="rois")
     features = small_backbone(images, pools, base_filters, max_filters=2 * base_filters)
@@ -172,8 +171,15 @@ def sample_rois(proposals, gt_boxes, gt_labels, num_rois, rng, positive_fraction
     The true boxes themselves join the proposals, so every object has a positive.
     Returns ``(rois float32 (num_rois, 4), targets float32 (num_rois, 5))``.
     """
-    gt_boxes = np.asarray(gt_boxes, np.float64).reshape(-1, 4)
-    candidates = np.concatenate([np.asarray(proposals, np.float64).reshape(-1, 4), gt_boxes])
+    gt_boxes = as_boxes(gt_boxes, "gt_boxes")
+    gt_labels = check_array("gt_labels", gt_labels, ndim=1, kind="real", allow_empty=True)
+    check_same_length(gt_boxes=gt_boxes, gt_labels=gt_labels)
+    num_rois = _check_int("num_rois", num_rois)
+    check_rng("rng", rng)
+    positive_fraction = check_real("positive_fraction", positive_fraction, minimum=0, maximum=1)
+    positive_iou = check_real("positive_iou", positive_iou, minimum=0, maximum=1)
+    _check_weights(weights)
+    candidates = np.concatenate([as_boxes(proposals, "proposals"), gt_boxes])
     rois = np.zeros((num_rois, 4), np.float32)
     targets = np.zeros((num_rois, 5), np.float32)
     targets[:, 0] = -1
@@ -206,6 +212,12 @@ class RoIStream(keras.utils.PyDataset):
 
     def __init__(self, images, proposals, targets, batch_size, seed, num_rois=ROIS_PER_IMAGE):
         super().__init__()  # workers=1: batches are made in order, in the training thread
+        images = check_image("images", images, ndim=4)
+        for name, value in (("proposals", proposals), ("targets", targets)):
+            if not isinstance(value, (list, tuple)):
+                raise TypeError(f"{name} must be a list with one entry per image, got {describe(value)}")
+        check_same_length(images=images, proposals=proposals, targets=targets)
+        batch_size, seed = _check_int("batch_size", batch_size), _check_int("seed", seed, 0)
         self.images, self.proposals, self.targets = images, proposals, targets
         self.batch_size, self.seed, self.epoch = batch_size, seed, 0
         self.num_rois = _check_int("num_rois", num_rois)

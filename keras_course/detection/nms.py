@@ -6,20 +6,29 @@ Sort the boxes by score; keep the best; drop every remaining box that overlaps i
 
 import numpy as np
 
+from keras_course.checks import check_array, check_int, check_real, describe
 from keras_course.detection.boxes import as_boxes, iou
 
 
 def _check_scores(scores, n):
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = check_array("scores", scores, ndim=1, kind="real", allow_empty=True).astype(np.float64)
     if scores.shape != (n,):
-        raise ValueError(f"scores must have shape ({n},) to match boxes, got {scores.shape}")
+        raise ValueError(f"scores must have shape ({n},) to match boxes, got {describe(scores)}")
     return scores
 
 
 def _check_threshold(iou_threshold):
-    if isinstance(iou_threshold, bool) or not isinstance(iou_threshold, (int, float, np.floating)) \
-            or not 0 <= iou_threshold <= 1:
-        raise ValueError(f"iou_threshold must be a number in [0, 1], got {iou_threshold!r}")
+    return check_real("iou_threshold", iou_threshold, minimum=0, maximum=1)
+
+
+def _check_options(iou_threshold, score_threshold, max_output):
+    """NaN thresholds compare False with everything, and max_output <= 0 (or -1, which
+    slicing reads as "all but the last") would keep a wrong set silently."""
+    _check_threshold(iou_threshold)
+    if not (isinstance(score_threshold, (int, float, np.number)) and score_threshold == -np.inf):
+        check_real("score_threshold", score_threshold)  # -inf (the default: every box) is fine
+    if max_output is not None:
+        check_int("max_output", max_output, minimum=1)
 
 
 def nms(boxes, scores, iou_threshold=0.5, score_threshold=-np.inf, max_output=None):
@@ -30,14 +39,11 @@ def nms(boxes, scores, iou_threshold=0.5, score_threshold=-np.inf, max_output=No
         scores: (N,).
         iou_threshold: a box overlapping a kept one by IoU > this is dropped.
         score_threshold: only boxes with score > this take part.
-        max_output: keep at most this many (None: no limit).
+        max_output: keep at most this many, an int >= 1 (None: no limit).
     """
     boxes = as_boxes(boxes)
     scores = _check_scores(scores, len(boxes))
-    _check_threshold(iou_threshold)
-    if max_output is not None and (isinstance(max_output, bool) or not isinstance(max_output, (int, np.integer))
-                                   or max_output < 0):
-        raise ValueError(f"max_output must be None or an int >= 0, got {max_output!r}")
+    _check_options(iou_threshold, score_threshold, max_output)
     limit = len(boxes) if max_output is None else int(max_output)
     order = np.argsort(-scores, kind="stable")
     order = order[scores[order] > score_threshold]
@@ -63,9 +69,10 @@ def batched_nms(boxes, scores, classes, iou_threshold=0.5, score_threshold=-np.i
     """
     boxes = as_boxes(boxes)
     scores = _check_scores(scores, len(boxes))
-    classes = np.asarray(classes)
+    _check_options(iou_threshold, score_threshold, max_output)
+    classes = check_array("classes", classes, ndim=1, kind="real", allow_empty=True)
     if classes.shape != (len(boxes),):
-        raise ValueError(f"classes must have shape ({len(boxes)},) to match boxes, got {classes.shape}")
+        raise ValueError(f"classes must have shape ({len(boxes)},) to match boxes, got {describe(classes)}")
     kept = [np.flatnonzero(classes == c)[nms(boxes[classes == c], scores[classes == c], iou_threshold,
                                              score_threshold)] for c in np.unique(classes)]
     kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)

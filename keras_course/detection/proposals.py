@@ -5,7 +5,11 @@
 fill; every region formed along the way is a proposal. R-CNN and Fast R-CNN both start here.
 """
 
+from pathlib import Path
+
 import numpy as np
+
+from keras_course.checks import check_choice, check_image, check_int, check_real, check_same_length, describe
 
 PROPOSAL_MODES = ("fast", "single")
 
@@ -25,9 +29,12 @@ def selective_search(image, mode="fast", scale=1, max_proposals=200, min_size=4)
     """
     import cv2
 
-    if mode not in PROPOSAL_MODES:
-        raise ValueError(f"mode must be one of {PROPOSAL_MODES}, got {mode!r}")
-    image = np.asarray(image, np.float32)
+    check_choice("mode", mode, PROPOSAL_MODES)
+    scale = check_real("scale", scale, minimum=0, low_open=True)
+    max_proposals = check_int("max_proposals", max_proposals, minimum=1)
+    check_real("min_size", min_size, minimum=0)
+    # uint8 (0..255) would be clipped to a white image: refused, as are values outside [0, 1]
+    image = np.asarray(check_image("image", image, ndim=(2, 3)), np.float32)
     if image.ndim == 3 and image.shape[-1] in (1, 3):
         image = image[..., 0] if image.shape[-1] == 1 else image
     if image.ndim == 2:
@@ -58,9 +65,13 @@ def propose(images, n_jobs=1, cache_dir=None, **kwargs):
     """
     import hashlib
     import time
-    from pathlib import Path
 
-    images = np.ascontiguousarray(images, np.float32)
+    images = np.ascontiguousarray(check_image("images", images, ndim=(3, 4)), np.float32)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"n_jobs must be an int >= 1, or -1 for all cores, got {describe(n_jobs)}")
+    if cache_dir is not None and not isinstance(cache_dir, (str, Path)):
+        raise TypeError(f"cache_dir must be None or a folder path (str or Path), got {describe(cache_dir)}")
+    selective_search(images[0], **kwargs)  # bad keyword arguments fail here, not in a worker
     path = None
     # The key is the batch's shape and the arguments; a fingerprint (each image's mean) checks
     # the images themselves, tolerating float round-off between library versions.
@@ -69,9 +80,13 @@ def propose(images, n_jobs=1, cache_dir=None, **kwargs):
         key = hashlib.sha1(repr((images.shape, sorted(kwargs.items()))).encode()).hexdigest()[:20]
         path = Path(cache_dir) / f"proposals_{key}.npz"
         if path.is_file():
-            saved = np.load(path)
-            if np.allclose(saved["fingerprint"], fingerprint, atol=1e-4):
-                return np.split(saved["boxes"], saved["counts"].cumsum()[:-1]), float(saved["seconds"])
+            try:
+                saved = np.load(path)
+                cached = (saved["fingerprint"], saved["boxes"], saved["counts"], float(saved["seconds"]))
+            except (OSError, ValueError, KeyError, EOFError) as error:
+                raise ValueError(f"{path}: not a valid proposals cache file ({error}); delete it") from error
+            if np.allclose(cached[0], fingerprint, atol=1e-4):
+                return np.split(cached[1], cached[2].cumsum()[:-1]), cached[3]
     start = time.perf_counter()
     if n_jobs == 1:
         boxes = [selective_search(image, **kwargs) for image in images]
@@ -91,5 +106,12 @@ def proposal_recall(proposals, targets, iou_threshold=0.5):
     """The fraction of true boxes that some proposal overlaps by IoU >= ``iou_threshold``."""
     from keras_course.detection.boxes import iou
 
+    iou_threshold = check_real("iou_threshold", iou_threshold, minimum=0, maximum=1)
+    if not isinstance(proposals, (list, tuple)) or not isinstance(targets, (list, tuple)):
+        raise TypeError(f"proposals and targets must be lists (one entry per image), got {describe(proposals)} "
+                        f"and {describe(targets)}")
+    check_same_length(proposals=proposals, targets=targets)
+    if not proposals:
+        raise ValueError("proposals and targets must hold at least one image, got none")
     hits = [iou(t["boxes"], p).max(1, initial=0) >= iou_threshold for p, t in zip(proposals, targets)]
     return float(np.mean(np.concatenate(hits))) if hits else float("nan")

@@ -15,8 +15,9 @@ import keras
 import numpy as np
 from keras import layers
 
+from keras_course.checks import check_array, check_int, check_real, describe
 from keras_course.detection.backbone import small_backbone
-from keras_course.detection.boxes import clip_boxes, decode_deltas, encode_deltas, iou
+from keras_course.detection.boxes import as_boxes, clip_boxes, decode_deltas, encode_deltas, iou
 from keras_course.detection.nms import batched_nms
 
 FEATURES_LAYER = "features"
@@ -30,11 +31,16 @@ def warp_regions(image, boxes, size=32, context=2):
     """
     import cv2
 
-    image = np.asarray(image, np.float32)
-    if image.ndim != 3:
-        raise ValueError(f"image must be (H, W, C), got shape {image.shape}")
+    # any float values warp the same; a uint8 image (0..255) would reach a CNN trained on [0, 1]
+    image = np.asarray(check_array("image", image, ndim=3, kind="float"), np.float32)
+    size = check_int("size", size, minimum=1)
+    context = check_int("context", context, minimum=0)
     height, width, channels = image.shape
-    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    boxes = as_boxes(boxes, "boxes")
+    outside = (boxes[:, 0] > width) | (boxes[:, 1] > height) | (boxes[:, 2] < 0) | (boxes[:, 3] < 0)
+    if outside.any():  # nothing of the image to crop
+        k = int(np.flatnonzero(outside)[0])
+        raise ValueError(f"boxes must overlap the image ({width} x {height}), got box {k} = {boxes[k].tolist()}")
     out = np.zeros((len(boxes), size, size, channels), np.float32)
     for k, (x1, y1, x2, y2) in enumerate(boxes):
         c0, r0 = int(max(np.floor(x1) - context, 0)), int(max(np.floor(y1) - context, 0))
@@ -44,9 +50,24 @@ def warp_regions(image, boxes, size=32, context=2):
     return out
 
 
+def check_input_shape(input_shape):
+    """(height, width, channels), positive ints (height and width may be None)."""
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {describe(input_shape)}")
+    for side in input_shape[:2]:
+        if side is not None:
+            check_int("input_shape height and width", side, minimum=1)
+    check_int("input_shape channels", input_shape[2], minimum=1)
+    return tuple(input_shape)
+
+
 def region_cnn(input_shape, num_classes, base_filters=32, feature_size=128, name="region_cnn"):
     """The region classifier: backbone, global average pooling, a ``features`` layer (the R-CNN
     descriptor) and a (K + 1)-way softmax (index 0 = background)."""
+    input_shape = check_input_shape(input_shape)
+    num_classes = check_int("num_classes", num_classes, minimum=1)
+    base_filters = check_int("base_filters", base_filters, minimum=1)
+    feature_size = check_int("feature_size", feature_size, minimum=1)
     inputs = keras.Input(input_shape)
     x = small_backbone(inputs, 3, base_filters)
     x = layers.GlobalAveragePooling2D()(x)
@@ -79,8 +100,10 @@ class RCNN:
     def __init__(self, cnn, num_classes, warp_size=32, svm_c=0.01, ridge_alpha=10.0):
         if not isinstance(cnn, keras.Model):
             raise TypeError(f"cnn must be a keras.Model (see region_cnn), got {type(cnn).__name__}")
-        self.cnn, self.num_classes, self.warp_size = cnn, int(num_classes), int(warp_size)
-        self.svm_c, self.ridge_alpha = float(svm_c), float(ridge_alpha)
+        self.cnn, self.num_classes = cnn, check_int("num_classes", num_classes, minimum=1)
+        self.warp_size = check_int("warp_size", warp_size, minimum=1)
+        self.svm_c = check_real("svm_c", svm_c, minimum=0, low_open=True)
+        self.ridge_alpha = check_real("ridge_alpha", ridge_alpha, minimum=0)
         self.extractor = keras.Model(cnn.inputs, cnn.get_layer(FEATURES_LAYER).output)
         self.svms, self.regressors = {}, {}
 

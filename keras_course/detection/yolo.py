@@ -13,23 +13,23 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from keras_course.checks import check_array, check_int, check_labels, check_real, describe
 from keras_course.detection.backbone import conv_bn_act, small_backbone
 from keras_course.detection.boxes import as_boxes
 from keras_course.detection.nms import batched_nms
 
 
 def _check_int(name, value, low=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
+    return check_int(name, value, minimum=low)
 
 
 def _image_hw(image_size):
     if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
         image_size = (image_size, image_size)
-    if len(image_size) != 2 or min(image_size) <= 0:
-        raise ValueError(f"image_size must be a positive int or (height, width), got {image_size!r}")
-    return float(image_size[0]), float(image_size[1])
+    if isinstance(image_size, (str, bytes)) or not isinstance(image_size, (tuple, list)) or len(image_size) != 2:
+        raise ValueError(f"image_size must be a positive int or (height, width), got {describe(image_size)}")
+    return (check_real("image_size height", image_size[0], minimum=0, low_open=True),
+            check_real("image_size width", image_size[1], minimum=0, low_open=True))
 
 
 def encode_targets(boxes, labels, image_size, grid_size, num_boxes, num_classes):
@@ -40,18 +40,24 @@ def encode_targets(boxes, labels, image_size, grid_size, num_boxes, num_classes)
     object whose centre falls in an occupied cell is dropped (YOLO v1's known limit).
 
     Args:
-        boxes: (k, 4) xyxy pixels; labels: (k,) ints in [0, num_classes).
+        boxes: (k, 4) xyxy pixels, inside the image (a box outside it is refused, not
+            clipped: its centre would land in a wrong cell, or a negative one);
+        labels: (k,) ints in [0, num_classes).
         image_size: int or (height, width) in pixels.
     """
     s = _check_int("grid_size", grid_size)
     b = _check_int("num_boxes", num_boxes)
     c = _check_int("num_classes", num_classes)
     height, width = _image_hw(image_size)
-    boxes, labels = as_boxes(boxes), np.asarray(labels, np.int64).reshape(-1)
+    boxes = as_boxes(boxes)
+    labels = check_labels("labels", labels, c).reshape(-1)
     if len(labels) != len(boxes):
         raise ValueError(f"labels must have one entry per box ({len(boxes)}), got {len(labels)}")
-    if len(labels) and (labels.min() < 0 or labels.max() >= c):
-        raise ValueError(f"labels must lie in [0, num_classes={c}), got {labels.min()}..{labels.max()}")
+    outside = (boxes[:, 0] < 0) | (boxes[:, 1] < 0) | (boxes[:, 2] > width) | (boxes[:, 3] > height)
+    if outside.any():
+        k = int(np.flatnonzero(outside)[0])
+        raise ValueError(f"boxes must lie inside the image [0, {width:g}] x [0, {height:g}] (clip_boxes them first), "
+                         f"got box {k} = {boxes[k].tolist()}")
     target = np.zeros((s, s, 5 * b + c), np.float32)
     for (x1, y1, x2, y2), label in zip(boxes, labels):
         gx, gy = (x1 + x2) / 2 / width * s, (y1 + y2) / 2 / height * s  # the centre in cell units
@@ -73,8 +79,12 @@ def decode_predictions(predictions, image_size, num_boxes, num_classes, score_th
     Returns:
         ``(boxes float32 (n, 4) xyxy pixels, scores (n,), classes int (n,))``, best first.
     """
-    predictions = np.asarray(predictions, np.float64)
+    predictions = check_array("predictions", predictions, kind="real").astype(np.float64)
     b, c = _check_int("num_boxes", num_boxes), _check_int("num_classes", num_classes)
+    score_threshold = check_real("score_threshold", score_threshold)
+    check_real("iou_threshold", iou_threshold, minimum=0, maximum=1)
+    if max_output is not None:
+        check_int("max_output", max_output, minimum=1)
     if predictions.ndim != 3 or predictions.shape[0] != predictions.shape[1] or predictions.shape[2] != 5 * b + c:
         raise ValueError(f"predictions must be (S, S, 5 * num_boxes + num_classes = {5 * b + c}), "
                          f"got {predictions.shape}")
@@ -124,7 +134,11 @@ def yolo_v1(input_shape, grid_size, num_boxes=2, num_classes=20, base_filters=32
     with far fewer weights, which matters on a few thousand training images.
     Shapes: (N, H, W, C) -> (N, S, S, 5B + C); H and W must be S times a power of two.
     """
-    height, width, _ = input_shape
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {describe(input_shape)}")
+    height, width, channels = (_check_int(f"input_shape {n}", v) for n, v in zip(("height", "width", "channels"),
+                                                                                  input_shape))
+    base_filters = _check_int("base_filters", base_filters)
     s = _check_int("grid_size", grid_size)
     b, c = _check_int("num_boxes", num_boxes), _check_int("num_classes", num_classes)
     if height != width or height % s or (height // s) & (height // s - 1):
@@ -165,10 +179,8 @@ class YoloV1Loss(keras.losses.Loss):
     def __init__(self, lambda_coord=5.0, lambda_noobj=0.5, num_boxes=2, name="yolo_v1_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         self.num_boxes = _check_int("num_boxes", num_boxes)
-        for arg, value in (("lambda_coord", lambda_coord), ("lambda_noobj", lambda_noobj)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{arg} must be a number >= 0, got {value!r}")
-        self.lambda_coord, self.lambda_noobj = float(lambda_coord), float(lambda_noobj)
+        self.lambda_coord = check_real("lambda_coord", lambda_coord, minimum=0)
+        self.lambda_noobj = check_real("lambda_noobj", lambda_noobj, minimum=0)
 
     def call(self, y_true, y_pred):
         b = self.num_boxes

@@ -6,10 +6,12 @@ import numpy as np
 from keras_course.exercises.base import Case, Exercise, Slip, library
 
 
-class _FixedReach:
-    """Stands in for the random generator of word2vec's dynamic window: it draws ``reach``."""
+class _FixedReach(np.random.Generator):
+    """Stands in for the random generator of word2vec's dynamic window: it draws ``reach``.
+    (A Generator subclass, since skipgram_pairs checks that ``rng`` is one.)"""
 
     def __init__(self, reach, window):
+        super().__init__(np.random.PCG64(0))
         self.reach, self.window = reach, window
 
     def integers(self, low, high, size):

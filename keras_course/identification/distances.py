@@ -16,19 +16,25 @@ against round-off; the square root is taken only where it is positive, because t
 gradient of ``sqrt`` at 0 is infinite and would turn the whole update into NaN.
 """
 
+import numpy as np
 from keras import ops
+
+from keras_course.checks import check_array, check_choice
 
 DISTANCES = ("euclidean", "squared", "cosine")
 
 
 def check_distance(distance):
-    if distance not in DISTANCES:
-        raise ValueError(f"distance must be one of {DISTANCES}, got {distance!r}")
-    return distance
+    return check_choice("distance", distance, DISTANCES)
 
 
 def as_embeddings(embeddings):
-    """``embeddings`` as a float tensor (B, D), or a ValueError that says what was expected."""
+    """``embeddings`` as a float tensor (B, D), or a ValueError that says what was expected.
+
+    NumPy (or list) input is checked by value too (finite, non-empty); a tensor inside a
+    training graph can only be checked by shape."""
+    if isinstance(embeddings, (np.ndarray, list, tuple)):
+        embeddings = check_array("embeddings", embeddings, ndim=2, kind="real")
     embeddings = ops.convert_to_tensor(embeddings)
     if len(embeddings.shape) != 2:
         raise ValueError(f"embeddings must be a 2-D array (batch, dim), got shape {tuple(embeddings.shape)}")

@@ -11,16 +11,22 @@ distances (as scikit-learn's ``metric="precomputed"``), e.g. minus a pair classi
 
 import numpy as np
 
+from keras_course.checks import check_array, check_choice, check_int, describe
+
 METRIC_DISTANCES = ("euclidean", "squared", "cosine", "precomputed")
 
 
 def _distance_matrix(embeddings, labels, distance):
-    if distance not in METRIC_DISTANCES:
-        raise ValueError(f"distance must be one of {METRIC_DISTANCES}, got {distance!r}")
-    embeddings = np.asarray(embeddings, dtype=np.float64)
-    labels = np.asarray(labels)
+    check_choice("distance", distance, METRIC_DISTANCES)
+    # NaN embeddings make every distance NaN, and the sort then "finds" neighbours by index
+    embeddings = check_array("embeddings", embeddings, ndim=2, kind="real").astype(np.float64)
+    if isinstance(labels, (str, bytes)) or labels is None:
+        raise TypeError(f"labels must be an array of identities (N,), got {describe(labels)}")
+    labels = np.asarray(labels)  # any comparable identities: ints, str names
     if labels.ndim != 1:
-        raise ValueError(f"labels must be 1-D (N,), got shape {labels.shape}")
+        raise ValueError(f"labels must be 1-D (N,), got {describe(labels)}")
+    if labels.dtype.kind == "f":  # NaN != NaN: a NaN label would match nothing, silently
+        check_array("labels", labels, ndim=1, kind="float")
     n = len(labels)
     if distance == "precomputed":
         if embeddings.shape != (n, n):
@@ -55,8 +61,7 @@ def recall_at_k(embeddings, labels, k=1, distance="euclidean"):
 
     Recall@1 is leave-one-out 1-nearest-neighbour accuracy.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+    k = check_int("k", k, minimum=1)
     dist, labels = _distance_matrix(embeddings, labels, distance)
     if k >= len(labels):
         raise ValueError(f"k must be smaller than the number of examples ({len(labels)}), got {k}")

@@ -4,11 +4,11 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from keras_course.checks import check_array, check_int, check_real, describe
+
 
 def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return check_int(name, value, minimum=1)
 
 
 def embedding_cnn(input_shape=(28, 28, 1), embedding_dim=64, width=32, name="embedding_cnn"):
@@ -19,7 +19,11 @@ def embedding_cnn(input_shape=(28, 28, 1), embedding_dim=64, width=32, name="emb
     normalisation so that every embedding lies on the unit sphere as in FaceNet.
     """
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
-        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
+        raise ValueError(f"input_shape must be (height, width, channels), got {describe(input_shape)}")
+    for side in input_shape[:2]:
+        if side is not None:
+            check_int("input_shape height and width", side, minimum=1)
+    check_int("input_shape channels", input_shape[2], minimum=1)
     embedding_dim = _check_positive_int("embedding_dim", embedding_dim)
     width = _check_positive_int("width", width)
     inputs = keras.Input(tuple(input_shape), name="image")
@@ -48,16 +52,17 @@ def embedding_head(feature_dim, embedding_dim=128, hidden=512, dropout=0.2, mean
     """
     feature_dim = _check_positive_int("feature_dim", feature_dim)
     embedding_dim = _check_positive_int("embedding_dim", embedding_dim)
-    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 0:
-        raise ValueError(f"hidden must be a non-negative int, got {hidden!r}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    hidden = check_int("hidden", hidden, minimum=0)
+    dropout = check_real("dropout", dropout, minimum=0, maximum=1, high_open=True)
     if (mean is None) != (variance is None):
         raise ValueError("mean and variance must be given together")
     inputs = keras.Input((feature_dim,), name="features")
     x = inputs
     if mean is not None:
-        mean, variance = np.asarray(mean, "float32"), np.asarray(variance, "float32")
+        mean = check_array("mean", mean, kind="real").astype("float32")
+        variance = check_array("variance", variance, kind="real").astype("float32")
+        if np.any(variance < 0):
+            raise ValueError(f"variance must be >= 0, got a minimum of {variance.min():.4g}")
         if mean.shape != (feature_dim,) or variance.shape != (feature_dim,):
             raise ValueError(f"mean and variance must have shape ({feature_dim},), got {mean.shape} and "
                              f"{variance.shape}")
@@ -111,9 +116,10 @@ def pair_score_matrix(pair_model, embeddings, batch_rows=64):
     Runs only the head (``pair_features`` and the dense layers) on precomputed embeddings,
     ``batch_rows`` rows of the matrix at a time.
     """
-    embeddings = np.asarray(embeddings, dtype=np.float32)
-    if embeddings.ndim != 2:
-        raise ValueError(f"embeddings must be (N, D), got shape {embeddings.shape}")
+    if not isinstance(pair_model, keras.Model):
+        raise TypeError(f"pair_model must be a keras.Model (see pair_classifier), got {describe(pair_model)}")
+    embeddings = check_array("embeddings", embeddings, ndim=2, kind="real").astype(np.float32)
+    batch_rows = check_int("batch_rows", batch_rows, minimum=1)
     head = [pair_model.get_layer(n) for n in ("pair_features", "head_hidden", "same_probability")]
     n = len(embeddings)
     scores = np.empty((n, n), dtype=np.float32)

@@ -10,6 +10,8 @@ as far as the features allow) while asking the embedding to keep within-class st
 
 import numpy as np
 
+from keras_course.checks import check_array, check_bool, check_int, check_same_length
+
 
 def pseudo_identities(features, labels, per_class, n_components=64, standardize=True, seed=0):
     """Split every class of ``labels`` into ``per_class`` k-means clusters of ``features``.
@@ -33,16 +35,15 @@ def pseudo_identities(features, labels, per_class, n_components=64, standardize=
     from sklearn.cluster import KMeans
     from sklearn.decomposition import PCA
 
-    features = np.asarray(features, dtype=np.float64)
-    labels = np.asarray(labels)
-    if features.ndim < 2 or len(features) == 0:
-        raise ValueError(f"features must be a non-empty array (N, ...), got shape {features.shape}")
-    if labels.shape != (len(features),) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be (N,) = ({len(features)},) integers, got shape {labels.shape} "
-                         f"and dtype {labels.dtype}")
-    for name, value in (("per_class", per_class), ("n_components", n_components)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    features = check_array("features", features, kind="real").astype(np.float64)
+    if features.ndim < 2:
+        raise ValueError(f"features must be an array (N, ...) with at least 2 dimensions, got shape {features.shape}")
+    labels = check_array("labels", labels, ndim=1, kind="int")
+    check_same_length(features=features, labels=labels)
+    per_class = check_int("per_class", per_class, minimum=1)
+    n_components = check_int("n_components", n_components, minimum=1)
+    standardize = check_bool("standardize", standardize)
+    seed = check_int("seed", seed, minimum=0)
     flat = features.reshape(len(features), -1)
     if standardize:
         flat = (flat - flat.mean(0)) / (flat.std(0) + 1e-8)

@@ -8,11 +8,11 @@ negatives in the batch.
 
 import numpy as np
 
+from keras_course.checks import check_array, check_int, check_same_length
+
 
 def _check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(name, value, minimum=minimum)
 
 
 class ClassBalancedSampler:
@@ -31,10 +31,8 @@ class ClassBalancedSampler:
     """
 
     def __init__(self, labels, classes_per_batch, samples_per_class, seed=0):
-        labels = np.asarray(labels)
-        if labels.ndim != 1 or len(labels) == 0 or not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(f"labels must be a non-empty 1-D integer array, got shape {labels.shape} "
-                             f"and dtype {labels.dtype}")
+        labels = check_array("labels", labels, ndim=1, kind="int")
+        check_int("seed", seed, minimum=0)
         self.classes = np.unique(labels)
         self.classes_per_batch = _check_positive_int("classes_per_batch", classes_per_batch, 2)
         self.samples_per_class = _check_positive_int("samples_per_class", samples_per_class, 2)
@@ -79,10 +77,9 @@ def class_balanced_dataset(x, y, classes_per_batch, samples_per_class, seed=0, m
     """
     import tensorflow as tf
 
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    x = check_array("x", x, kind="numeric" if np.asarray(x).dtype != bool else "bool")
+    y = check_array("y", y, ndim=1, kind="int")
+    check_same_length(x=x, y=y)
     if map_fn is not None and not callable(map_fn):
         raise TypeError(f"map_fn must be callable or None, got {type(map_fn).__name__}")
     sampler = ClassBalancedSampler(y, classes_per_batch, samples_per_class, seed=seed)

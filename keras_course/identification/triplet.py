@@ -35,23 +35,22 @@ B = 512). "hard" needs only (B, B).
 """
 
 import keras
+import numpy as np
 from keras import ops
 
+from keras_course.checks import check_array, check_choice, check_real
 from keras_course.identification.distances import as_embeddings, check_distance, pairwise_distances
 
 MINING = ("all", "hard", "semi-hard")
 
 
 def _check_margin(margin):
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or margin < 0:
-        raise ValueError(f"margin must be a non-negative number, got {margin!r}")
-    return float(margin)
+    # 0 is allowed (a pure ranking loss; the exercises use it), NaN / inf are not
+    return check_real("margin", margin, minimum=0)
 
 
 def _check_mining(mining):
-    if mining not in MINING:
-        raise ValueError(f"mining must be one of {MINING}, got {mining!r}")
-    return mining
+    return check_choice("mining", mining, MINING)
 
 
 def _safe_mean(total, count):
@@ -84,6 +83,8 @@ def triplet_loss(labels, embeddings, margin=0.2, mining="all", distance="euclide
     _check_mining(mining)
     check_distance(distance)
     embeddings = as_embeddings(embeddings)
+    if isinstance(labels, (np.ndarray, list, tuple)):  # by value only outside a graph
+        labels = check_array("labels", labels, ndim=(1, 2), kind="real")
     labels = ops.convert_to_tensor(labels)
     if len(labels.shape) == 2 and labels.shape[1] == 1:
         labels = ops.squeeze(labels, 1)
@@ -137,6 +138,13 @@ class TripletLoss(keras.losses.Loss):
         self.margin = _check_margin(margin)
         self.mining = _check_mining(mining)
         self.distance = check_distance(distance)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if isinstance(y_pred, (np.ndarray, list, tuple)):  # NumPy only: by value, before Keras makes tensors
+            check_array("y_pred", y_pred, ndim=2, kind="real")
+        if isinstance(y_true, (np.ndarray, list, tuple)):
+            check_array("y_true", y_true, ndim=(1, 2), kind="real")
+        return super().__call__(y_true, y_pred, sample_weight)
 
     def call(self, y_true, y_pred):
         # One scalar per batch; Keras's reduction of a scalar leaves it unchanged.

@@ -1,35 +1,24 @@
 """Q4-Q5: a tiny scalar reverse-mode autodiff engine, and what a gradient depends on.
 
-``Value`` wraps one float and remembers how it was computed; ``backward()`` walks the graph
-once from the output back to the leaves, so every local derivative is used once per edge
-(backpropagation). ``Network`` is a small neural network given as a graph of named units
-and named edge weights (the notes' picture); ``gradient_dependencies`` reads off the
-parameters that ``dL/dw`` depends on from the paths between ``w`` and the output, and
-``numeric_dependencies`` confirms the set by perturbing every other parameter.
-``path_sum_gradients`` computes the same gradients the naive way (one product per path)
-and counts the multiplications both ways cost.
+``Value`` wraps one float and remembers how it was computed; ``backward()`` walks the graph once
+from the output back to the leaves, using every local derivative once per edge (backpropagation).
+``Network`` is a small network as a graph of named units and edge weights (the notes' picture);
+``gradient_dependencies`` reads off what ``dL/dw`` depends on from the paths ``w -> output``,
+``numeric_dependencies`` confirms it by perturbation. ``path_sum_gradients`` computes the same
+gradients the naive way (one product per path) and counts the multiplications both ways cost.
 """
 
 import math
-import numbers
 
-__all__ = [
-    "ACTIVATIONS",
-    "Network",
-    "Value",
-    "backprop_multiplications",
-    "gradient_dependencies",
-    "notes_network",
-    "numeric_dependencies",
-    "path_sum_gradients",
-    "path_sum_multiplications",
-]
+from keras_course.checks import check_choice, check_int, check_real, describe
+
+__all__ = ["ACTIVATIONS", "Network", "Value", "backprop_multiplications", "gradient_dependencies", "notes_network",
+           "numeric_dependencies", "path_sum_gradients", "path_sum_multiplications"]
 
 
 def _check_number(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number or a Value, got {type(value).__name__}")
-    return float(value)
+    # Finite only: a NaN leaf would silently turn every gradient into NaN.
+    return check_real(name, value)
 
 
 class Value:
@@ -95,11 +84,8 @@ class Value:
             raise ZeroDivisionError("division by a Value equal to 0")
         return self * other**-1
 
-    def __radd__(self, other):
-        return self + other
-
-    def __rmul__(self, other):
-        return self * other
+    __radd__ = __add__  # addition and multiplication commute
+    __rmul__ = __mul__
 
     def __rsub__(self, other):
         return Value.wrap(other) - self
@@ -161,12 +147,7 @@ class Value:
 
 
 # ---------------------------------------------------------------------- networks as graphs
-ACTIVATIONS = {
-    "linear": lambda v: v,
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-}
+ACTIVATIONS = {"linear": lambda v: v, "relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid}
 # Activations whose derivative is (locally) constant: through them, the gradient does not
 # depend on the unit's pre-activation, hence not on the parameters that feed it.
 _FLAT_DERIVATIVE = {"linear", "relu"}
@@ -219,9 +200,7 @@ class Network:
 
     def forward(self, params, x):
         """All node values as ``Value``s: ``params`` and ``x`` are dicts of numbers or Values."""
-        missing = [p for p in self.edges if p not in params] + [i for i in self.inputs if i not in x]
-        if missing:
-            raise ValueError(f"missing values for {missing}")
+        self._check_values(params, x)
         nodes = {name: Value.wrap(x[name]) for name in self.inputs}
         for unit, (activation, edges) in self.units.items():
             pre = sum((Value.wrap(params[p]) * nodes[parent] for parent, p in edges.items()), Value(0.0))
@@ -230,8 +209,7 @@ class Network:
 
     def loss(self, params, x, y=None, loss="mse"):
         """``a(x)`` itself (``loss="output"``) or the squared error ``(a(x) - y) ** 2``."""
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        check_choice("loss", loss, LOSSES)
         a = self.forward(params, x)[self.output]
         if loss == "output":
             return a
@@ -239,8 +217,20 @@ class Network:
             raise ValueError('loss="mse" needs a target y')
         return (a - y) ** 2
 
+    def _check_values(self, params, x):
+        for name, given, wanted in (("params", params, self.edges), ("x", x, self.inputs)):
+            if not isinstance(given, dict):
+                raise TypeError(f"{name} must be a dict {{name: number}}, got {describe(given)}")
+            missing = [k for k in wanted if k not in given]
+            if missing:
+                raise ValueError(f"{name} must give a value for every one of {list(wanted)}, missing {missing}")
+            for k in wanted:
+                if not isinstance(given[k], Value):
+                    check_real(f"{name}[{k!r}]", given[k])
+
     def gradients(self, params, x, y=None, loss="mse"):
         """``{parameter: dL/dparameter}`` by backprop through ``Value``s."""
+        self._check_values(params, x)
         leaves = {p: Value(params[p], label=p) for p in self.edges}
         self.loss(leaves, x, y, loss).backward()
         return {p: v.grad for p, v in leaves.items()}
@@ -284,10 +274,10 @@ def notes_network():
     )
 
 
-def _check_network(network, wrt):
+def _check_network(network, wrt=None):
     if not isinstance(network, Network):
         raise TypeError(f"network must be a keras_course.nn.autodiff.Network, got {type(network).__name__}")
-    if wrt not in network.edges:
+    if wrt is not None and wrt not in network.edges:
         raise ValueError(f"wrt must be one of the parameters {list(network.parameters)}, got {wrt!r}")
 
 
@@ -307,8 +297,7 @@ def gradient_dependencies(network, wrt, loss="mse"):
     Returns a set of parameter names without ``wrt`` itself.
     """
     _check_network(network, wrt)
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    check_choice("loss", loss, LOSSES)
     source, target = network.edges[wrt]
     found = set(network.ancestors(source))
     for path in network.paths(target):
@@ -330,8 +319,9 @@ def numeric_dependencies(network, wrt, params, x, y=None, loss="mse", step=1e-3,
     (random, non-zero), or a zero weight can hide a dependency that exists in general.
     """
     _check_network(network, wrt)
-    if not (isinstance(step, float) and step > 0):
-        raise ValueError(f"step must be a positive float, got {step!r}")
+    check_choice("loss", loss, LOSSES)
+    step = check_real("step", step, minimum=0.0, low_open=True)
+    tol = check_real("tol", tol, minimum=0.0)
     base = network.gradients(params, x, y, loss)[wrt]
     moved = set()
     for other in network.parameters:
@@ -351,8 +341,7 @@ def path_sum_gradients(network, params, x):
     ``da/dw = sum over paths v -> a of u * act'_v * prod (w_e act'_e)``, each path multiplied
     out on its own. Returns ``(gradients, multiplications)``.
     """
-    if not isinstance(network, Network):
-        raise TypeError(f"network must be a Network, got {type(network).__name__}")
+    _check_network(network)
     nodes = network.forward(params, x)
     # act'(pre) of every unit: the local derivative of its activation, read from the graph.
     slope = {u: (nodes[u].local_grads[0] if network.units[u][0] != "linear" else 1.0) for u in network.units}
@@ -371,10 +360,14 @@ def path_sum_gradients(network, params, x):
 
 
 def _layered_counts(layer_sizes):
-    if len(layer_sizes) < 2 or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in layer_sizes):
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+        raise TypeError(f"layer_sizes must be a list of ints, got {describe(layer_sizes)}")
+    if len(layer_sizes) < 2:
         raise ValueError(f"layer_sizes must list at least two positive ints (inputs ... outputs), got {layer_sizes!r}")
+    for i, n in enumerate(layer_sizes):
+        check_int(f"layer_sizes[{i}]", n, minimum=1)
     if layer_sizes[-1] != 1:
-        raise ValueError(f"the last layer must have one output unit, got {layer_sizes[-1]}")
+        raise ValueError(f"layer_sizes must end with one output unit, got {layer_sizes[-1]}")
     # paths[k]: number of paths from one unit of layer k to the output; length[k]: their total edges.
     paths, length = [0] * len(layer_sizes), [0] * len(layer_sizes)
     paths[-1] = 1
@@ -386,7 +379,7 @@ def _layered_counts(layer_sizes):
 
 def path_sum_multiplications(layer_sizes):
     """Multiplications ``path_sum_gradients`` spends on a dense net with these layer widths."""
-    paths, length = _layered_counts(tuple(layer_sizes))
+    paths, length = _layered_counts(layer_sizes)
     # Edge w: layer k -> k+1 has paths[k+1] paths; each costs 1 + 2 * (its number of edges).
     return sum(layer_sizes[k] * layer_sizes[k + 1] * (paths[k + 1] + 2 * length[k + 1])
                for k in range(len(layer_sizes) - 1))
@@ -398,7 +391,7 @@ def backprop_multiplications(layer_sizes):
     Per hidden unit ``delta = act' * sum_children w * delta_child`` (one product per edge
     leaving it, one for ``act'``), then ``dL/dw = u * delta`` (one per edge).
     """
-    _layered_counts(tuple(layer_sizes))
+    _layered_counts(layer_sizes)
     edges = sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:]))
     edges_from_inputs = layer_sizes[0] * layer_sizes[1]
     hidden_units = sum(layer_sizes[1:-1])

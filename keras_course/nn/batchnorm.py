@@ -1,9 +1,9 @@
 """Q18: batch normalization, written from scratch."""
 
-import numbers
-
 import keras
 from keras import ops
+
+from keras_course.checks import check_real
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -22,9 +22,10 @@ class BatchNormalization(keras.layers.Layer):
         moving_mean <- momentum * moving_mean + (1 - momentum) * mu
         moving_var  <- momentum * moving_var  + (1 - momentum) * var
 
-    Inference (``training`` False or None): the same formula with ``moving_mean`` and
-    ``moving_var`` in place of ``mu`` and ``var``, so an example's output does not depend on
-    the rest of its batch.
+    Inference (``training`` False or None, or a frozen layer, ``trainable=False``, as in
+    Keras): the same formula with ``moving_mean`` and ``moving_var`` in place of ``mu`` and
+    ``var``, so an example's output does not depend on the rest of its batch. A training
+    call on an empty batch leaves the moving statistics as they are.
 
     ``gamma`` and ``beta`` (2 per feature) are trained by gradient descent: they let the
     layer undo the normalization where that helps. The moving statistics are not trained.
@@ -42,12 +43,8 @@ class BatchNormalization(keras.layers.Layer):
 
     def __init__(self, momentum=0.99, epsilon=1e-3, gamma_initializer="ones", beta_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be a float in [0, 1), got {momentum!r}")
-        if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon > 0:
-            raise ValueError(f"epsilon must be a float > 0, got {epsilon!r}")
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        self.momentum = check_real("momentum", momentum, minimum=0.0, maximum=1.0, high_open=True)
+        self.epsilon = check_real("epsilon", epsilon, minimum=0.0, low_open=True)
         self.gamma_initializer = keras.initializers.get(gamma_initializer)
         self.beta_initializer = keras.initializers.get(beta_initializer)
         self.supports_masking = True
@@ -67,10 +64,20 @@ class BatchNormalization(keras.layers.Layer):
                                                trainable=False)
 
     def call(self, inputs, training=None):
-        if training:
+        # A frozen layer (trainable=False) runs in inference mode, as Keras's does: fine-tuning
+        # relies on it to keep the pretrained statistics.
+        if training and self.trainable:
             mean, variance = ops.moments(inputs, axes=self._axes)
-            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+            # An empty batch has NaN moments: leave the moving statistics as they are then.
+            count = 1
+            for axis in self._axes:
+                count = count * ops.shape(inputs)[axis]
+            nonempty = count > 0
+            self.moving_mean.assign(ops.where(
+                nonempty, self.moving_mean * self.momentum + mean * (1.0 - self.momentum), self.moving_mean))
+            self.moving_variance.assign(ops.where(
+                nonempty, self.moving_variance * self.momentum + variance * (1.0 - self.momentum),
+                self.moving_variance))
         else:
             mean, variance = self.moving_mean, self.moving_variance
         # gamma / sqrt(var + eps) is per feature: fold it into one scale, one multiply per element.

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_course.checks import check_bool, check_int
+
 
 @keras.saving.register_keras_serializable(package="keras_course")
 class Dense(keras.layers.Layer):
@@ -24,11 +26,8 @@ class Dense(keras.layers.Layer):
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
-            raise ValueError(f"units must be a positive int, got {units!r}")
-        if not isinstance(use_bias, bool):
-            raise TypeError(f"use_bias must be a bool, got {use_bias!r}")
-        self.units = units
+        self.units = check_int("units", units, minimum=1)
+        check_bool("use_bias", use_bias)
         self.activation = keras.activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -63,7 +62,6 @@ class Dense(keras.layers.Layer):
 
 def dense_params(in_features, units, use_bias=True):
     """Parameter count of a dense layer: ``units * (in_features + 1)`` (without bias ``units * in_features``)."""
-    for name, value in (("in_features", in_features), ("units", units)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return units * (in_features + int(bool(use_bias)))
+    in_features = check_int("in_features", in_features, minimum=1)
+    units = check_int("units", units, minimum=1)
+    return units * (in_features + int(check_bool("use_bias", use_bias)))

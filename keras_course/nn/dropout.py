@@ -1,9 +1,9 @@
 """Q17: inverted dropout, written from scratch."""
 
-import numbers
-
 import keras
 from keras import ops
+
+from keras_course.checks import check_int, check_real
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -31,11 +31,9 @@ class Dropout(keras.layers.Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0.0 <= rate < 1.0:
-            raise ValueError(f"rate must be a float in [0, 1), got {rate!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise TypeError(f"seed must be None or an int, got {seed!r}")
-        self.rate = float(rate)
+        self.rate = check_real("rate", rate, minimum=0.0, maximum=1.0, high_open=True)
+        if seed is not None:
+            check_int("seed", seed)
         self.seed = seed
         # The generator's state is a variable, so successive calls draw fresh masks.
         self.seed_generator = keras.random.SeedGenerator(seed)

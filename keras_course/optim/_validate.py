@@ -1,20 +1,31 @@
-"""Argument checks shared by the optimizers (clear errors naming the argument)."""
+"""Argument checks shared by the optimizers, on top of ``keras_course.checks``."""
 
 import numbers
 
+import keras
+
+from keras_course.checks import check_real, describe
+
 
 def real_in(name, value, low, high, low_open=False, high_open=True):
-    """``float(value)`` after checking it is a real number in the interval low..high."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return value
+    """``float(value)``: a finite real number in the interval low..high (NaN refused)."""
+    return check_real(name, value, minimum=low, maximum=None if high == float("inf") else high,
+                      low_open=low_open, high_open=high_open)
+
+
+def positive(name, value):
+    return check_real(name, value, minimum=0.0, low_open=True)
 
 
 def non_negative(name, value):
-    return real_in(name, value, 0.0, float("inf"))
+    return check_real(name, value, minimum=0.0)
+
+
+def check_learning_rate(value):
+    """A float > 0 (a negative rate would silently climb the loss), a schedule or a callable."""
+    if isinstance(value, keras.optimizers.schedules.LearningRateSchedule) or callable(value):
+        return value
+    if isinstance(value, (bool, str)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"learning_rate must be a float > 0, a LearningRateSchedule or a callable, "
+                        f"got {describe(value)}")
+    return positive("learning_rate", value)

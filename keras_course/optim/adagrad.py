@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_course.optim._validate import non_negative
+from keras_course.optim._validate import check_learning_rate, non_negative
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -33,7 +33,7 @@ class AdaGrad(keras.optimizers.Optimizer):
     """
 
     def __init__(self, learning_rate=0.01, epsilon=1e-7, initial_accumulator_value=0.0, name="adagrad", **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=check_learning_rate(learning_rate), name=name, **kwargs)
         self.epsilon = non_negative("epsilon", epsilon)
         self.initial_accumulator_value = non_negative("initial_accumulator_value", initial_accumulator_value)
         if self.epsilon == 0.0 and self.initial_accumulator_value == 0.0:

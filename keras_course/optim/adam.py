@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_course.optim._validate import non_negative, real_in
+from keras_course.optim._validate import check_learning_rate, positive, real_in
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -31,15 +31,15 @@ class Adam(keras.optimizers.Optimizer):
         learning_rate: float > 0, a ``LearningRateSchedule`` or a callable.
         beta_1: float in [0, 1), decay of the mean of gradients.
         beta_2: float in [0, 1), decay of the mean of squared gradients.
-        epsilon: float >= 0, added to ``sqrt(v_hat)``.
+        epsilon: float > 0, added to ``sqrt(v_hat)``.
         **kwargs: the base ``keras.optimizers.Optimizer`` arguments.
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, name="adam", **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=check_learning_rate(learning_rate), name=name, **kwargs)
         self.beta_1 = real_in("beta_1", beta_1, 0.0, 1.0)
         self.beta_2 = real_in("beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = non_negative("epsilon", epsilon)
+        self.epsilon = positive("epsilon", epsilon)  # 0 makes 0 / 0 = NaN where g stays 0
 
     def build(self, var_list):
         if self.built:

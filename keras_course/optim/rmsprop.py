@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_course.optim._validate import real_in
+from keras_course.optim._validate import check_learning_rate, positive, real_in
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -32,9 +32,9 @@ class RMSProp(keras.optimizers.Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, name="rmsprop", **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=check_learning_rate(learning_rate), name=name, **kwargs)
         self.rho = real_in("rho", rho, 0.0, 1.0)
-        self.epsilon = real_in("epsilon", epsilon, 0.0, float("inf"), low_open=True)
+        self.epsilon = positive("epsilon", epsilon)
 
     def build(self, var_list):
         if self.built:

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_course.optim._validate import real_in
+from keras_course.checks import check_bool
+from keras_course.optim._validate import check_learning_rate, real_in
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -51,10 +52,9 @@ class SGD(keras.optimizers.Optimizer):
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="sgd", **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=check_learning_rate(learning_rate), name=name, **kwargs)
         self.momentum = real_in("momentum", momentum, 0.0, 1.0)
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"nesterov must be a bool, got {nesterov!r}")
+        check_bool("nesterov", nesterov)
         if nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=True needs momentum > 0 (with momentum 0 it is plain SGD)")
         self.nesterov = nesterov

@@ -11,15 +11,18 @@ blow up (exploding gradients) geometrically, which ``clip_by_global_norm`` tames
 
 import numpy as np
 
+from keras_course.checks import check_array, check_int, check_labels, check_real, check_rng, describe
+
 PARAM_NAMES = ("W_xh", "W_hh", "b", "W_hy", "c")
 
 
 def init_rnn_params(input_dim, units, output_dim, rng, recurrent_scale=1.0):
     """Parameters for ``bptt``: Glorot-uniform W_xh, W_hy; ``recurrent_scale`` x an orthogonal
     W_hh (so its spectral radius is ``recurrent_scale``); zero biases. float64."""
-    for name, value in (("input_dim", input_dim), ("units", units), ("output_dim", output_dim)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    input_dim, units = check_int("input_dim", input_dim, minimum=1), check_int("units", units, minimum=1)
+    output_dim = check_int("output_dim", output_dim, minimum=1)
+    check_rng("rng", rng)
+    recurrent_scale = check_real("recurrent_scale", recurrent_scale, minimum=0.0)
 
     def glorot(n_in, n_out):
         limit = np.sqrt(6.0 / (n_in + n_out))
@@ -31,19 +34,27 @@ def init_rnn_params(input_dim, units, output_dim, rng, recurrent_scale=1.0):
             "W_hy": glorot(units, output_dim), "c": np.zeros(output_dim)}
 
 
-def _check(x, params):
+def _check(x, params, h0=None):
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays with keys {PARAM_NAMES}, got {describe(params)}")
     missing = [k for k in PARAM_NAMES if k not in params]
     if missing:
         raise ValueError(f"params is missing {missing}; expected keys {PARAM_NAMES}")
-    x = np.asarray(x, np.float64)
-    if x.ndim != 3 or x.shape[-1] != params["W_xh"].shape[0]:
-        raise ValueError(f"x must be (batch, time, {params['W_xh'].shape[0]}), got shape {x.shape}")
+    d, units = np.shape(params["W_xh"])
+    expected = {"W_hh": (units, units), "b": (units,), "W_hy": (units, None), "c": (np.shape(params["W_hy"])[-1],)}
+    for key, shape in expected.items():
+        check_array(f"params[{key!r}]", params[key], kind="real", shape=shape)
+    x = check_array("x", x, ndim=3, kind="real").astype(np.float64)
+    if x.shape[-1] != d:
+        raise ValueError(f"x must be (batch, time, {d}), got shape {x.shape}")
+    if h0 is not None:
+        check_array("h0", h0, kind="real", shape=(x.shape[0], units))
     return x
 
 
 def rnn_forward(x, params, h0=None):
     """Hidden states (B, T + 1, units), h_0 first (zeros unless ``h0`` is given)."""
-    x = _check(x, params)
+    x = _check(x, params, h0)
     batch, steps, _ = x.shape
     units = params["W_hh"].shape[0]
     h = np.zeros((batch, steps + 1, units))
@@ -68,8 +79,9 @@ def bptt(x, targets, params, h0=None):
     the keys of ``params``; ``dh_norms[t]`` = ||dL/dh_{t+1}||, the Frobenius norm over the
     batch of the gradient reaching the hidden state of step t + 1, t = 0..T-1.
     """
-    x = _check(x, params)
-    targets = np.asarray(targets)
+    x = _check(x, params, h0)
+    # ids out of [0, classes) would index the softmax silently (negative ids from the end)
+    targets = check_labels("targets", targets, num_classes=np.shape(params["W_hy"])[-1])
     batch, steps, _ = x.shape
     if targets.shape == (batch, steps):
         scored = list(range(steps))
@@ -109,9 +121,14 @@ def bptt(x, targets, params, h0=None):
 def clip_by_global_norm(grads, max_norm):
     """Scale all gradients by ``min(1, max_norm / ||g||)``, ||g|| the norm of all of them
     together (what ``keras.optimizers.*(global_clipnorm=...)`` does). Returns
-    ``(clipped, norm)``; the direction is kept, only a too-long step is shortened."""
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be > 0, got {max_norm!r}")
+    ``(clipped, norm)``; the direction is kept, only a too-long step is shortened. ``max_norm``
+    may be ``inf`` (no clipping, the norm is still measured); NaN is refused."""
+    if not (isinstance(max_norm, float) and max_norm == float("inf")):  # inf: measure, do not clip
+        max_norm = check_real("max_norm", max_norm, minimum=0.0, low_open=True)
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict {{name: array}}, got {describe(grads)}")
+    for key, g in grads.items():
+        check_array(f"grads[{key!r}]", g, kind="real", allow_empty=True)  # a NaN would make every scale NaN
     norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
     scale = min(1.0, max_norm / max(norm, 1e-12))
     return {k: g * scale for k, g in grads.items()}, norm

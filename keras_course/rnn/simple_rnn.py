@@ -9,10 +9,11 @@ and both give the same outputs.
 import keras
 from keras import ops
 
+from keras_course.checks import check_bool, check_int
+
 
 def _check_units(units):
-    if not isinstance(units, int) or isinstance(units, bool) or units < 1:
-        raise ValueError(f"units must be a positive int, got {units!r}")
+    return check_int("units", units, minimum=1)
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -27,8 +28,7 @@ class SimpleRNNCell(keras.layers.Layer):
                  recurrent_initializer="orthogonal", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
         _check_units(units)
-        if not isinstance(use_bias, bool):
-            raise TypeError(f"use_bias must be a bool, got {use_bias!r}")
+        check_bool("use_bias", use_bias)
         self.units = units
         self.activation = keras.activations.get(activation)
         self.use_bias = use_bias
@@ -85,8 +85,7 @@ class SimpleRNN(keras.layers.Layer):
                  bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
         _check_units(units)
-        if not isinstance(return_sequences, bool):
-            raise TypeError(f"return_sequences must be a bool, got {return_sequences!r}")
+        check_bool("return_sequences", return_sequences)
         self.units = units
         self.return_sequences = return_sequences
         self.supports_masking = True

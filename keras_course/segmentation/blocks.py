@@ -11,20 +11,22 @@ by pooling must be recovered from the coarse bottleneck alone.
 import keras
 from keras import layers
 
+from keras_course.checks import check_int, describe
+
 
 def check_architecture(input_shape, num_classes, base_filters, depth):
     """Validate the builder arguments; returns ``input_shape`` as a tuple."""
-    try:
-        input_shape = tuple(input_shape)
-    except TypeError as err:
-        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}") from err
-    if len(input_shape) != 3 or not all(isinstance(s, int) and s > 0 for s in input_shape[2:]):
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)):
+        raise TypeError(f"input_shape must be (height, width, channels), got {describe(input_shape)}")
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels) with a known channel count, got {input_shape!r}")
-    for name, value, low in (("num_classes", num_classes, 2), ("base_filters", base_filters, 1), ("depth", depth, 1)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    check_int("input_shape channels", input_shape[2], minimum=1)
+    num_classes = check_int("num_classes", num_classes, minimum=2)
+    check_int("base_filters", base_filters, minimum=1)
+    depth = check_int("depth", depth, minimum=1)
     for side in input_shape[:2]:
-        if side is not None and (not isinstance(side, int) or side % 2**depth):
+        if side is not None and (check_int("input_shape height and width", side, minimum=1) % 2**depth):
             raise ValueError(f"input height and width must be multiples of 2**depth={2**depth} "
                              f"(None for any), got input_shape {input_shape!r}")
     return input_shape
@@ -69,6 +71,10 @@ def decoder(x, base_filters, depth, skips=None):
 def build_segmenter(input_shape, num_classes, base_filters, depth, skips, activation, name):
     """The shared builder: encoder, decoder (with or without skips), 1x1 conv to K class maps."""
     input_shape = check_architecture(input_shape, num_classes, base_filters, depth)
+    if activation is not None and not isinstance(activation, str) and not callable(activation):
+        raise TypeError(f"activation must be None, a str such as 'softmax' or a callable, got {describe(activation)}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {describe(name)}")
     inputs = keras.Input(input_shape, name="image")
     x, features = encoder(inputs, base_filters, depth)
     x = decoder(x, base_filters, depth, features if skips else None)

@@ -14,11 +14,18 @@ sample weights.
 Targets ``y_true`` may be class ids (B, H, W) or (B, H, W, 1), or one-hot (or soft)
 (B, H, W, K); predictions ``y_pred`` are (B, H, W, K) probabilities, or logits with
 ``from_logits=True``. The functions return one loss per image, (B,).
+
+Class ids must lie in [0, K). NumPy inputs are checked (a direct call, or a loss object
+called on arrays); tensors inside ``fit``'s graph can only be checked by shape, and there
+an id outside [0, K) one-hot encodes to zeros and adds a loss of 0: check the masks of
+a data set once, e.g. with ``balanced_class_weights`` or ``check_labels``.
 """
 
 import keras
 import numpy as np
 from keras import ops
+
+from keras_course.checks import check_array, check_bool, check_int, check_labels, check_real, describe
 
 
 def one_hot_targets(y_true, y_pred):
@@ -46,11 +53,36 @@ def _as_float(y_pred):
     return y_pred
 
 
+def _check_host_inputs(y_true, y_pred):
+    """Value checks for NumPy (or list) inputs, called by hand outside a graph.
+
+    Tensors inside ``fit`` cannot be checked by value: there a class id outside [0, K) (5
+    with 3 classes, or -1) one-hot encodes to zeros and silently adds a loss of 0. Direct
+    calls on arrays are checked: ``y_pred`` float scores (..., K) with K >= 2, finite;
+    ``y_true`` ids in [0, K) of ``y_pred``'s shape without the class axis (or with a last
+    axis of 1), or one-hot (soft) targets of ``y_pred``'s shape.
+    """
+    if not all(isinstance(v, (np.ndarray, list, tuple)) for v in (y_true, y_pred)):
+        return
+    y_pred = check_array("y_pred", y_pred, kind="real")
+    classes = y_pred.shape[-1] if y_pred.ndim else 0
+    if y_pred.ndim < 2 or classes < 2:
+        raise ValueError(f"y_pred must be scores with a last axis of K >= 2 classes, got {describe(y_pred)}")
+    y_true = check_array("y_true", y_true, kind="real")
+    if y_true.shape == y_pred.shape:
+        if y_true.dtype.kind != "f" or y_true.min() < 0 or not np.allclose(y_true.sum(-1), 1.0, atol=1e-3):
+            raise ValueError(f"y_true of y_pred's shape must be one-hot (or soft) targets summing to 1 over the "
+                             f"last axis, got {describe(y_true)}; pass class ids of shape {y_pred.shape[:-1]}, "
+                             "and y_pred as per-class scores, not class ids")
+    elif y_true.shape in (y_pred.shape[:-1], y_pred.shape[:-1] + (1,)):
+        check_labels("y_true", y_true, classes)
+
+
 def _check_class_weights(class_weights):
     if class_weights is None:
         return None
-    weights = np.asarray(class_weights, dtype=np.float64)
-    if weights.ndim != 1 or len(weights) < 2 or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+    weights = check_array("class_weights", class_weights, ndim=1, kind="real")
+    if len(weights) < 2 or np.any(weights < 0):
         raise ValueError(f"class_weights must be None or K >= 2 non-negative numbers, got {class_weights!r}")
     return [float(w) for w in weights]
 
@@ -86,18 +118,13 @@ def balanced_class_weights(masks, num_classes, power=0.5):
     Returns:
         A list of K floats, for ``class_weights``.
     """
-    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    if not isinstance(power, (int, float)) or isinstance(power, bool) or power < 0:
-        raise ValueError(f"power must be a non-negative number, got {power!r}")
-    masks = np.asarray(masks)
-    if masks.size == 0 or not np.issubdtype(masks.dtype, np.integer) or masks.min() < 0 or masks.max() >= num_classes:
-        raise ValueError(f"masks must be a non-empty array of int class ids in [0, {num_classes}), "
-                         f"got dtype {masks.dtype} and shape {masks.shape}")
+    num_classes = check_int("num_classes", num_classes, minimum=2)
+    power = check_real("power", power, minimum=0)
+    masks = check_labels("masks", check_array("masks", masks, kind="real"), num_classes)
     frequency = np.bincount(masks.ravel(), minlength=num_classes) / masks.size
     present = frequency > 0
     weights = np.zeros(num_classes)
-    weights[present] = frequency[present] ** -float(power)
+    weights[present] = frequency[present] ** -power
     weights /= np.sum(frequency * weights)
     weights[~present] = weights[present].max()
     return [float(w) for w in weights]
@@ -105,9 +132,9 @@ def balanced_class_weights(masks, num_classes, power=0.5):
 
 def pixel_categorical_crossentropy(y_true, y_pred, from_logits=False, class_weights=None):
     """``-(1/n) sum_i sum_k w_k y_ik log a_ik`` per image: (B, H, W[, K]), (B, H, W, K) -> (B,)."""
-    if not isinstance(from_logits, bool):
-        raise TypeError(f"from_logits must be a bool, got {from_logits!r}")
+    check_bool("from_logits", from_logits)
     class_weights = _check_class_weights(class_weights)
+    _check_host_inputs(y_true, y_pred)
     y_pred = _as_float(y_pred)
     targets = one_hot_targets(y_true, y_pred)
     if class_weights is not None:
@@ -120,6 +147,8 @@ def pixel_categorical_crossentropy(y_true, y_pred, from_logits=False, class_weig
 
 def _soft_overlap(y_true, y_pred, from_logits):
     """Per image and class: soft intersection ``sum_i y_ik a_ik`` and the sums of y and a, each (B, K)."""
+    check_bool("from_logits", from_logits)
+    _check_host_inputs(y_true, y_pred)
     y_pred = _as_float(y_pred)
     targets = one_hot_targets(y_true, y_pred)
     probabilities = ops.softmax(y_pred, axis=-1) if from_logits else y_pred
@@ -130,9 +159,7 @@ def _soft_overlap(y_true, y_pred, from_logits):
 
 
 def _check_smooth(smooth):
-    if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
-        raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
-    return float(smooth)
+    return check_real("smooth", smooth, minimum=0)
 
 
 def soft_jaccard_loss(y_true, y_pred, from_logits=False, smooth=1.0):
@@ -171,13 +198,13 @@ class PixelCrossEntropy(keras.losses.Loss):
     def __init__(self, from_logits=False, class_weights=None, jaccard_weight=0.0,
                  reduction="sum_over_batch_size", name="pixel_crossentropy", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if not isinstance(from_logits, bool):
-            raise TypeError(f"from_logits must be a bool, got {from_logits!r}")
-        if not isinstance(jaccard_weight, (int, float)) or isinstance(jaccard_weight, bool) or jaccard_weight < 0:
-            raise ValueError(f"jaccard_weight must be a non-negative number, got {jaccard_weight!r}")
-        self.from_logits = from_logits
+        self.from_logits = check_bool("from_logits", from_logits)
         self.class_weights = _check_class_weights(class_weights)
-        self.jaccard_weight = float(jaccard_weight)
+        self.jaccard_weight = check_real("jaccard_weight", jaccard_weight, minimum=0)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        _check_host_inputs(y_true, y_pred)  # NumPy arrays only: Keras turns them into tensors next
+        return super().__call__(y_true, y_pred, sample_weight)
 
     def call(self, y_true, y_pred):
         loss = pixel_categorical_crossentropy(y_true, y_pred, self.from_logits, self.class_weights)
@@ -195,10 +222,12 @@ class _SoftOverlapLoss(keras.losses.Loss):
 
     def __init__(self, from_logits=False, smooth=1.0, reduction="sum_over_batch_size", name=None, dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if not isinstance(from_logits, bool):
-            raise TypeError(f"from_logits must be a bool, got {from_logits!r}")
-        self.from_logits = from_logits
+        self.from_logits = check_bool("from_logits", from_logits)
         self.smooth = _check_smooth(smooth)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        _check_host_inputs(y_true, y_pred)  # NumPy arrays only: Keras turns them into tensors next
+        return super().__call__(y_true, y_pred, sample_weight)
 
     def call(self, y_true, y_pred):
         return type(self)._function(y_true, y_pred, self.from_logits, self.smooth)

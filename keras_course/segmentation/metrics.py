@@ -20,31 +20,73 @@ import numpy as np
 from keras import ops
 from scipy import ndimage
 
+from keras_course.checks import check_array, check_int, check_labels, check_scores, describe
+
 
 def _check_num_classes(num_classes):
-    if not isinstance(num_classes, (int, np.integer)) or isinstance(num_classes, bool) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    return int(num_classes)
+    return check_int("num_classes", num_classes, minimum=2)
 
 
-def to_labels(y_true, y_pred):
-    """Both arguments as integer class maps of one shape (N, H, W).
+def _as_numbers(name, value):
+    """``value`` as a real array (bool masks read as 0 / 1 ids)."""
+    if isinstance(value, (list, tuple, np.ndarray)) and np.asarray(value).dtype == bool:
+        value = np.asarray(value, np.int64)
+    return check_array(name, value, kind="real")
 
-    ``y_true``: class ids (N, H, W) or (N, H, W, 1), or one-hot (N, H, W, K).
-    ``y_pred``: integer class ids of ``y_true``'s shape, or floating-point scores (N, H, W, K)
-    (probabilities or logits: the arg-max over the last axis is taken).
+
+def _is_one_hot(array):
+    """Non-negative rows summing to 1 along the last axis: one-hot (or soft) targets."""
+    return array.dtype.kind == "f" and array.min() >= 0 and np.allclose(array.sum(-1), 1.0, atol=1e-3)
+
+
+def to_labels(y_true, y_pred, num_classes=None):
+    """Both arguments as integer class maps of one shape (N, H, W), checked.
+
+    The contract (the same for every metric here):
+
+    - ``y_pred`` float: per-class scores (probabilities or logits) with the K classes on a
+      last axis, ``y_pred.ndim == y_true.ndim + 1`` (the arg-max is taken); with one-hot
+      ``y_true`` (N, H, W, K) or ``y_true`` (N, H, W, 1) both have the same rank.
+      A float array of ``y_true``'s shape (``argmax(...).astype(float)``) is refused: it has
+      no class axis, and reading ids as scores gives a wrong answer silently.
+    - ``y_pred`` int (or bool): class ids of ``y_true``'s shape.
+    - ``y_true``: class ids (N, H, W) or (N, H, W, 1), or one-hot (N, H, W, K).
+
+    Ids must lie in [0, K), K = ``num_classes`` or the scores' class count: a pixel labelled
+    5 with 3 classes (or -1) would otherwise be silently ignored by some counts.
     """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if np.issubdtype(y_pred.dtype, np.floating):
+    y_true, y_pred = _as_numbers("y_true", y_true), _as_numbers("y_pred", y_pred)
+    if y_pred.dtype.kind == "f":
+        classes = y_pred.shape[-1] if y_pred.ndim else 0
+        if y_pred.ndim == y_true.ndim and y_true.shape == y_pred.shape and classes >= 2 and _is_one_hot(y_true):
+            y_true = np.argmax(y_true, axis=-1)
+        elif y_pred.ndim == y_true.ndim and y_true.shape[-1:] == (1,) and y_true.shape[:-1] == y_pred.shape[:-1]:
+            y_true = y_true[..., 0]
+        if y_pred.ndim != y_true.ndim + 1 or y_true.shape != y_pred.shape[:-1] or classes < 2:
+            raise ValueError(f"y_pred must be float scores of shape y_true's shape + (K,) with K >= 2, or int "
+                             f"class ids of y_true's shape (maps of one shape), got {describe(y_pred)} for y_true "
+                             f"{describe(y_true)}; pass the scores, or the ids as ints "
+                             "(argmax(...) without astype(float))")
+        if num_classes is not None:
+            check_scores("y_pred", y_pred, num_classes=num_classes)
+        num_classes = classes if num_classes is None else num_classes
         y_pred = np.argmax(y_pred, axis=-1)
-    if y_true.ndim == y_pred.ndim + 1:
-        y_true = np.argmax(y_true, axis=-1) if y_true.shape[-1] > 1 else y_true[..., 0]
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be class maps of one shape "
-                         f"(or y_pred float scores with one more axis of K classes)")
-    if not np.issubdtype(y_true.dtype, np.integer) and not np.all(y_true == np.round(y_true)):
-        raise ValueError("y_true must hold integer class ids, got non-integer values")
-    return y_true.astype(np.int64), y_pred.astype(np.int64)
+    else:
+        if y_true.ndim == y_pred.ndim + 1 and y_true.shape[:-1] == y_pred.shape:
+            y_true = y_true[..., 0] if y_true.shape[-1] == 1 else np.argmax(y_true, axis=-1)
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"y_true and y_pred must be class maps of one shape (or y_pred float scores with one "
+                             f"more axis of K classes), got {describe(y_true)} and {describe(y_pred)}")
+    return _ids("y_true", y_true, num_classes), _ids("y_pred", y_pred, num_classes)
+
+
+def _ids(name, value, num_classes):
+    """``check_labels``; without a K, ids must still be non-negative integers."""
+    if num_classes is None:
+        if value.size and value.min() < 0:
+            raise ValueError(f"{name} must hold class ids >= 0, got values from {value.min()} to {value.max()}")
+        num_classes = int(value.max()) + 1 if value.size else 1
+    return check_labels(name, value, num_classes).astype(np.int64)
 
 
 def pixel_accuracy(y_true, y_pred):
@@ -56,10 +98,7 @@ def pixel_accuracy(y_true, y_pred):
 def confusion_matrix(y_true, y_pred, num_classes):
     """``C[t, p]`` = number of pixels of true class ``t`` predicted as ``p``: int64 (K, K)."""
     num_classes = _check_num_classes(num_classes)
-    y_true, y_pred = to_labels(y_true, y_pred)
-    for name, value in (("y_true", y_true), ("y_pred", y_pred)):
-        if value.size and (value.min() < 0 or value.max() >= num_classes):
-            raise ValueError(f"{name} must hold class ids in [0, {num_classes}), got [{value.min()}, {value.max()}]")
+    y_true, y_pred = to_labels(y_true, y_pred, num_classes)
     flat = y_true.ravel() * num_classes + y_pred.ravel()
     return np.bincount(flat, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
@@ -88,8 +127,7 @@ def boundary_band(masks, width):
 
     The image frame is not a contour: a region touching the edge has no band there.
     """
-    if not isinstance(width, (int, np.integer)) or width < 1:
-        raise ValueError(f"width must be a positive int, got {width!r}")
+    width = check_int("width", width, minimum=1)
     structure = np.ones((1, 2 * width + 1, 2 * width + 1), bool)  # no erosion across images
     return masks & ~ndimage.binary_erosion(masks, structure, border_value=1)
 
@@ -102,7 +140,8 @@ def boundary_jaccard_per_class(y_true, y_pred, num_classes, width=2):
     division (Cheng et al., "Boundary IoU", CVPR 2021).
     """
     num_classes = _check_num_classes(num_classes)
-    y_true, y_pred = to_labels(y_true, y_pred)
+    width = check_int("width", width, minimum=1)
+    y_true, y_pred = to_labels(y_true, y_pred, num_classes)
     if y_true.ndim == 2:
         y_true, y_pred = y_true[None], y_pred[None]
     if y_true.ndim != 3:
@@ -123,12 +162,31 @@ def boundary_iou(y_true, y_pred, num_classes, width=2):
 
 
 # ---------------------------------------------------------------------------- streaming
-def _class_ids(y_true, y_pred):
-    """Keras-side ``to_labels``: int class maps (B, H, W) from targets and scores (B, H, W, K)."""
+def _class_ids(y_true, y_pred, num_classes=None):
+    """Keras-side ``to_labels``: int class maps (B, H, W) from targets and scores (B, H, W, K).
+
+    Only static shapes are checked here (this runs inside ``fit``'s graph): ``y_pred`` must
+    have a class axis. Values cannot be checked in a graph, so ids outside [0, K) are not
+    refused there (one_hot maps them to zeros: such pixels are not counted); NumPy inputs
+    (``update_state`` called by hand, eagerly) are checked by ``to_labels``.
+    """
+    if isinstance(y_true, np.ndarray) and isinstance(y_pred, np.ndarray):
+        to_labels(y_true, y_pred, num_classes)
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true)
+    classes = y_pred.shape[-1] if len(y_pred.shape) else None
+    if classes is not None and (classes < 2 or (num_classes is not None and classes != num_classes)):
+        expected = f"{num_classes}" if num_classes is not None else "K >= 2"
+        raise ValueError(f"y_pred must be scores (B, H, W, K) with {expected} classes on its last axis, "
+                         f"got shape {tuple(y_pred.shape)}; pass per-class scores, not class ids")
     if len(y_true.shape) == len(y_pred.shape):
+        if y_true.shape[-1] not in (1, classes, None):
+            raise ValueError(f"y_true must be class ids (B, H, W[, 1]) or one-hot (B, H, W, K) for y_pred of shape "
+                             f"{tuple(y_pred.shape)}, got shape {tuple(y_true.shape)}")
         y_true = ops.argmax(y_true, axis=-1) if y_true.shape[-1] != 1 else ops.squeeze(y_true, -1)
+    elif len(y_true.shape) != len(y_pred.shape) - 1:
+        raise ValueError(f"y_true must be class ids (B, H, W[, 1]) or one-hot (B, H, W, K) for y_pred of shape "
+                         f"{tuple(y_pred.shape)}, got shape {tuple(y_true.shape)}")
     return ops.cast(y_true, "int32"), ops.cast(ops.argmax(y_pred, axis=-1), "int32")
 
 
@@ -188,7 +246,7 @@ class JaccardPerClass(keras.metrics.Metric):
                                            initializer="zeros", name="confusion")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _class_ids(y_true, y_pred)
+        y_true, y_pred = _class_ids(y_true, y_pred, self.num_classes)
         weight = ops.reshape(_pixel_weights(sample_weight, ops.shape(y_true), self.dtype), (-1, 1))
         true_1hot = ops.reshape(ops.one_hot(y_true, self.num_classes, dtype=self.dtype), (-1, self.num_classes))
         pred_1hot = ops.reshape(ops.one_hot(y_pred, self.num_classes, dtype=self.dtype), (-1, self.num_classes))

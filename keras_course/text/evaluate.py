@@ -10,6 +10,7 @@
 
 import logging
 
+from keras_course.checks import check_bool, check_int, check_tokens, describe
 from keras_course.data.text import evaluation_file
 
 
@@ -17,7 +18,7 @@ def _check_kv(kv):
     from gensim.models import KeyedVectors
 
     if not isinstance(kv, KeyedVectors):
-        raise TypeError(f"kv must be gensim KeyedVectors, got {type(kv).__name__}")
+        raise TypeError(f"kv must be gensim KeyedVectors, got {describe(kv)}")
 
 
 def evaluate_embeddings(kv, analogies=True, restrict_vocab=30000):
@@ -29,6 +30,8 @@ def evaluate_embeddings(kv, analogies=True, restrict_vocab=30000):
     frequent words are candidates and questions (gensim's argument).
     """
     _check_kv(kv)
+    check_bool("analogies", analogies)
+    check_int("restrict_vocab", restrict_vocab, minimum=1)
     # gensim logs every unknown pair at INFO/DEBUG; keep our output readable
     logging.getLogger("gensim.models.keyedvectors").setLevel(logging.WARNING)
     results = {}
@@ -58,7 +61,13 @@ def plot_word_maps(vectors, words, path, title=None, caption=None):
     from keras_course.plots import save_figure
 
     if not isinstance(vectors, dict) or not vectors:
-        raise TypeError("vectors must be a non-empty dict {label: KeyedVectors}")
+        raise TypeError(f"vectors must be a non-empty dict {{label: KeyedVectors}}, got {describe(vectors)}")
+    words = check_tokens("words", words)  # a str would plot its letters
+    for label, kv in vectors.items():
+        _check_kv(kv)
+        if sum(w in kv.key_to_index for w in words) < 2:
+            raise ValueError(f"words must hold at least 2 words known to vectors[{label!r}], got "
+                             f"{sum(w in kv.key_to_index for w in words)} of {len(words)}")
     fig, axes = plt.subplots(1, len(vectors), figsize=(5.5 * len(vectors), 5), squeeze=False)
     for ax, (label, kv) in zip(axes[0], vectors.items()):
         _check_kv(kv)

@@ -19,9 +19,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_course.text.vocab import build_vocab, encode_corpus, noise_distribution, noise_table, subsample, \
-    subsample_probability
-from keras_course.text.word2vec import NegativeSamplingLoss, _positive_int, make_examples, resolve_jit_compile
+from keras_course.checks import check_array, check_int, check_real, check_seed, check_tokens, describe
+from keras_course.text.vocab import _check_sentences, build_vocab, encode_corpus, noise_distribution, noise_table, \
+    subsample, subsample_probability
+from keras_course.text.word2vec import NegativeSamplingLoss, make_examples, resolve_jit_compile
 
 FNV_OFFSET = 2166136261
 FNV_PRIME = 16777619
@@ -33,13 +34,18 @@ def char_ngrams(word, n_min=3, n_max=6):
     ``char_ngrams("where", 3, 3) == ["<wh", "whe", "her", "ere", "re>", "<where>"]``.
     """
     if not isinstance(word, str) or not word:
-        raise TypeError(f"word must be a non-empty str, got {word!r}")
-    if not isinstance(n_min, int) or not isinstance(n_max, int) or not 1 <= n_min <= n_max:
-        raise ValueError(f"need ints 1 <= n_min <= n_max, got n_min={n_min!r}, n_max={n_max!r}")
+        raise TypeError(f"word must be a non-empty str, got {describe(word)}")
+    _check_ngram_range(n_min, n_max)
     marked = f"<{word}>"
     grams = [marked[i:i + n] for n in range(n_min, min(len(marked), n_max) + 1)
              for i in range(len(marked) - n + 1)]
     return grams + [marked]
+
+
+def _check_ngram_range(n_min, n_max):
+    check_int("n_min", n_min, minimum=1)
+    if check_int("n_max", n_max, minimum=1) < n_min:
+        raise ValueError(f"n_max must be an int >= n_min={n_min}, got {n_max!r}")
 
 
 def fnv1a_hash(text):
@@ -49,7 +55,7 @@ def fnv1a_hash(text):
     are sign-extended before the XOR (this differs from textbook FNV-1a only for non-ASCII).
     """
     if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
+        raise TypeError(f"text must be a str, got {describe(text)}")
     h = FNV_OFFSET
     for byte in text.encode("utf-8"):
         h ^= (byte - 256 if byte >= 128 else byte) & 0xFFFFFFFF
@@ -59,14 +65,18 @@ def fnv1a_hash(text):
 
 def ngram_hashes(word, n_min=3, n_max=6, buckets=2_000_000):
     """Bucket ids ``fnv1a_hash(g) % buckets`` of the n-grams of ``word`` (not the word itself)."""
-    _positive_int("buckets", buckets)
+    check_int("buckets", buckets, minimum=1)
     return [fnv1a_hash(g) % buckets for g in char_ngrams(word, n_min, n_max)[:-1]]
 
 
 def subword_table(words, n_min=3, n_max=6, buckets=2_000_000):
     """Token ids of every word, int32 (V, L) padded with -1: row i is ``[i, V + h_1, V + h_2, ...]``,
     word i's own row followed by its hashed n-grams (rows V.. of the token table)."""
-    words = list(words)
+    words = check_tokens("words", words)  # a str would give one "word" per character
+    if not words:
+        raise ValueError("words must not be empty, got []")
+    _check_ngram_range(n_min, n_max)
+    check_int("buckets", buckets, minimum=1)
     rows = [[i] + [len(words) + h for h in ngram_hashes(w, n_min, n_max, buckets)] for i, w in enumerate(words)]
     table = np.full((len(rows), max(len(r) for r in rows)), -1, np.int32)
     for row, ids in zip(table, rows):
@@ -86,12 +96,13 @@ class FastTextSkipGram(keras.Model):
 
     def __init__(self, subwords, buckets, vector_size=100, seed=None, **kwargs):
         super().__init__(**kwargs)
-        subwords = np.asarray(subwords, np.int32)
-        if subwords.ndim != 2:
-            raise ValueError(f"subwords must be (vocab, tokens), got shape {subwords.shape}")
-        self.buckets = _positive_int("buckets", buckets)
-        self.vector_size = _positive_int("vector_size", vector_size)
-        self.seed = seed
+        subwords = check_array("subwords", subwords, ndim=2, kind="int").astype(np.int32)
+        self.buckets = check_int("buckets", buckets, minimum=1)
+        self.vector_size = check_int("vector_size", vector_size, minimum=1)
+        if subwords.max() >= subwords.shape[0] + self.buckets:
+            raise ValueError(f"subwords must hold token ids < vocab + buckets = {subwords.shape[0] + self.buckets}, "
+                             f"got {int(subwords.max())}")
+        self.seed = check_seed("seed", seed)
         self.subwords = subwords
         self.vocab_size = subwords.shape[0]
         self.input_vectors = keras.layers.Embedding(
@@ -134,9 +145,13 @@ class FastTextVectors:
     """
 
     def __init__(self, words, token_vectors, n_min, n_max, buckets):
-        self.words = list(words)
+        self.words = check_tokens("words", words)
+        _check_ngram_range(n_min, n_max)
+        check_int("buckets", buckets, minimum=1)
         self.index = {w: i for i, w in enumerate(self.words)}
-        self.token_vectors = np.asarray(token_vectors, np.float32)
+        if len(self.index) != len(self.words):
+            raise ValueError("words must be unique")
+        self.token_vectors = check_array("token_vectors", token_vectors, ndim=2, kind="real").astype(np.float32)
         if self.token_vectors.shape[0] != len(self.words) + buckets:
             raise ValueError(f"token_vectors must have len(words) + buckets = {len(self.words) + buckets} rows, "
                              f"got {self.token_vectors.shape[0]}")
@@ -160,6 +175,7 @@ class FastTextVectors:
 
     def most_similar(self, word, topn=5):
         """``[(word, cosine), ...]``: nearest vocabulary words to ``word`` (known or not)."""
+        topn = check_int("topn", topn, minimum=1)
         kv = getattr(self, "_kv", None)
         if kv is None:
             kv = self._kv = self.to_keyed_vectors()
@@ -170,9 +186,18 @@ def train_fasttext(sentences, vector_size=100, window=5, negative=5, min_count=5
                    buckets=200_000, seed=0, sample=1e-3, alpha=0.025, min_alpha=1e-4, batch_size=8192, verbose=0):
     """Train FastText skip-gram in Keras; returns ``(FastTextVectors, info)`` with ``info`` the
     seconds and example count. Same schedule and loss as ``train_word2vec``."""
-    for name, value in (("window", window), ("negative", negative), ("min_count", min_count),
-                        ("epochs", epochs), ("batch_size", batch_size)):
-        _positive_int(name, value)
+    sentences = _check_sentences(sentences)  # read twice: a generator would be empty the second time
+    for name, value in (("vector_size", vector_size), ("window", window), ("negative", negative),
+                        ("min_count", min_count), ("epochs", epochs), ("batch_size", batch_size)):
+        check_int(name, value, minimum=1)
+    _check_ngram_range(n_min, n_max)
+    check_int("buckets", buckets, minimum=1)
+    check_seed("seed", seed)
+    check_int("verbose", verbose, minimum=0, maximum=2)
+    if sample:  # 0 or None: no subsampling
+        check_real("sample", sample, minimum=0, low_open=True)
+    check_real("alpha", alpha, minimum=0, low_open=True)
+    check_real("min_alpha", min_alpha, minimum=0, maximum=alpha, low_open=True)
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     vocab = build_vocab(sentences, min_count)

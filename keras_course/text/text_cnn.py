@@ -17,6 +17,9 @@ softmax. The word vectors come in four variants:
 import keras
 import numpy as np
 
+from keras_course.checks import check_array, check_choice, check_int, check_real, check_rng, check_tokens
+from keras_course.text.evaluate import _check_kv
+
 VARIANTS = ("rand", "static", "non-static", "multichannel")
 
 
@@ -27,6 +30,11 @@ def pretrained_matrix(words, kv, rng, scale=None):
     so they have the variance of the known vectors (Kim's choice). Returns
     ``(matrix float32, found)``, ``found`` the number of words ``kv`` knew.
     """
+    words = check_tokens("words", words)  # a str would give one row per character
+    _check_kv(kv)
+    check_rng("rng", rng)
+    if scale is not None:
+        scale = check_real("scale", scale, minimum=0)
     d = kv.vector_size
     matrix = np.zeros((len(words) + 1, d), np.float32)
     known = np.array([w in kv.key_to_index for w in words], bool)
@@ -48,17 +56,18 @@ def text_cnn(vocab_size, embedding_dim=100, variant="non-static", embeddings=Non
     by every variant except "rand". ``max_norm``: Kim's constraint on the output weights' norm
     (None: none).
     """
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    check_choice("variant", variant, VARIANTS)
     for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
                         ("num_filters", num_filters), ("num_classes", num_classes)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    filter_sizes = tuple(filter_sizes)
-    if not filter_sizes or not all(isinstance(h, int) and h >= 1 for h in filter_sizes):
-        raise ValueError(f"filter_sizes must be positive ints, got {filter_sizes!r}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        check_int(name, value, minimum=1)
+    if isinstance(filter_sizes, (int, np.integer)) or not hasattr(filter_sizes, "__iter__"):
+        raise TypeError(f"filter_sizes must be a tuple of ints, e.g. (3, 4, 5), got {filter_sizes!r}")
+    filter_sizes = tuple(check_int(f"filter_sizes[{i}]", h, minimum=1) for i, h in enumerate(filter_sizes))
+    if not filter_sizes:
+        raise ValueError("filter_sizes must hold at least one filter height, got ()")
+    check_real("dropout", dropout, minimum=0, maximum=1, high_open=True)
+    if max_norm is not None:
+        check_real("max_norm", max_norm, minimum=0)
     if variant == "rand":
         if embeddings is not None:
             raise ValueError('variant "rand" learns its vectors from scratch; pass embeddings=None')
@@ -66,7 +75,7 @@ def text_cnn(vocab_size, embedding_dim=100, variant="non-static", embeddings=Non
     else:
         if embeddings is None:
             raise ValueError(f'variant "{variant}" needs pre-trained embeddings (vocab_size, embedding_dim)')
-        embeddings = np.asarray(embeddings, np.float32)
+        embeddings = check_array("embeddings", embeddings, ndim=2, kind="real").astype(np.float32)
         if embeddings.shape != (vocab_size, embedding_dim):
             raise ValueError(f"embeddings must have shape {(vocab_size, embedding_dim)}, got {embeddings.shape}")
         init = keras.initializers.Constant(embeddings)

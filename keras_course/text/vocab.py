@@ -11,18 +11,23 @@ from collections import Counter
 
 import numpy as np
 
+from keras_course.checks import check_array, check_choice, check_int, check_real, check_rng, check_same_length, \
+    check_tokens, describe
+
 
 class Vocab:
     """Words sorted by count (most frequent first; ties in order of first appearance, as
     gensim sorts them), with ``counts`` (int64) and a word -> id ``index``."""
 
     def __init__(self, words, counts):
-        words = list(words)
-        counts = np.asarray(counts, np.int64)
+        words = check_tokens("words", words)
+        counts = check_array("counts", counts, ndim=1, kind="int", allow_empty=True).astype(np.int64)
         if counts.shape != (len(words),):
             raise ValueError(f"counts must have one entry per word ({len(words)}), got shape {counts.shape}")
+        if counts.size and counts.min() < 0:
+            raise ValueError(f"counts must be >= 0, got {int(counts.min())}")
         if len(set(words)) != len(words):
-            raise ValueError("words must be unique")
+            raise ValueError(f"words must be unique, got {_first_repeat(words)!r} more than once")
         self.words = words
         self.counts = counts
         self.index = {w: i for i, w in enumerate(words)}
@@ -34,7 +39,10 @@ class Vocab:
         return word in self.index
 
     def encode(self, tokens):
-        """int64 ids of the in-vocabulary ``tokens`` (the others are dropped, as word2vec does)."""
+        """int64 ids of the in-vocabulary ``tokens`` (the others are dropped, as word2vec does).
+
+        A str is refused: iterating it would look up its characters."""
+        tokens = check_tokens("tokens", tokens)
         return np.fromiter((self.index[t] for t in tokens if t in self.index), np.int64)
 
     @property
@@ -43,9 +51,22 @@ class Vocab:
         return self.counts / self.counts.sum()
 
 
+def _first_repeat(words):
+    seen = set()
+    return next(w for w in words if w in seen or seen.add(w))
+
+
 def _check_sentences(sentences):
+    """A list of token lists (a generator is read once into a list: it is iterated twice)."""
     if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__iter__"):
-        raise TypeError("sentences must be an iterable of token lists, e.g. [['a', 'cat'], ['a', 'dog']]")
+        raise TypeError("sentences must be an iterable of token lists, e.g. [['a', 'cat'], ['a', 'dog']], "
+                        f"got {describe(sentences)}")
+    sentences = list(sentences)
+    for i, sentence in enumerate(sentences):
+        if isinstance(sentence, str):
+            raise TypeError(f"sentences[{i}] must be a list of tokens, got the str {describe(sentence)}; "
+                            "split it first")
+    return sentences
 
 
 def build_vocab(sentences, min_count=5, max_size=None):
@@ -53,16 +74,13 @@ def build_vocab(sentences, min_count=5, max_size=None):
 
     ``max_size`` keeps only the most frequent words when given.
     """
-    _check_sentences(sentences)
-    if not isinstance(min_count, (int, np.integer)) or min_count < 1:
-        raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
-    if max_size is not None and (not isinstance(max_size, (int, np.integer)) or max_size < 1):
-        raise ValueError(f"max_size must be None or an int >= 1, got {max_size!r}")
+    sentences = _check_sentences(sentences)
+    min_count = check_int("min_count", min_count, minimum=1)
+    if max_size is not None:
+        max_size = check_int("max_size", max_size, minimum=1)
     counter = Counter()
-    for sentence in sentences:
-        if isinstance(sentence, str):
-            raise TypeError("each sentence must be a list of tokens, got a str; split it first")
-        counter.update(sentence)
+    for i, sentence in enumerate(sentences):
+        counter.update(check_tokens(f"sentences[{i}]", sentence))
     # Counter keeps first-appearance order; a stable sort by count then gives gensim's order.
     kept = [(w, c) for w, c in counter.items() if c >= min_count]
     kept.sort(key=lambda wc: -wc[1])
@@ -74,12 +92,16 @@ def build_vocab(sentences, min_count=5, max_size=None):
     return Vocab(words, counts)
 
 
+def _check_vocab(vocab):
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"vocab must be a Vocab (build_vocab(sentences)), got {describe(vocab)}")
+
+
 def encode_corpus(sentences, vocab):
     """``(ids, sentence_ids)``: int64 arrays, one entry per in-vocabulary token, in order."""
-    _check_sentences(sentences)
-    if not isinstance(vocab, Vocab):
-        raise TypeError(f"vocab must be a Vocab, got {type(vocab).__name__}")
-    encoded = [vocab.encode(s) for s in sentences]
+    sentences = _check_sentences(sentences)
+    _check_vocab(vocab)
+    encoded = [vocab.encode(check_tokens(f"sentences[{i}]", s)) for i, s in enumerate(sentences)]
     if not encoded:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     ids = np.concatenate(encoded)
@@ -101,28 +123,35 @@ def subsample_probability(freqs, t=1e-5, rule="paper"):
 
     ``freqs``: relative frequencies (N,) in (0, 1]. Returns float64 (N,) in [0, 1).
     """
-    freqs = np.asarray(freqs, np.float64)
-    if freqs.ndim != 1 or np.any(freqs <= 0) or np.any(freqs > 1):
-        raise ValueError("freqs must be a 1-D array of relative frequencies in (0, 1]")
-    if not t > 0:
-        raise ValueError(f"t must be > 0, got {t!r}")
-    if rule not in SUBSAMPLING_RULES:
-        raise ValueError(f"rule must be one of {SUBSAMPLING_RULES}, got {rule!r}")
+    freqs = check_array("freqs", freqs, ndim=1, kind="real").astype(np.float64)
+    if np.any(freqs <= 0) or np.any(freqs > 1):
+        raise ValueError(f"freqs must be relative frequencies in (0, 1], got values from {freqs.min():.4g} "
+                         f"to {freqs.max():.4g}")
+    check_real("t", t, minimum=0, low_open=True)
+    check_choice("rule", rule, SUBSAMPLING_RULES)
     keep = np.sqrt(t / freqs) if rule == "paper" else (np.sqrt(freqs / t) + 1.0) * t / freqs
     return np.clip(1.0 - keep, 0.0, 1.0)
 
 
 def subsample(ids, sentence_ids, discard, rng):
     """Drop each token w with probability ``discard[w]``; returns the kept ``(ids, sentence_ids)``."""
+    ids, sentence_ids, discard = _check_ids(ids, sentence_ids), np.asarray(sentence_ids), np.asarray(discard)
+    check_same_length(ids=ids, sentence_ids=sentence_ids)
+    discard = check_array("discard", discard, ndim=1, kind="real")
+    if ids.size and ids.max() >= len(discard):
+        raise ValueError(f"ids must be < len(discard)={len(discard)}, got {int(ids.max())}")
+    check_rng("rng", rng)
     keep = rng.random(len(ids)) >= discard[ids]
     return ids[keep], sentence_ids[keep]
 
 
 def noise_distribution(counts, power=0.75):
     """Negative-sampling noise ``P_n(w) = U(w)^power / sum_v U(v)^power`` (power 3/4 in word2vec)."""
-    counts = np.asarray(counts, np.float64)
-    if counts.ndim != 1 or len(counts) == 0 or np.any(counts < 0) or counts.sum() <= 0:
-        raise ValueError("counts must be a non-empty 1-D array of non-negative counts, not all 0")
+    counts = check_array("counts", counts, ndim=1, kind="real").astype(np.float64)
+    if np.any(counts < 0) or counts.sum() <= 0:
+        raise ValueError(f"counts must be non-negative counts, not all 0, got values from {counts.min():.4g} "
+                         f"to {counts.max():.4g}")
+    check_real("power", power, minimum=0)
     weights = counts ** power
     return weights / weights.sum()
 
@@ -130,11 +159,10 @@ def noise_distribution(counts, power=0.75):
 def noise_table(noise, table_size=10_000_000):
     """word2vec's unigram table: int32 array in which word w fills ``noise[w] * table_size``
     cells (rounded). Build it once per training run and pass it to ``sample_negatives``."""
-    noise = np.asarray(noise, np.float64)
-    if noise.ndim != 1 or len(noise) == 0 or np.any(noise < 0):
-        raise ValueError("noise must be a non-empty 1-D array of non-negative probabilities")
-    if not isinstance(table_size, (int, np.integer)) or table_size < 1:
-        raise ValueError(f"table_size must be a positive int, got {table_size!r}")
+    noise = check_array("noise", noise, ndim=1, kind="real").astype(np.float64)
+    if np.any(noise < 0):
+        raise ValueError(f"noise must hold non-negative probabilities, got a minimum of {noise.min():.4g}")
+    check_int("table_size", table_size, minimum=1)
     cells = np.round(noise / max(noise.sum(), 1e-300) * table_size).astype(np.int64)
     table = np.repeat(np.arange(len(noise), dtype=np.int32), cells)
     if len(table) == 0:
@@ -151,14 +179,26 @@ def sample_negatives(noise, shape, rng, table_size=10_000_000, table=None):
     ``noise_table(noise, table_size)``; building the 10M-cell table costs more than the draws,
     so training loops build it once.
     """
+    check_rng("rng", rng)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool) else shape
+    if not isinstance(shape, tuple):
+        raise TypeError(f"shape must be an int or a tuple of ints, got {describe(shape)}")
+    for i, n in enumerate(shape):
+        check_int(f"shape[{i}]", n, minimum=0)
     if table is None:
         table = noise_table(noise, table_size)
+    else:
+        table = check_array("table", table, ndim=1, kind="int")
     return table[rng.integers(0, len(table), shape)]
 
 
-def _check_window(window):
-    if not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window must be an int >= 1, got {window!r}")
+def _check_ids(ids, sentence_ids=None):
+    ids = check_array("ids", ids, ndim=1, kind="int", allow_empty=True).astype(np.int64)
+    if ids.size and ids.min() < 0:
+        raise ValueError(f"ids must be word ids >= 0, got {int(ids.min())}")
+    if sentence_ids is not None:
+        sentence_ids = check_array("sentence_ids", sentence_ids, kind="int", allow_empty=True)
+    return ids
 
 
 def _reduced_windows(n, window, rng):
@@ -174,8 +214,9 @@ def skipgram_pairs(ids, window, rng, sentence_ids=None):
     never cross a sentence boundary. Returns ``(centres, contexts)``, int64 (P,) each, grouped by
     offset (shuffle before training).
     """
-    ids = np.asarray(ids, np.int64)
-    _check_window(window)
+    ids = _check_ids(ids, sentence_ids)
+    window = check_int("window", window, minimum=1)
+    check_rng("rng", rng)
     sentence_ids = np.zeros(len(ids), np.int64) if sentence_ids is None else np.asarray(sentence_ids)
     if sentence_ids.shape != ids.shape:
         raise ValueError(f"sentence_ids must have the shape of ids {ids.shape}, got {sentence_ids.shape}")
@@ -198,8 +239,10 @@ def cbow_examples(ids, window, rng, sentence_ids=None, pad=-1):
     Returns ``(contexts, targets)``: int64 (M, 2 * window) with missing places set to ``pad``,
     and int64 (M,) centre words; centres with no context word are dropped.
     """
-    ids = np.asarray(ids, np.int64)
-    _check_window(window)
+    pad = check_int("pad", pad, maximum=-1)  # the models mask ids < 0
+    ids = _check_ids(ids, sentence_ids)
+    window = check_int("window", window, minimum=1)
+    check_rng("rng", rng)
     sentence_ids = np.zeros(len(ids), np.int64) if sentence_ids is None else np.asarray(sentence_ids)
     if sentence_ids.shape != ids.shape:
         raise ValueError(f"sentence_ids must have the shape of ids {ids.shape}, got {sentence_ids.shape}")
@@ -218,11 +261,12 @@ def cbow_examples(ids, window, rng, sentence_ids=None, pad=-1):
 def encode_padded(token_lists, vocab, max_len, min_len=1):
     """int32 (N, L) word ids shifted by one so 0 is padding, cut to ``max_len`` tokens and
     post-padded to the longest kept sentence (at least ``min_len``, e.g. the widest filter)."""
-    if not isinstance(vocab, Vocab):
-        raise TypeError(f"vocab must be a Vocab, got {type(vocab).__name__}")
-    if not isinstance(max_len, int) or max_len < 1 or not isinstance(min_len, int) or min_len < 1:
-        raise ValueError(f"max_len and min_len must be positive ints, got {max_len!r}, {min_len!r}")
-    encoded = [vocab.encode(tokens)[:max_len] + 1 for tokens in token_lists]
+    _check_vocab(vocab)
+    max_len, min_len = check_int("max_len", max_len, minimum=1), check_int("min_len", min_len, minimum=1)
+    if isinstance(token_lists, str):
+        raise TypeError(f"token_lists must be a list of token lists, got the str {describe(token_lists)}")
+    encoded = [vocab.encode(check_tokens(f"token_lists[{i}]", tokens))[:max_len] + 1
+               for i, tokens in enumerate(token_lists)]
     width = max([min_len, *(len(e) for e in encoded)])
     out = np.zeros((len(encoded), width), np.int32)
     for row, e in zip(out, encoded):

@@ -22,7 +22,10 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_course.checks import check_array, check_bool, check_choice, check_int, check_real, check_seed, check_tokens, \
+    describe
 from keras_course.text.vocab import (
+    _check_sentences,
     build_vocab,
     cbow_examples,
     encode_corpus,
@@ -35,12 +38,6 @@ from keras_course.text.vocab import (
 )
 
 
-def _positive_int(name, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 @keras.saving.register_keras_serializable(package="keras_course")
 class NegativeSamplingLoss(keras.losses.Loss):
     """Sum of sigmoid cross-entropies over the last axis of logits (B, 1 + k).
@@ -50,6 +47,10 @@ class NegativeSamplingLoss(keras.losses.Loss):
     """
 
     def __init__(self, name="negative_sampling", reduction="sum_over_batch_size", dtype=None):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty str, got {describe(name)}")
+        check_choice("reduction", reduction, ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight",
+                                              "none", None))
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def call(self, y_true, y_pred):
@@ -70,7 +71,7 @@ def resolve_jit_compile(jit_compile="auto"):
     where XLA lacks deterministic kernels for some ops; so do we.
     """
     if jit_compile != "auto":
-        return bool(jit_compile)
+        return check_bool("jit_compile", jit_compile)
     from tensorflow.python.framework.config import is_op_determinism_enabled
 
     return not is_op_determinism_enabled()
@@ -84,9 +85,9 @@ def _input_initializer(vector_size, seed):
 class _Word2VecBase(keras.Model):
     def __init__(self, vocab_size, vector_size=100, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.vocab_size = _positive_int("vocab_size", vocab_size)
-        self.vector_size = _positive_int("vector_size", vector_size)
-        self.seed = seed
+        self.vocab_size = check_int("vocab_size", vocab_size, minimum=1)
+        self.vector_size = check_int("vector_size", vector_size, minimum=1)
+        self.seed = check_seed("seed", seed)
         self.input_vectors = keras.layers.Embedding(
             self.vocab_size, self.vector_size, embeddings_initializer=_input_initializer(self.vector_size, seed),
             name="input_vectors")
@@ -165,9 +166,15 @@ def to_keyed_vectors(words, vectors):
     """gensim ``KeyedVectors`` holding ``vectors`` (N, d) under ``words`` (N,)."""
     from gensim.models import KeyedVectors
 
-    vectors = np.asarray(vectors, np.float32)
-    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+    words = check_tokens("words", words)
+    vectors = check_array("vectors", vectors, ndim=2, kind="real").astype(np.float32)
+    if vectors.shape[0] != len(words):
         raise ValueError(f"vectors must be (len(words)={len(words)}, d), got {vectors.shape}")
+    seen = set()
+    repeated = next((w for w in words if w in seen or seen.add(w)), None)
+    if repeated is not None:
+        # gensim would keep one key and silently drop the other vector
+        raise ValueError(f"words must be unique, got {repeated!r} more than once")
     kv = KeyedVectors(vectors.shape[1])
     kv.add_vectors(list(words), vectors)
     return kv
@@ -208,16 +215,23 @@ def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_c
     SGD steps per call of the compiled train function (fewer Python round trips; same
     updates).
     """
-    if sg not in (0, 1):
-        raise ValueError(f"sg must be 1 (skip-gram) or 0 (CBOW), got {sg!r}")
+    sentences = _check_sentences(sentences)  # read twice: a generator would be empty the second time
+    if not isinstance(sg, (bool, np.bool_)):
+        check_int("sg", sg, minimum=0, maximum=1)  # 1 skip-gram, 0 CBOW
     for name, value in (("vector_size", vector_size), ("window", window), ("negative", negative),
                         ("min_count", min_count), ("epochs", epochs), ("batch_size", batch_size),
                         ("steps_per_execution", steps_per_execution)):
-        _positive_int(name, value)
-    if sample is not None and not sample > 0:
-        raise ValueError(f"sample must be None or > 0, got {sample!r}")
-    if not 0 < min_alpha <= alpha:
-        raise ValueError(f"need 0 < min_alpha <= alpha, got alpha={alpha!r}, min_alpha={min_alpha!r}")
+        check_int(name, value, minimum=1)
+    check_seed("seed", seed)
+    check_int("verbose", verbose, minimum=0, maximum=2)
+    check_bool("return_model", return_model)
+    if jit_compile != "auto":
+        check_bool("jit_compile", jit_compile)
+    check_real("ns_exponent", ns_exponent, minimum=0)
+    if sample is not None:
+        check_real("sample", sample, minimum=0, low_open=True)
+    check_real("alpha", alpha, minimum=0, low_open=True)
+    check_real("min_alpha", min_alpha, minimum=0, maximum=alpha, low_open=True)
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     vocab = build_vocab(sentences, min_count)
