@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -29,8 +30,16 @@ def _check_seed(seed):
 
 
 def _check_out(out):
-    if out is not None and out.exists() and not out.is_dir():
+    if out is None:
+        return
+    if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a folder, but {out} is a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # under a file, read-only, no permission
+        raise UsageError(f"--out {out} cannot be created: {error.strerror or error}") from None
+    if not os.access(out, os.W_OK):
+        raise UsageError(f"--out {out} is not writable: choose another folder")
 
 
 def _list(args):
@@ -44,6 +53,13 @@ def _list(args):
 def _run(args):
     _check_seed(args.seed)
     _check_out(args.out)
+    if args.strategy == "multi-worker":
+        from keras_course.train import check_tf_config
+
+        try:
+            check_tf_config()
+        except ValueError as error:
+            raise UsageError(error) from None
     recipe = runner.load_recipe(_recipe_name(args.name))
     metrics = runner.run_with_arguments(recipe, args)
     print(json.dumps(runner.to_jsonable(metrics), indent=2))

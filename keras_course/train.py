@@ -93,11 +93,34 @@ def get_strategy(name="default"):
         devices = [d.name for d in tf.config.list_logical_devices("GPU")]
         devices = devices or [d.name for d in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices)
+    check_tf_config()
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+TF_CONFIG_EXAMPLE = ('{"cluster": {"worker": ["host1:port", "host2:port"]}, '
+                     '"task": {"type": "worker", "index": 0}}')
+
+
+def check_tf_config():
+    """The ``TF_CONFIG`` a multi-worker run needs, parsed; a ValueError saying what is wrong."""
     config = os.environ.get("TF_CONFIG")
     if not config:
-        raise ValueError('name="multi-worker" needs TF_CONFIG, e.g. {"cluster": {"worker": '
-                         '["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}')
-    return tf.distribute.MultiWorkerMirroredStrategy()
+        raise ValueError(f"the multi-worker strategy needs the environment variable TF_CONFIG, e.g. {TF_CONFIG_EXAMPLE}")
+    try:
+        parsed = json.loads(config)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"TF_CONFIG is not valid JSON ({error}); expected e.g. {TF_CONFIG_EXAMPLE}") from None
+    workers = parsed.get("cluster", {}).get("worker") if isinstance(parsed, dict) else None
+    task = parsed.get("task") if isinstance(parsed, dict) else None
+    if not isinstance(workers, list) or not workers or not all(isinstance(w, str) and ":" in w for w in workers):
+        raise ValueError(f'TF_CONFIG must list the workers as "cluster": {{"worker": ["host:port", ...]}}, '
+                         f"got {config!r}")
+    index = task.get("index") if isinstance(task, dict) else None
+    if (not isinstance(task, dict) or task.get("type") != "worker" or isinstance(index, bool)
+            or not isinstance(index, int) or not 0 <= index < len(workers)):
+        raise ValueError(f'TF_CONFIG must give this process\'s "task": {{"type": "worker", "index": i}} with '
+                         f"0 <= i < {len(workers)}, got {config!r}")
+    return parsed
 
 
 # Set by ``training_context("multi-worker")``: the strategy ``fit`` trains a copy of each model

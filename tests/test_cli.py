@@ -90,3 +90,27 @@ def test_command_line_strategies_are_the_trainers():
     from keras_course.train import STRATEGIES
 
     assert runner.STRATEGIES == STRATEGIES
+
+
+def test_out_that_cannot_be_created_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    assert cli.main(["run", "q01_fully_connected", "--quick", "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot be created" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("tf_config, message", [
+    (None, "needs the environment variable TF_CONFIG"),
+    ("{not json", "TF_CONFIG is not valid JSON"),
+    ('{"cluster": {"worker": []}, "task": {"type": "worker", "index": 0}}', "must list the workers"),
+    ('{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 3}}', "0 <= i < 1"),
+])
+def test_multi_worker_needs_a_valid_tf_config(tf_config, message, monkeypatch, capsys):
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    assert cli.main(["run", "q01_fully_connected", "--quick", "--strategy", "multi-worker"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err

@@ -76,7 +76,7 @@ def test_mirrored_on_two_logical_cpus_equals_default(single_process, tmp_path):
 
 def test_multi_worker_without_tf_config_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
-    with pytest.raises(ValueError, match="needs TF_CONFIG"):
+    with pytest.raises(ValueError, match="needs the environment variable TF_CONFIG"):
         train.get_strategy("multi-worker")
 
 
