@@ -16,9 +16,10 @@ DEBIAN_PACKAGES := chromium chromium-driver fonts-lmodern
 run: install
 	$(VENV)/bin/keras-course book --quick --out book
 
-# Two workers: much of a Keras test is single-threaded Python, so two processes use both cores.
+# Two workers: much of a Keras test is single-threaded Python, so two processes use both cores;
+# worksteal lets the idle worker take queued tests from the busy one (the recipe tests are long).
 test: install
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 --dist worksteal tests
 
 install: $(STAMP) data system
 
