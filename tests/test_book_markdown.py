@@ -193,3 +193,18 @@ def test_the_index_links_every_page_in_the_folder_and_search_lists_them(tmp_path
     write_search(tmp_path)
     script = (tmp_path / "search.js").read_text()
     assert script.startswith("window.BOOK_SEARCH = [") and script.count('"url"') == 2
+
+
+@pytest.mark.parametrize("kwargs, error, argument", [
+    ({"jobs": 0}, ValueError, "jobs"),
+    ({"jobs": 1.5}, TypeError, "jobs"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"quick": "yes"}, TypeError, "quick"),
+    ({"names": ["no_such_recipe"]}, ValueError, "no_such_recipe"),
+])
+def test_build_book_checks_its_arguments_before_any_work(tmp_path, kwargs, error, argument):
+    from keras_course.book.build import build_book
+
+    with pytest.raises(error, match=argument):
+        build_book(tmp_path / "book", **kwargs)
+    assert not (tmp_path / "book").exists()

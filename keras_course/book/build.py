@@ -28,6 +28,7 @@ from keras_course.book import REPOSITORY, extras, pages
 from keras_course.book.markdown import plain_text, render_inline
 from keras_course.book.notebook import Execution, execute_recipe, write_clean_notebook
 from keras_course.book.render import render_notebook
+from keras_course.checks import check_bool, check_folder, check_int
 from keras_course.native_logs import filtered_stderr
 from keras_course.questions import QUESTIONS
 from keras_course.runner import find_recipe, load_recipe, question_table, recipe_names
@@ -310,14 +311,17 @@ def build_book(out, quick=True, seed=0, names=None, jobs=1):
     """Build the book into ``out``: each recipe (``names``, default all; a question number finds
     its recipe) executed as a notebook, ``jobs`` at once, and its page written. Returns a
     ``Summary``; a failing recipe fails its page, not the build."""
-    start, out = time.perf_counter(), Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_folder("out", out).resolve()
+    quick, seed = check_bool("quick", quick), check_int("seed", seed, minimum=0)
+    jobs = check_int("jobs", jobs, minimum=1)
     names = _names(names)
+    start = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
     write_static(out)
     write_search(out)
     write_index(out, quick, seed, building=True)
     writer, summary = _PageWriter(out, quick, seed, names), Summary()
-    with filtered_stderr(), ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+    with filtered_stderr(), ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(_execute, name, out, quick, seed) for name in names]
         for future in as_completed(futures):  # pages are written here, in this thread, as runs finish
             execution, started = future.result()
