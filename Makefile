@@ -11,15 +11,20 @@ FASHION_MNIST_DIR := /usr/share/datasets/fashion-mnist
 # the book bundles (Latin Modern Math).
 DEBIAN_PACKAGES := chromium chromium-driver fonts-lmodern
 
-.PHONY: run test install data system clean
+.PHONY: run test lint install data system clean
 
 run: install
 	$(VENV)/bin/keras-course book --quick --out book
 
 # Two workers: much of a Keras test is single-threaded Python, so two processes use both cores;
 # worksteal lets the idle worker take queued tests from the busy one (the recipe tests are long).
-test: install
+test: install lint
 	$(PY) -m pytest -n 2 --dist worksteal tests
+
+# ruff's rules are in pyproject.toml; `ruff format .` and `ruff check --fix .` repair most findings.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 install: $(STAMP) data system
 

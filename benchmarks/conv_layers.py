@@ -33,11 +33,24 @@ ROWS = (
 
 def build(conv_padding, ours_conv, ours_pool, seed=0):
     keras.utils.set_random_seed(seed)
-    conv = (lambda f: Conv2D(f, 3, padding=conv_padding, activation="relu")) if ours_conv else (
-        lambda f: keras.layers.Conv2D(f, 3, padding=conv_padding, activation="relu"))
+    conv = (
+        (lambda f: Conv2D(f, 3, padding=conv_padding, activation="relu"))
+        if ours_conv
+        else (lambda f: keras.layers.Conv2D(f, 3, padding=conv_padding, activation="relu"))
+    )
     pool = (lambda: MaxPool2D(2)) if ours_pool else (lambda: keras.layers.MaxPooling2D(2))
-    return keras.Sequential([keras.Input((32, 32, 3)), conv(32), pool(), conv(64), pool(), conv(64),
-                             keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)])
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            conv(32),
+            pool(),
+            conv(64),
+            pool(),
+            conv(64),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(10),
+        ]
+    )
 
 
 def train_step_fn(model):
@@ -48,7 +61,9 @@ def train_step_fn(model):
     def step(x, y):
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x, training=True))
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        optimizer.apply_gradients(
+            zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True)
+        )
         return loss
 
     return step
@@ -93,17 +108,21 @@ def main(argv=None):
             gap = float(np.abs(np.asarray(ours(x)) - np.asarray(reference(x))).max())
         else:
             gap = float("nan")
-        t_ours, t_keras, ratio, best_ratio = time_pair(train_step_fn(ours), train_step_fn(reference), x, y,
-                                                        args.steps)
-        lines.append(f"| {label} | {1e3 * t_ours:.2f} | {1e3 * t_keras:.2f} | {ratio:.2f} | {best_ratio:.2f} | "
-                     + ("-" if np.isnan(gap) else f"{gap:.1e}") + " |")
+        t_ours, t_keras, ratio, best_ratio = time_pair(train_step_fn(ours), train_step_fn(reference), x, y, args.steps)
+        lines.append(
+            f"| {label} | {1e3 * t_ours:.2f} | {1e3 * t_keras:.2f} | {ratio:.2f} | {best_ratio:.2f} | "
+            + ("-" if np.isnan(gap) else f"{gap:.1e}")
+            + " |"
+        )
 
     machine = f"{os.cpu_count()}-core CPU, shared ({platform.processor() or platform.machine()})"
     print("## Conv2D and MaxPool2D vs Keras built-ins (benchmarks/conv_layers.py)\n")
-    print(f"{datetime.date.today().isoformat()}, {machine}, TensorFlow {tf.__version__}, Keras {keras.__version__}. "
-          f"Train step (forward + backward + SGD) of a 3-conv CNN on a batch of {args.batch} 32x32x3 images, "
-          f"{args.steps} interleaved step pairs; ratio = median of the pairs' ours / Keras, best ratio = fastest "
-          f"ours / fastest Keras. Goal: ratio <= 1.2 for valid/same.\n")
+    print(
+        f"{datetime.date.today().isoformat()}, {machine}, TensorFlow {tf.__version__}, Keras {keras.__version__}. "
+        f"Train step (forward + backward + SGD) of a 3-conv CNN on a batch of {args.batch} 32x32x3 images, "
+        f"{args.steps} interleaved step pairs; ratio = median of the pairs' ours / Keras, best ratio = fastest "
+        f"ours / fastest Keras. Goal: ratio <= 1.2 for valid/same.\n"
+    )
     print("| layer | ours (ms, median) | Keras (ms, median) | ratio | best ratio | max abs output diff |")
     print("|---|---|---|---|---|---|")
     print("\n".join(lines))

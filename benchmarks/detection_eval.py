@@ -78,23 +78,33 @@ def main():
     n_gt = sum(len(g["boxes"]) for g in ground_truths)
     rows = []
     for label, what, fn in (
-        ("pycocotools `COCOeval`", "loadRes + evaluate + accumulate + summarize",
-         lambda: pycocotools_eval(detections, ground_truths, names)[0]),
+        (
+            "pycocotools `COCOeval`",
+            "loadRes + evaluate + accumulate + summarize",
+            lambda: pycocotools_eval(detections, ground_truths, names)[0],
+        ),
         ("keras_course `coco_map`", "mAP@[.5:.95], COCO rules", lambda: coco_map(detections, ground_truths)),
-        ("keras_course `mean_average_precision`", "VOC mAP@0.5, all-point",
-         lambda: mean_average_precision(detections, ground_truths)),
+        (
+            "keras_course `mean_average_precision`",
+            "VOC mAP@0.5, all-point",
+            lambda: mean_average_precision(detections, ground_truths),
+        ),
     ):
         rows.append((label, what, *best_time(fn, args.repeat)))
     print(f"## Detection evaluation: keras_course vs pycocotools ({datetime.date.today()})\n")
-    print(f"Machine: {os.cpu_count()}-core CPU, shared ({platform.machine()}); {args.images} images, {n_gt} true "
-          f"boxes, {n_det} detections, 10 classes; best of {args.repeat}, all in one process.\n")
+    print(
+        f"Machine: {os.cpu_count()}-core CPU, shared ({platform.machine()}); {args.images} images, {n_gt} true "
+        f"boxes, {n_det} detections, 10 classes; best of {args.repeat}, all in one process.\n"
+    )
     print("| evaluator | what | wall s | CPU s | value |")
     print("|---|---|---|---|---|")
     for label, what, wall, cpu, value in rows:
         print(f"| {label} | {what} | {wall:.2f} | {cpu:.2f} | {value:.6f} |")
     coco, ours = rows[0], rows[1]
-    print(f"\nTime ratio ours / pycocotools: wall **{ours[2] / coco[2]:.2f}**, CPU **{ours[3] / coco[3]:.2f}** "
-          f"(goal <= 1); |mAP difference| = {abs(ours[4] - coco[4]):.1e}.")
+    print(
+        f"\nTime ratio ours / pycocotools: wall **{ours[2] / coco[2]:.2f}**, CPU **{ours[3] / coco[3]:.2f}** "
+        f"(goal <= 1); |mAP difference| = {abs(ours[4] - coco[4]):.1e}."
+    )
 
 
 if __name__ == "__main__":

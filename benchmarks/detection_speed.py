@@ -64,16 +64,33 @@ def main():
     rcnn = RCNN(region_cnn((32, 32, 1), NUM_CLASSES, base_filters=32), NUM_CLASSES, 32).fit(x_fit, t_fit, fit_proposals)
 
     rows = [("YOLO v1", "-", 0.0, seconds_per_image(lambda: yolo_detect(yolo, x, 2, NUM_CLASSES), len(x), args.repeat))]
-    for label, boxes in (("selective search", proposals), ("64", more_boxes(proposals, 64, rng)),
-                         ("256", more_boxes(proposals, 256, rng))):
+    for label, boxes in (
+        ("selective search", proposals),
+        ("64", more_boxes(proposals, 64, rng)),
+        ("256", more_boxes(proposals, 256, rng)),
+    ):
         count = f"{np.mean([len(b) for b in boxes]):.0f} ({label})"
-        rows.append(("Fast R-CNN", count, proposal_seconds, seconds_per_image(
-            lambda b=boxes: fast_rcnn_detect(frcnn, x, b, NUM_CLASSES), len(x), args.repeat)))
-        rows.append(("R-CNN", count, proposal_seconds, seconds_per_image(
-            lambda b=boxes: rcnn.detect(x, b), len(x), args.repeat)))
+        rows.append(
+            (
+                "Fast R-CNN",
+                count,
+                proposal_seconds,
+                seconds_per_image(lambda b=boxes: fast_rcnn_detect(frcnn, x, b, NUM_CLASSES), len(x), args.repeat),
+            )
+        )
+        rows.append(
+            (
+                "R-CNN",
+                count,
+                proposal_seconds,
+                seconds_per_image(lambda b=boxes: rcnn.detect(x, b), len(x), args.repeat),
+            )
+        )
     print(f"## Detector speed: R-CNN vs Fast R-CNN vs YOLO v1 ({datetime.date.today()})\n")
-    print(f"Machine: {os.cpu_count()}-core CPU, shared; {len(x)} test scenes 64x64; Keras "
-          f"{__import__('keras').__version__} ({__import__('keras').backend.backend()}); best of {args.repeat}.\n")
+    print(
+        f"Machine: {os.cpu_count()}-core CPU, shared; {len(x)} test scenes 64x64; Keras "
+        f"{__import__('keras').__version__} ({__import__('keras').backend.backend()}); best of {args.repeat}.\n"
+    )
     print("| detector | proposals / image | proposals s/image | network + NMS s/image | images/s (total) |")
     print("|---|---|---|---|---|")
     for name, count, prop, net in rows:

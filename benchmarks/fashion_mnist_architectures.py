@@ -32,9 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import keras  # noqa: E402
+import keras
 
-from keras_course.arch import alexnet, googlenet, resnet, vgg  # noqa: E402
+from keras_course.arch import alexnet, googlenet, resnet, vgg
 
 # name -> (builder, d2l's TensorFlow test accuracy at 10 epochs)
 MODELS = {
@@ -43,12 +43,17 @@ MODELS = {
     "googlenet_bn": (lambda: googlenet(small=True, batch_norm=True), 0.838),
     "resnet18": (lambda: resnet(18, small=True), 0.874),
 }
-FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-         "t10k-labels-idx1-ubyte.gz")
+FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
 def read_fashion_mnist(data_dir):
     """``((x_train, y_train), (x_test, y_test))`` uint8 from the four IDX ``.gz`` files in ``data_dir``."""
+
     def read(name, offset):
         with gzip.open(Path(data_dir) / name, "rb") as f:
             return np.frombuffer(f.read(), np.uint8, offset=offset)
@@ -82,7 +87,11 @@ class EpochTimer(keras.callbacks.Callback):
 def set_bn_momentum(model, momentum):
     """Set ``momentum`` on every BatchNormalization layer, those inside blocks included."""
     # _flatten_layers is Keras's own recursive walk (InceptionModule and ResidualBlock nest BN).
-    layers = [l for l in model._flatten_layers(include_self=False) if isinstance(l, keras.layers.BatchNormalization)]
+    layers = [
+        layer
+        for layer in model._flatten_layers(include_self=False)
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
     for layer in layers:
         layer.momentum = momentum
     return len(layers)
@@ -97,23 +106,36 @@ def train_one(name, data, epochs, batch_size, seed, bn_momentum=None):
         set_bn_momentum(model, bn_momentum)
     steps = -(-len(x_train) // batch_size) * epochs
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     timer = EpochTimer()
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, callbacks=[timer], verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
     later = timer.times[1:] or timer.times
-    return {"model": name, "params": model.count_params(), "test_accuracy": float(accuracy),
-            "train_accuracy": float(history.history["accuracy"][-1]), "first_epoch_s": timer.times[0],
-            "epoch_s": float(np.mean(later)), "d2l": MODELS[name][1]}
+    return {
+        "model": name,
+        "params": model.count_params(),
+        "test_accuracy": float(accuracy),
+        "train_accuracy": float(history.history["accuracy"][-1]),
+        "first_epoch_s": timer.times[0],
+        "epoch_s": float(np.mean(later)),
+        "d2l": MODELS[name][1],
+    }
 
 
 def table(rows, header):
-    lines = [header, "", "| model | parameters | test accuracy | d2l TF (10 ep) | train accuracy | s / epoch | first epoch s |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        header,
+        "",
+        "| model | parameters | test accuracy | d2l TF (10 ep) | train accuracy | s / epoch | first epoch s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r['model']} | {r['params']:,} | {r['test_accuracy']:.4f} | {r['d2l']:.3f} | "
-                     f"{r['train_accuracy']:.4f} | {r['epoch_s']:.1f} | {r['first_epoch_s']:.1f} |")
+        lines.append(
+            f"| {r['model']} | {r['params']:,} | {r['test_accuracy']:.4f} | {r['d2l']:.3f} | "
+            f"{r['train_accuracy']:.4f} | {r['epoch_s']:.1f} | {r['first_epoch_s']:.1f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -145,20 +167,24 @@ def main(argv=None):
         (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     x_train, y_train = x_train[: args.train_limit], y_train[: args.train_limit]
     x_test, y_test = x_test[: args.test_limit], y_test[: args.test_limit]
-    data = ((x_train[..., None].astype("float32") / 255.0, y_train.astype("int32")),
-            (x_test[..., None].astype("float32") / 255.0, y_test.astype("int32")))
+    data = (
+        (x_train[..., None].astype("float32") / 255.0, y_train.astype("int32")),
+        (x_test[..., None].astype("float32") / 255.0, y_test.astype("int32")),
+    )
 
-    header = (f"## Fashion-MNIST architectures ({datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC)\n\n"
-              f"Machine: {machine()}; Keras {keras.__version__}, backend {keras.backend.backend()}, "
-              f"{'mixed_bfloat16' if args.mixed_precision else 'float32'}; {args.epochs} epochs, batch "
-              f"{args.batch_size}, Adam 1e-3 cosine decay, {len(x_train)} train / {len(x_test)} test images, "
-              f"small variants (28x28 input)"
-              f"{'' if args.bn_momentum is None else f', batch-norm momentum {args.bn_momentum}'}.")
+    header = (
+        f"## Fashion-MNIST architectures ({datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC)\n\n"
+        f"Machine: {machine()}; Keras {keras.__version__}, backend {keras.backend.backend()}, "
+        f"{'mixed_bfloat16' if args.mixed_precision else 'float32'}; {args.epochs} epochs, batch "
+        f"{args.batch_size}, Adam 1e-3 cosine decay, {len(x_train)} train / {len(x_test)} test images, "
+        f"small variants (28x28 input)"
+        f"{'' if args.bn_momentum is None else f', batch-norm momentum {args.bn_momentum}'}."
+    )
     rows = []
     for name in names:
         try:
             rows.append(train_one(name, data, args.epochs, args.batch_size, args.seed, args.bn_momentum))
-        except Exception as err:  # noqa: BLE001 - one failing model must not lose the others' figures
+        except Exception as err:
             print(f"{name} failed: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
             continue
         print(json.dumps(rows[-1]), flush=True)

@@ -51,8 +51,9 @@ def versions():
 
 def commit():
     result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "keras_course", "recipes"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "keras_course", "recipes"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return result.stdout.strip() + ("+uncommitted" if dirty else "")
 
 
@@ -61,7 +62,7 @@ def record_full_run(name, seed, record):
     work = ROOT / "runs" / "full" / name
     shutil.rmtree(work, ignore_errors=True)
     command = [sys.executable, "-m", f"recipes.{name}", "--seed", str(seed), "--out", str(work)]
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     load_before = os.getloadavg()[0]
     begin = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -76,11 +77,14 @@ def record_full_run(name, seed, record):
         if path.is_file() and path.suffix in KEPT_SUFFIXES:
             shutil.copy2(path, target / path.name)
     info = {
-        "recipe": name, "mode": "full", "seed": seed,
+        "recipe": name,
+        "mode": "full",
+        "seed": seed,
         "started": started.isoformat(timespec="seconds"),
         "wall_seconds": round(wall, 1),
         "load_average_at_start": round(load_before, 2),
-        "machine": machine(), "versions": versions(),
+        "machine": machine(),
+        "versions": versions(),
         "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
         "commit": commit(),
         "command": f"python -m recipes.{name} --seed {seed} --out DIR",
@@ -111,7 +115,9 @@ def main(argv=None):
             continue
         print(f"{name}: running", flush=True)
         info = record_full_run(name, args.seed, args.record)
-        print(f"{name}: " + (f"done in {info['wall_seconds']:.0f} s" if info else "FAILED (see failed.log)"), flush=True)
+        print(
+            f"{name}: " + (f"done in {info['wall_seconds']:.0f} s" if info else "FAILED (see failed.log)"), flush=True
+        )
 
 
 if __name__ == "__main__":

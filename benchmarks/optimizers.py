@@ -29,8 +29,10 @@ from keras_course.optim import SGD, AdaGrad, Adam, RMSProp
 PAIRS = {
     "SGD": (lambda: SGD(0.01), lambda: keras.optimizers.SGD(0.01)),
     "SGD momentum 0.9": (lambda: SGD(0.01, momentum=0.9), lambda: keras.optimizers.SGD(0.01, momentum=0.9)),
-    "SGD Nesterov 0.9": (lambda: SGD(0.01, momentum=0.9, nesterov=True),
-                         lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True)),
+    "SGD Nesterov 0.9": (
+        lambda: SGD(0.01, momentum=0.9, nesterov=True),
+        lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
+    ),
     "AdaGrad": (lambda: AdaGrad(0.01, initial_accumulator_value=0.1), lambda: keras.optimizers.Adagrad(0.01)),
     "RMSProp": (lambda: RMSProp(0.001), lambda: keras.optimizers.RMSprop(0.001)),
     "Adam": (lambda: Adam(0.001, epsilon=1e-7), lambda: keras.optimizers.Adam(0.001)),
@@ -40,8 +42,14 @@ BATCH = 128
 
 def make_model(seed=0):
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([keras.Input((784,)), keras.layers.Dense(1024, activation="relu"),
-                             keras.layers.Dense(1024, activation="relu"), keras.layers.Dense(10)])
+    return keras.Sequential(
+        [
+            keras.Input((784,)),
+            keras.layers.Dense(1024, activation="relu"),
+            keras.layers.Dense(1024, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
 
 
 class Timer:
@@ -94,21 +102,29 @@ def main(argv=None):
                     for clock, seconds in enumerate(measure()):
                         times[who, kind, clock].append(seconds)
         med = {key: statistics.median(values) * 1e3 for key, values in times.items()}
-        rows.append((name, *(med[who, kind, clock] for clock in (0, 1) for kind in ("fit", "update")
-                             for who in ("ours", "keras"))))
+        rows.append(
+            (
+                name,
+                *(med[who, kind, clock] for clock in (0, 1) for kind in ("fit", "update") for who in ("ours", "keras")),
+            )
+        )
         print(f"# {name}: done", flush=True)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     cpu = f"{os.cpu_count()}-core CPU, shared (load average {load:.1f})"
     print(f"\n## Optimizers: keras_course.optim vs Keras built-ins ({datetime.date.today()})\n")
-    print(f"Machine: {cpu}, {platform.machine()}; TensorFlow {tf.__version__}, Keras {keras.__version__}. "
-          f"MLP 784-1024-1024-10 (1.9 M parameters), batch {BATCH}; medians of {args.reps} alternating "
-          f"repetitions of {args.steps} steps. Train step = `model.fit` (forward, backward, update); "
-          "update = `optimizer.apply` on fixed gradients in a `tf.function`. CPU = CPU time of the "
-          "process per step (all threads), the figure the goal is judged on; wall = wall-clock time "
-          "per step, noisier on a shared machine. Goal: ratio <= 1.15.\n")
-    print("| optimizer | train step CPU ours / Keras (ms) | ratio | update CPU ours / Keras (ms) | ratio "
-          "| train step wall ours / Keras (ms) | ratio | update wall ours / Keras (ms) | ratio |")
+    print(
+        f"Machine: {cpu}, {platform.machine()}; TensorFlow {tf.__version__}, Keras {keras.__version__}. "
+        f"MLP 784-1024-1024-10 (1.9 M parameters), batch {BATCH}; medians of {args.reps} alternating "
+        f"repetitions of {args.steps} steps. Train step = `model.fit` (forward, backward, update); "
+        "update = `optimizer.apply` on fixed gradients in a `tf.function`. CPU = CPU time of the "
+        "process per step (all threads), the figure the goal is judged on; wall = wall-clock time "
+        "per step, noisier on a shared machine. Goal: ratio <= 1.15.\n"
+    )
+    print(
+        "| optimizer | train step CPU ours / Keras (ms) | ratio | update CPU ours / Keras (ms) | ratio "
+        "| train step wall ours / Keras (ms) | ratio | update wall ours / Keras (ms) | ratio |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, *t in rows:
         cells = [f"{t[i]:.2f} / {t[i + 1]:.2f} | {t[i] / t[i + 1]:.2f}" for i in (0, 2, 4, 6)]

@@ -23,8 +23,12 @@ from keras_course.train import set_seed
 from recipes.q32_triplet_loss import SEEN, pretrained_feature_model, train_head
 
 # (name, pseudo-identities per class (1: the classes themselves), samples per identity in a batch)
-HEADS = (("classes as identities", 1, 16), ("5 per class", 5, 8), ("10 per class (the recipe's)", 10, 8),
-         ("20 per class", 20, 8))
+HEADS = (
+    ("classes as identities", 1, 16),
+    ("5 per class", 5, 8),
+    ("10 per class (the recipe's)", 10, 8),
+    ("20 per class", 20, 8),
+)
 STEPS = 1500
 
 
@@ -32,18 +36,26 @@ def head_auc(features, labels, held_out, validation, per_class, samples_per_iden
     """Verification AUC on the ``validation`` rows of a head trained on the classes not ``held_out``."""
     fit_rows = ~np.isin(labels, held_out)
     set_seed(seed)
-    identities = (labels[fit_rows] if per_class == 1
-                  else pseudo_identities(features[fit_rows], labels[fit_rows], per_class, seed=seed))
+    identities = (
+        labels[fit_rows]
+        if per_class == 1
+        else pseudo_identities(features[fit_rows], labels[fit_rows], per_class, seed=seed)
+    )
     identities_per_batch = len(np.unique(labels[fit_rows])) if per_class == 1 else 16
-    head, _ = train_head(features[fit_rows], identities, identities_per_batch, samples_per_identity, STEPS, seed,
-                         True, None)
+    head, _ = train_head(
+        features[fit_rows], identities, identities_per_batch, samples_per_identity, STEPS, seed, True, None
+    )
     return verification_auc(head.predict(features[validation], verbose=0), labels[validation])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--splits", nargs="+", default=["5,6", "1,3,5", "0,4,5"],
-                        help="held-out seen classes, one comma-separated group per split")
+    parser.add_argument(
+        "--splits",
+        nargs="+",
+        default=["5,6", "1,3,5", "0,4,5"],
+        help="held-out seen classes, one comma-separated group per split",
+    )
     parser.add_argument("--per-class", type=int, default=500, help="validation images per held-out class")
     args = parser.parse_args()
     (x_train, y_train), _ = load_fashion_mnist()
@@ -57,14 +69,17 @@ def main():
         held_out = [int(c) for c in split.split(",")]
         if not set(held_out) <= set(SEEN) or len(held_out) < 2:
             raise ValueError(f"--splits: each group must name at least 2 seen classes 0-6, got {split!r}")
-        validation = np.concatenate([rng.choice(np.flatnonzero(labels == c), args.per_class, replace=False)
-                                     for c in held_out])
+        validation = np.concatenate(
+            [rng.choice(np.flatnonzero(labels == c), args.per_class, replace=False) for c in held_out]
+        )
         row = [verification_auc(features[validation], labels[validation], "cosine")]
         row += [head_auc(features, labels, held_out, validation, per_class, k) for _, per_class, k in HEADS]
         rows.append((split, row))
     print(f"## Triplet-head settings on held-out seen classes ({datetime.datetime.now():%Y-%m-%d %H:%M})\n")
-    print(f"Machine: {os.cpu_count()}-core {platform.machine()} CPU; {args.per_class} validation images per "
-          f"held-out class; heads trained on the other seen classes, {STEPS} steps, seed 0.\n")
+    print(
+        f"Machine: {os.cpu_count()}-core {platform.machine()} CPU; {args.per_class} validation images per "
+        f"held-out class; heads trained on the other seen classes, {STEPS} steps, seed 0.\n"
+    )
     names = ["frozen features (cosine)"] + [name for name, _, _ in HEADS]
     print("| held-out classes | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))

@@ -19,14 +19,30 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["check_array", "check_bool", "check_boxes", "check_choice", "check_file", "check_folder", "check_image",
-           "check_int", "check_labels", "check_probabilities", "check_real", "check_rng", "check_same_length",
-           "check_scores", "check_seed", "check_tokens", "describe"]
+__all__ = [
+    "check_array",
+    "check_bool",
+    "check_boxes",
+    "check_choice",
+    "check_file",
+    "check_folder",
+    "check_image",
+    "check_int",
+    "check_labels",
+    "check_probabilities",
+    "check_real",
+    "check_rng",
+    "check_same_length",
+    "check_scores",
+    "check_seed",
+    "check_tokens",
+    "describe",
+]
 
 
 def describe(value):
     """A short account of ``value`` for an error message: arrays by shape and dtype."""
-    if isinstance(value, np.ndarray) or hasattr(value, "shape") and hasattr(value, "dtype"):
+    if isinstance(value, np.ndarray) or (hasattr(value, "shape") and hasattr(value, "dtype")):
         return f"an array of shape {tuple(value.shape)} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -83,8 +99,7 @@ def check_seed(name, value):
 def check_rng(name, value):
     """``value`` must be a ``numpy.random.Generator`` (a seed int is not one)."""
     if not isinstance(value, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {describe(value)}")
+        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)), got {describe(value)}")
     return value
 
 
@@ -121,10 +136,11 @@ def check_array(name, value, ndim=None, kind="numeric", shape=None, allow_empty=
     if ranks is not None and array.ndim not in ranks:
         wanted = " or ".join(map(str, ranks))
         raise ValueError(f"{name} must have {wanted} dimensions, got {describe(array)}")
-    if shape is not None:
-        if array.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, array.shape)):
-            wanted = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-            raise ValueError(f"{name} must have shape {wanted}, got {describe(array)}")
+    if shape is not None and (
+        array.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, array.shape, strict=True))
+    ):
+        wanted = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {wanted}, got {describe(array)}")
     if not allow_empty and array.size == 0:
         raise ValueError(f"{name} must not be empty, got {describe(array)}")
     if finite and array.dtype.kind in "fc" and not np.isfinite(array).all():
@@ -150,8 +166,9 @@ def check_labels(name, value, num_classes, ndim=None):
             raise TypeError(f"{name} must hold integer class ids, got non-integral values in {describe(array)}")
         array = array.astype(np.int64)
     if array.size and (array.min() < 0 or array.max() >= num_classes):
-        raise ValueError(f"{name} must hold class ids in [0, {num_classes}), got values from {array.min()} "
-                         f"to {array.max()}")
+        raise ValueError(
+            f"{name} must hold class ids in [0, {num_classes}), got values from {array.min()} to {array.max()}"
+        )
     return array
 
 
@@ -162,8 +179,10 @@ def check_scores(name, value, num_classes=None, ndim=None):
     classic silent mistake; it has no class axis, so pass ``ndim`` to catch it."""
     array = check_array(name, value, ndim=ndim, kind="float")
     if num_classes is not None and array.shape[-1] != num_classes:
-        raise ValueError(f"{name} must have {num_classes} class scores on its last axis, got {describe(array)}; "
-                         "pass per-class scores, not class ids")
+        raise ValueError(
+            f"{name} must have {num_classes} class scores on its last axis, got {describe(array)}; "
+            "pass per-class scores, not class ids"
+        )
     return array
 
 
@@ -171,8 +190,10 @@ def check_probabilities(name, value, axis=-1, atol=1e-3):
     """Probabilities: in [0, 1] and summing to 1 along ``axis``."""
     array = check_array(name, value, kind="float")
     if array.min() < 0 or array.max() > 1:
-        raise ValueError(f"{name} must hold probabilities in [0, 1], got values from {array.min():.4g} to "
-                         f"{array.max():.4g}; pass softmax outputs, or the logits to a from_logits=True loss")
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1], got values from {array.min():.4g} to "
+            f"{array.max():.4g}; pass softmax outputs, or the logits to a from_logits=True loss"
+        )
     sums = array.sum(axis=axis)
     if not np.allclose(sums, 1.0, atol=atol):
         raise ValueError(f"{name} must sum to 1 along axis {axis}, got sums from {sums.min():.4g} to {sums.max():.4g}")
@@ -200,8 +221,10 @@ def check_image(name, value, ndim=(2, 3, 4), channels=None):
     if array.dtype.kind in "iu":
         raise TypeError(f"{name} must be a float image in [0, 1], got {describe(array)}; divide by 255 first")
     if array.min() < 0 or array.max() > 1:
-        raise ValueError(f"{name} must be a float image in [0, 1], got values from {array.min():.4g} to "
-                         f"{array.max():.4g}" + ("; divide by 255 first" if array.max() > 1.5 else ""))
+        raise ValueError(
+            f"{name} must be a float image in [0, 1], got values from {array.min():.4g} to "
+            f"{array.max():.4g}" + ("; divide by 255 first" if array.max() > 1.5 else "")
+        )
     if channels is not None and array.shape[-1] not in ((channels,) if isinstance(channels, int) else channels):
         raise ValueError(f"{name} must have {channels} channel(s) on its last axis, got {describe(array)}")
     return array
@@ -211,8 +234,9 @@ def check_image(name, value, ndim=(2, 3, 4), channels=None):
 def check_tokens(name, value):
     """A list of str tokens. A str itself is refused: iterating it gives characters."""
     if isinstance(value, str):
-        raise TypeError(f"{name} must be a list of tokens (str), got the str {describe(value)}; "
-                        "split it first, e.g. text.split()")
+        raise TypeError(
+            f"{name} must be a list of tokens (str), got the str {describe(value)}; split it first, e.g. text.split()"
+        )
     try:
         tokens = list(value)
     except TypeError:
@@ -239,8 +263,10 @@ def check_file(name, path, suffixes=None):
         raise TypeError(f"{name} must be a file path (str or Path), got {describe(path)}")
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{name} must be an existing file, got {str(path)!r}"
-                         + (" (a folder)" if path.is_dir() else " (no such file)"))
+        raise ValueError(
+            f"{name} must be an existing file, got {str(path)!r}"
+            + (" (a folder)" if path.is_dir() else " (no such file)")
+        )
     if suffixes is not None and not any(str(path).endswith(s) for s in suffixes):
         raise ValueError(f"{name} must be a {' or '.join(suffixes)} file, got {str(path)!r}")
     return path

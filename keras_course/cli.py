@@ -8,8 +8,8 @@ from pathlib import Path
 
 from keras_course import runner
 from keras_course.exercises.command import configure as configure_exercise
-from keras_course.practice.command import configure as configure_practice
 from keras_course.native_logs import filtered_stderr
+from keras_course.practice.command import configure as configure_practice
 from keras_course.questions import QUESTIONS
 
 

@@ -65,20 +65,22 @@ def _check_rows(rows, columns):
 def markdown_table(rows, columns=None):
     """Rows (dicts, or sequences with ``columns``) as a GitHub-flavoured Markdown table."""
     columns = _check_rows(rows, columns)
-    cells = [[format_value(row.get(c) if isinstance(row, dict) else row[i]) for i, c in enumerate(columns)]
-             for row in rows]
-    escape = lambda text: str(text).replace("|", "\\|")  # noqa: E731 - a one-line rule
+    cells = [
+        [format_value(row.get(c) if isinstance(row, dict) else row[i]) for i, c in enumerate(columns)] for row in rows
+    ]
+    escape = lambda text: str(text).replace("|", "\\|")
     lines = ["| " + " | ".join(escape(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in cells]
     return "\n".join(lines)
 
 
 def _text_table(rows, columns):
-    cells = [[format_value(row.get(c) if isinstance(row, dict) else row[i]) for i, c in enumerate(columns)]
-             for row in rows]
+    cells = [
+        [format_value(row.get(c) if isinstance(row, dict) else row[i]) for i, c in enumerate(columns)] for row in rows
+    ]
     widths = [max(len(str(c)), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
     return "\n".join(lines)
 
 
@@ -119,8 +121,9 @@ def show_key_figures(metrics, key_figures):
     for key, spec in key_figures.items():
         if not isinstance(spec, (tuple, list)) or len(spec) != 2:
             raise ValueError(f"key_figures[{key!r}] must be a pair (label, unit), got {describe(spec)}")
-    rows = [{"figure": label, "value": lookup(metrics, key), "unit": unit}
-            for key, (label, unit) in key_figures.items()]
+    rows = [
+        {"figure": label, "value": lookup(metrics, key), "unit": unit} for key, (label, unit) in key_figures.items()
+    ]
     show_table(rows, title="Key figures")
 
 
@@ -142,6 +145,8 @@ def show_figure(path, caption=None):
 
         from IPython.display import display
 
-        data = {"image/png": base64.b64encode(path.read_bytes()).decode("ascii"),
-                "text/plain": f"<figure {path.name}: {caption or ''}>"}
+        data = {
+            "image/png": base64.b64encode(path.read_bytes()).decode("ascii"),
+            "text/plain": f"<figure {path.name}: {caption or ''}>",
+        }
         display(data, raw=True, metadata={"keras_course": {"file": path.name, "caption": caption or ""}})

@@ -5,12 +5,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # recipes run headless; never open a window
-import matplotlib.ticker  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
 
-from keras_course.checks import check_array, check_image, check_int, check_tokens, describe  # noqa: E402
-from keras_course.display import show_figure  # noqa: E402
+from keras_course.checks import check_array, check_image, check_int, check_tokens, describe
+from keras_course.display import show_figure
 
 
 def _check_path(path):
@@ -51,16 +51,23 @@ def plot_history(histories, path, metrics=("loss",), title=None, caption=None):
     for label, history in histories.items():
         logs = getattr(history, "history", history)
         if not isinstance(logs, dict):
-            raise TypeError(f"histories must be a History, a dict of logs or a dict of them, got {describe(history)}"
-                            + (f" for run {label!r}" if label else ""))
-    missing = [m for m in metrics if not any(k in getattr(h, "history", h) for h in histories.values()
-                                             for k in (m, "val_" + m))]
+            raise TypeError(
+                f"histories must be a History, a dict of logs or a dict of them, got {describe(history)}"
+                + (f" for run {label!r}" if label else "")
+            )
+    missing = [
+        m
+        for m in metrics
+        if not any(k in getattr(h, "history", h) for h in histories.values() for k in (m, "val_" + m))
+    ]
     if missing:
-        raise ValueError(f"metrics must be logged by the histories, got {missing[0]!r}, which none of them has "
-                         f"(they have {sorted({k for h in histories.values() for k in getattr(h, 'history', h)})})")
+        raise ValueError(
+            f"metrics must be logged by the histories, got {missing[0]!r}, which none of them has "
+            f"(they have {sorted({k for h in histories.values() for k in getattr(h, 'history', h)})})"
+        )
     _check_path(path)
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.3), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
+    for ax, metric in zip(axes[0], metrics, strict=True):
         for label, history in histories.items():
             logs = getattr(history, "history", history)
             for key, style in ((metric, "-"), ("val_" + metric, "--")):

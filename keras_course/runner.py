@@ -77,10 +77,17 @@ def add_run_arguments(parser):
     parser.add_argument("--quick", action="store_true", help="small data, few epochs: seconds to a minute")
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same figures on CPU)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/NAME)")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="default",
-                        help="tf.distribute strategy the models are built and trained under")
-    parser.add_argument("--mixed-precision", action="store_true",
-                        help="compute in float16 on a GPU (bfloat16 on a CPU), variables in float32")
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
+        help="tf.distribute strategy the models are built and trained under",
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        action="store_true",
+        help="compute in float16 on a GPU (bfloat16 on a CPU), variables in float32",
+    )
 
 
 def run_with_arguments(recipe, args):
@@ -170,10 +177,13 @@ class Recipe:
         if not isinstance(self.QUESTIONS, tuple) or not all(q in QUESTIONS for q in self.QUESTIONS):
             raise TypeError(f"{self.path}: QUESTIONS must be a tuple of question numbers 1-38")
         head_tree = ast.parse("".join(lines[starts[0] + 1 : end]))
-        self.parameters = [n.targets[0].id for n in head_tree.body
-                           if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)]
+        self.parameters = [
+            n.targets[0].id for n in head_tree.body if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)
+        ]
         if self.parameters[:3] != ["quick", "seed", "out"]:
-            raise TypeError(f"{self.path}: the parameters cell must assign quick, seed, out first, got {self.parameters}")
+            raise TypeError(
+                f"{self.path}: the parameters cell must assign quick, seed, out first, got {self.parameters}"
+            )
         title = re.search(r"^# # (.+)$", self.source, flags=re.M)
         self.title = title.group(1).strip() if title else name
 
@@ -183,9 +193,9 @@ class Recipe:
         if unknown:
             raise TypeError(f"recipes.{self.name} has no parameter {', '.join(unknown)}; it takes {self.parameters}")
         namespace = {"__name__": f"{RECIPE_PACKAGE}.{self.name}", "__file__": str(self.path)}
-        exec(compile(self._head, str(self.path), "exec"), namespace)  # noqa: S102 - our own recipe file
+        exec(compile(self._head, str(self.path), "exec"), namespace)
         namespace.update(quick=quick, seed=seed, out=out, **parameters)
-        exec(compile(self._tail, str(self.path), "exec"), namespace)  # noqa: S102
+        exec(compile(self._tail, str(self.path), "exec"), namespace)
         if not isinstance(namespace.get("metrics"), dict):
             raise TypeError(f"recipes.{self.name} must end by assigning metrics = save_metrics(out, {{...}})")
         return namespace["metrics"]

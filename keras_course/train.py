@@ -97,15 +97,16 @@ def get_strategy(name="default"):
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
-TF_CONFIG_EXAMPLE = ('{"cluster": {"worker": ["host1:port", "host2:port"]}, '
-                     '"task": {"type": "worker", "index": 0}}')
+TF_CONFIG_EXAMPLE = '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}'
 
 
 def check_tf_config():
     """The ``TF_CONFIG`` a multi-worker run needs, parsed; a ValueError saying what is wrong."""
     config = os.environ.get("TF_CONFIG")
     if not config:
-        raise ValueError(f"the multi-worker strategy needs the environment variable TF_CONFIG, e.g. {TF_CONFIG_EXAMPLE}")
+        raise ValueError(
+            f"the multi-worker strategy needs the environment variable TF_CONFIG, e.g. {TF_CONFIG_EXAMPLE}"
+        )
     try:
         parsed = json.loads(config)
     except json.JSONDecodeError as error:
@@ -113,13 +114,21 @@ def check_tf_config():
     workers = parsed.get("cluster", {}).get("worker") if isinstance(parsed, dict) else None
     task = parsed.get("task") if isinstance(parsed, dict) else None
     if not isinstance(workers, list) or not workers or not all(isinstance(w, str) and ":" in w for w in workers):
-        raise ValueError(f'TF_CONFIG must list the workers as "cluster": {{"worker": ["host:port", ...]}}, '
-                         f"got {config!r}")
+        raise ValueError(
+            f'TF_CONFIG must list the workers as "cluster": {{"worker": ["host:port", ...]}}, got {config!r}'
+        )
     index = task.get("index") if isinstance(task, dict) else None
-    if (not isinstance(task, dict) or task.get("type") != "worker" or isinstance(index, bool)
-            or not isinstance(index, int) or not 0 <= index < len(workers)):
-        raise ValueError(f'TF_CONFIG must give this process\'s "task": {{"type": "worker", "index": i}} with '
-                         f"0 <= i < {len(workers)}, got {config!r}")
+    if (
+        not isinstance(task, dict)
+        or task.get("type") != "worker"
+        or isinstance(index, bool)
+        or not isinstance(index, int)
+        or not 0 <= index < len(workers)
+    ):
+        raise ValueError(
+            f'TF_CONFIG must give this process\'s "task": {{"type": "worker", "index": i}} with '
+            f"0 <= i < {len(workers)}, got {config!r}"
+        )
     return parsed
 
 
@@ -162,8 +171,17 @@ def training_context(strategy="default", mixed_precision=False):
         _multi_worker_strategy = previous_strategy
 
 
-def fit_distributed(model, dataset, epochs, strategy=None, initial_epoch=0, steps_per_epoch=None, callbacks=(),
-                    validate=None, stop_on_nan=True):
+def fit_distributed(
+    model,
+    dataset,
+    epochs,
+    strategy=None,
+    initial_epoch=0,
+    steps_per_epoch=None,
+    callbacks=(),
+    validate=None,
+    stop_on_nan=True,
+):
     """Train a compiled ``model`` on a batched ``tf.data`` ``dataset`` with a custom loop.
 
     Keras 3's ``model.fit`` does not run under ``MultiWorkerMirroredStrategy``
@@ -213,7 +231,7 @@ def fit_distributed(model, dataset, epochs, strategy=None, initial_epoch=0, step
             # the whole batch, like triplet mining: then each replica mines its own part)
             loss = model.compute_loss(x=x, y=y, y_pred=predictions, training=True)
         gradients = tape.gradient(loss, model.trainable_variables)
-        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # all-reduced
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))  # all-reduced
         model.compute_metrics(x, y, predictions)  # compiled metrics, aggregated over replicas when read
         return loss
 
@@ -231,7 +249,7 @@ def fit_distributed(model, dataset, epochs, strategy=None, initial_epoch=0, step
 
     def average_statistics():
         if statistics and strategy.num_replicas_in_sync > 1:
-            for variable, values in zip(statistics, replica_statistics()):
+            for variable, values in zip(statistics, replica_statistics(), strict=True):
                 variable.assign(strategy.reduce(tf.distribute.ReduceOp.MEAN, values, axis=None))
 
     endless = iter(distributed) if steps_per_epoch is not None else None
@@ -251,9 +269,11 @@ def fit_distributed(model, dataset, epochs, strategy=None, initial_epoch=0, step
         losses = []
         for step, batch in enumerate(one_pass()):
             if any(len(tf.nest.flatten(part)[0]) == 0 for part in strategy.experimental_local_results(batch[-1])):
-                raise ValueError(f"a batch of epoch {epoch + 1} leaves a replica without examples: data-parallel "
-                                 f"training over {strategy.num_replicas_in_sync} replicas needs batches of at least "
-                                 f"that many examples (per-example SGD, batch 1, cannot be spread)")
+                raise ValueError(
+                    f"a batch of epoch {epoch + 1} leaves a replica without examples: data-parallel "
+                    f"training over {strategy.num_replicas_in_sync} replicas needs batches of at least "
+                    f"that many examples (per-example SGD, batch 1, cannot be spread)"
+                )
             callbacks.on_train_batch_begin(step)
             losses.append(float(train_step(batch)))
             if stop_on_nan and not np.isfinite(losses[-1]):
@@ -372,12 +392,16 @@ def restore_checkpoint(model, run_dir):
         with np.load(path) as archive:
             values = [archive[f"arr_{i}"] for i in range(len(archive.files))]
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as error:  # a cut or foreign file
-        raise ValueError(f"{path}: not a valid checkpoint file ({type(error).__name__}: {error}); "
-                         "delete it to resume from the one before") from error
-    if len(values) != len(variables) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
-        raise ValueError(f"checkpoint {path} does not match this model and optimizer "
-                         f"({len(values)} arrays for {len(variables)} variables)")
-    for variable, value in zip(variables, values):
+        raise ValueError(
+            f"{path}: not a valid checkpoint file ({type(error).__name__}: {error}); "
+            "delete it to resume from the one before"
+        ) from error
+    if len(values) != len(variables) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values, strict=True)):
+        raise ValueError(
+            f"checkpoint {path} does not match this model and optimizer "
+            f"({len(values)} arrays for {len(variables)} variables)"
+        )
+    for variable, value in zip(variables, values, strict=True):
         variable.assign(value)
     return epoch
 
@@ -455,8 +479,18 @@ def _raise_diverged(where, run_dir):
     raise TrainingDiverged(f"loss became {loss} at epoch {bad_epoch + 1}, step {step + 1}; training stopped and {kept}")
 
 
-def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch=None, callbacks=(), verbose=0,
-        stop_on_nan=True, keep_checkpoints=False):
+def fit(
+    model,
+    data,
+    epochs,
+    run_dir=None,
+    validation_data=None,
+    steps_per_epoch=None,
+    callbacks=(),
+    verbose=0,
+    stop_on_nan=True,
+    keep_checkpoints=False,
+):
     """``model.fit`` that survives being killed, stops clearly on a NaN loss, and also trains
     under ``MultiWorkerMirroredStrategy``. Every recipe trains through it.
 
@@ -491,8 +525,10 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {describe(model)}")
     if not isinstance(data, (tf.data.Dataset, keras.utils.PyDataset)):
-        raise TypeError(f"data must be a tf.data.Dataset (e.g. keras_course.data.make_dataset(x, y, batch_size, "
-                        f"seed=seed)) or a keras.utils.PyDataset, got {type(data).__name__}")
+        raise TypeError(
+            f"data must be a tf.data.Dataset (e.g. keras_course.data.make_dataset(x, y, batch_size, "
+            f"seed=seed)) or a keras.utils.PyDataset, got {type(data).__name__}"
+        )
     if not model.built:
         raise ValueError("model must be built (give it an Input or call it on a batch) before fit")
     if model.optimizer is None:
@@ -509,9 +545,11 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
         found = _checkpoints(run_dir)[-1][0] if _checkpoints(run_dir) else 0
         if found > epochs:
             # resuming would restore epoch `found`, train nothing and return a short history
-            raise ValueError(f"run_dir {run_dir} holds a checkpoint of epoch {found}, past the epochs={epochs} "
-                             f"asked; pass epochs >= {found} to resume that run, or delete its checkpoints "
-                             "(keras_course.train.remove_checkpoints(run_dir)) to start afresh")
+            raise ValueError(
+                f"run_dir {run_dir} holds a checkpoint of epoch {found}, past the epochs={epochs} "
+                f"asked; pass epochs >= {found} to resume that run, or delete its checkpoints "
+                "(keras_course.train.remove_checkpoints(run_dir)) to start afresh"
+            )
         _check_run_owner(model, run_dir)
         start = restore_checkpoint(model, run_dir)
     # training_context("multi-worker")'s, else the one the model was built under (Keras records it)
@@ -521,16 +559,24 @@ def fit(model, data, epochs, run_dir=None, validation_data=None, steps_per_epoch
     nan_guard = StopOnNaN() if stop_on_nan else None
     logs = {}
     if start < epochs and multi_worker:
-        logs = _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy, validation_data,
-                                 stop_on_nan)
+        logs = _fit_multi_worker(
+            model, data, start, epochs, steps_per_epoch, callbacks, strategy, validation_data, stop_on_nan
+        )
         diverged = logs.pop("diverged", None)
         if diverged is not None:
             _raise_diverged(diverged, run_dir)
     elif start < epochs:
         replay_epochs(data, start, steps_per_epoch)
-        logs = model.fit(data, epochs=epochs, initial_epoch=start, validation_data=validation_data,
-                         steps_per_epoch=steps_per_epoch, verbose=verbose, shuffle=False,
-                         callbacks=callbacks + ([nan_guard] if nan_guard else [])).history
+        logs = model.fit(
+            data,
+            epochs=epochs,
+            initial_epoch=start,
+            validation_data=validation_data,
+            steps_per_epoch=steps_per_epoch,
+            verbose=verbose,
+            shuffle=False,
+            callbacks=callbacks + ([nan_guard] if nan_guard else []),
+        ).history
         if nan_guard is not None and nan_guard.where is not None:
             _raise_diverged(nan_guard.where, run_dir)
     history = keras.callbacks.History()
@@ -553,20 +599,25 @@ def _check_run_owner(model, run_dir):
     if path.is_file():
         try:
             found = json.loads(path.read_text())
-            found["model"], found["weights"]  # noqa: B018 - the keys an owner file must have
+            found["model"], found["weights"]
         except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}: not a valid owner file ({type(error).__name__}: {error}); "
-                             "delete the run folder to start afresh") from error
+            raise ValueError(
+                f"{path}: not a valid owner file ({type(error).__name__}: {error}); "
+                "delete the run folder to start afresh"
+            ) from error
         if found != owner:
-            raise ValueError(f"run_dir {run_dir} holds checkpoints of another model ({found['model']}, "
-                             f"{len(found['weights'])} weights); delete it or choose another folder")
+            raise ValueError(
+                f"run_dir {run_dir} holds checkpoints of another model ({found['model']}, "
+                f"{len(found['weights'])} weights); delete it or choose another folder"
+            )
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(owner))
 
 
-def _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, strategy, validation_data=None,
-                      stop_on_nan=True):
+def _fit_multi_worker(
+    model, data, start, epochs, steps_per_epoch, callbacks, strategy, validation_data=None, stop_on_nan=True
+):
     """Epochs ``start`` .. ``epochs - 1`` with ``fit_distributed``'s loop (Keras 3's fit does not
     run under ``MultiWorkerMirroredStrategy``). A model built outside the strategy is trained
     as a copy built under it, whose final state (weights, optimizer) is copied back; after each
@@ -586,11 +637,22 @@ def _fit_multi_worker(model, data, start, epochs, steps_per_epoch, callbacks, st
 
     local = trained is not model and validation_data is not None
     if validation_data is not None and not local:
-        warnings.warn("a model built under MultiWorkerMirroredStrategy cannot be evaluated by Keras; "
-                      "validation_data is not evaluated during training", stacklevel=3)
-    logs = fit_distributed(trained, data, epochs, strategy=strategy, initial_epoch=start,
-                           steps_per_epoch=steps_per_epoch, callbacks=callbacks, validate=validate if local else None,
-                           stop_on_nan=stop_on_nan)
+        warnings.warn(
+            "a model built under MultiWorkerMirroredStrategy cannot be evaluated by Keras; "
+            "validation_data is not evaluated during training",
+            stacklevel=3,
+        )
+    logs = fit_distributed(
+        trained,
+        data,
+        epochs,
+        strategy=strategy,
+        initial_epoch=start,
+        steps_per_epoch=steps_per_epoch,
+        callbacks=callbacks,
+        validate=validate if local else None,
+        stop_on_nan=stop_on_nan,
+    )
     if trained is not model:
         _copy_state(trained, model)
     return logs
@@ -603,8 +665,9 @@ def _copy_under(model, strategy):
             copy = keras.models.clone_model(model)
             copy.compile_from_config(model.get_compile_config())  # optimizer, loss, metrics
     except Exception as err:  # e.g. a subclassed model without get_config
-        raise ValueError(f"multi-worker training copies the model under the strategy and cannot copy "
-                         f"{model.name}: {err}") from err
+        raise ValueError(
+            f"multi-worker training copies the model under the strategy and cannot copy {model.name}: {err}"
+        ) from err
     _state_variables(model)  # builds the local optimizer, outside the scope
     with strategy.scope():
         _state_variables(copy)  # and the copy's, under it

@@ -74,8 +74,15 @@ for n, m in EXAMPLES:
     ours.build((None, n))
     assert dense_params(n, m) == keras_layer.count_params() == ours.count_params()
     counts[f"params_{n}_to_{m}"] = dense_params(n, m)
-    rows.append({"inputs n": n, "outputs m": m, "m (n + 1)": dense_params(n, m),
-                 "keras.layers.Dense": keras_layer.count_params(), "our Dense": ours.count_params()})
+    rows.append(
+        {
+            "inputs n": n,
+            "outputs m": m,
+            "m (n + 1)": dense_params(n, m),
+            "keras.layers.Dense": keras_layer.count_params(),
+            "our Dense": ours.count_params(),
+        }
+    )
 show_table(rows, title="Parameters of a dense layer")
 
 # %% [markdown]
@@ -103,8 +110,10 @@ ours.build((None, 784))
 reference.build((None, 784))
 reference.set_weights(ours.get_weights())
 max_difference = float(np.max(np.abs(ours(x_test[:256]) - reference(x_test[:256]))))
-print(f"W {ours.get_weights()[0].shape}, b {ours.get_weights()[1].shape}; "
-      f"max |ours - Keras| over 256 images: {max_difference:.3g}")
+print(
+    f"W {ours.get_weights()[0].shape}, b {ours.get_weights()[1].shape}; "
+    f"max |ours - Keras| over 256 images: {max_difference:.3g}"
+)
 
 # %% [markdown]
 # ## Model: one dense layer with softmax = multinomial logistic regression
@@ -114,21 +123,34 @@ print(f"W {ours.get_weights()[0].shape}, b {ours.get_weights()[1].shape}; "
 
 # %%
 model = keras.Sequential([keras.Input((784,)), Dense(10, activation="softmax", dtype="float32")])
-model.compile(optimizer=keras.optimizers.Adam(1e-3 if not quick else 3e-3),
-              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.compile(
+    optimizer=keras.optimizers.Adam(1e-3 if not quick else 3e-3),
+    loss="sparse_categorical_crossentropy",
+    metrics=["accuracy"],
+)
 n_val = n_train // 10
 # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays repeats one order
 # once the TF seed is set).
 train_data = make_dataset(x_train[n_val:], y_train[n_val:], batch_size=64, seed=seed)
-history = fit(model, train_data, epochs, run_dir=checkpoint_dir(out, "softmax_regression"),
-              validation_data=(x_train[:n_val], y_train[:n_val]), verbose=0 if quick else "auto")
+history = fit(
+    model,
+    train_data,
+    epochs,
+    run_dir=checkpoint_dir(out, "softmax_regression"),
+    validation_data=(x_train[:n_val], y_train[:n_val]),
+    verbose=0 if quick else "auto",
+)
 test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
-plot_history(history, out / "training.png", metrics=("loss", "accuracy"), title="Softmax regression",
-             caption="Loss falls and accuracy rises every epoch for a single dense layer with softmax; the "
-                     "validation curves (dashed) stay at or above the training ones: this small model does "
-                     "not overfit.")
-print(f"{model.count_params():,} parameters; test accuracy {test_accuracy:.3f} "
-      f"(chance 0.1), test loss {test_loss:.3f}")
+plot_history(
+    history,
+    out / "training.png",
+    metrics=("loss", "accuracy"),
+    title="Softmax regression",
+    caption="Loss falls and accuracy rises every epoch for a single dense layer with softmax; the "
+    "validation curves (dashed) stay at or above the training ones: this small model does "
+    "not overfit.",
+)
+print(f"{model.count_params():,} parameters; test accuracy {test_accuracy:.3f} (chance 0.1), test loss {test_loss:.3f}")
 
 # %% [markdown]
 # ## Each output $j$ is a linear model: its weights $W_{:, j}$ form a $28 \times 28$ template
@@ -140,30 +162,43 @@ print(f"{model.count_params():,} parameters; test accuracy {test_accuracy:.3f} "
 weights = model.layers[-1].get_weights()[0]  # W, shape (784, 10)
 templates = weights.T.reshape(10, 28, 28)
 templates = (templates - templates.min()) / (templates.max() - templates.min())
-image_grid(templates, out / "weight_templates.png", labels=FASHION_MNIST_CLASSES, ncols=5,
-           title="W[:, j] of the dense layer, one per class", cmap="RdBu_r",
-           caption="The 784 weights of each output reshaped to 28x28: red pixels raise the class score, "
-                   "blue ones lower it. The shapes show through: the gap between a trouser's legs, the body "
-                   "of a coat, the soles of sandals and sneakers; each output is one template for the whole image.")
+image_grid(
+    templates,
+    out / "weight_templates.png",
+    labels=FASHION_MNIST_CLASSES,
+    ncols=5,
+    title="W[:, j] of the dense layer, one per class",
+    cmap="RdBu_r",
+    caption="The 784 weights of each output reshaped to 28x28: red pixels raise the class score, "
+    "blue ones lower it. The shapes show through: the gap between a trouser's legs, the body "
+    "of a coat, the soles of sandals and sneakers; each output is one template for the whole image.",
+)
 typical = np.stack([x_train[y_train == j].mean(axis=0) for j in range(10)]) - x_train.mean(axis=0)
-show_table([{"class": name, "corr(W[:, j], class mean - mean image)": np.corrcoef(weights[:, j], typical[j])[0, 1]}
-            for j, name in enumerate(FASHION_MNIST_CLASSES)],
-           title="Each template resembles how its class differs from the average image")
+show_table(
+    [
+        {"class": name, "corr(W[:, j], class mean - mean image)": np.corrcoef(weights[:, j], typical[j])[0, 1]}
+        for j, name in enumerate(FASHION_MNIST_CLASSES)
+    ],
+    title="Each template resembles how its class differs from the average image",
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "test_accuracy": test_accuracy,
-    "test_loss": test_loss,
-    "chance_accuracy": 0.1,
-    "max_abs_difference_vs_keras_dense": max_difference,
-    **counts,
-    "params_model": model.count_params(),
-    "train_examples": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        "test_accuracy": test_accuracy,
+        "test_loss": test_loss,
+        "chance_accuracy": 0.1,
+        "max_abs_difference_vs_keras_dense": max_difference,
+        **counts,
+        "params_model": model.count_params(),
+        "train_examples": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -90,14 +90,18 @@ def plot_activations(path):
         kwargs = {"alpha": 0.1} if name == "leaky_relu" else {}
         axes[0].plot(x, function(x, **kwargs), label=name)
         axes[1].plot(x, derivative(x, **kwargs), label=name)
-    for ax, title in zip(axes, ("f(x)", "f'(x)")):
+    for ax, title in zip(axes, ("f(x)", "f'(x)"), strict=True):
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend()
-    return save_figure(fig, path, caption="Left: sigmoid, ReLU and leaky ReLU (alpha = 0.1). Right: their "
-                       "derivatives (ReLU and leaky ReLU coincide for x > 0). The sigmoid's slope never exceeds "
-                       "1/4 and dies away for large |x|; ReLU's is 1 or 0; leaky ReLU keeps a small slope alpha "
-                       "for negative inputs.")
+    return save_figure(
+        fig,
+        path,
+        caption="Left: sigmoid, ReLU and leaky ReLU (alpha = 0.1). Right: their "
+        "derivatives (ReLU and leaky ReLU coincide for x > 0). The sigmoid's slope never exceeds "
+        "1/4 and dies away for large |x|; ReLU's is 1 or 0; leaky ReLU keeps a small slope alpha "
+        "for negative inputs.",
+    )
 
 
 # %% [markdown]
@@ -108,8 +112,10 @@ def plot_activations(path):
 
 # %%
 max_collapse_error, output_scale = collapse_error(seed)
-print(f"max |stack(x) - (x W + b)| = {max_collapse_error:.3g} for outputs up to {output_scale:.3g} "
-      f"(relative {max_collapse_error / output_scale:.1g}: float32 round-off)")
+print(
+    f"max |stack(x) - (x W + b)| = {max_collapse_error:.3g} for outputs up to {output_scale:.3g} "
+    f"(relative {max_collapse_error / output_scale:.1g}: float32 round-off)"
+)
 
 # %% [markdown]
 # ## Three nonlinearities and their derivatives
@@ -119,10 +125,17 @@ print(f"max |stack(x) - (x W + b)| = {max_collapse_error:.3g} for outputs up to 
 # %%
 plot_activations(out / "activations.png")
 points = np.array([-3.0, -0.5, 0.5, 3.0], dtype="float32")
-slopes = {name: np.asarray(derivative(points, **({"alpha": 0.1} if name == "leaky_relu" else {})))
-          for name, (_, derivative) in ACTIVATIONS.items()}
-show_table([{"f": name, **{f"f'({p:g})": float(v) for p, v in zip(points, values)}} for name, values in slopes.items()],
-           title="Derivatives at a few points")
+slopes = {
+    name: np.asarray(derivative(points, **({"alpha": 0.1} if name == "leaky_relu" else {})))
+    for name, (_, derivative) in ACTIVATIONS.items()
+}
+show_table(
+    [
+        {"f": name, **{f"f'({p:g})": float(v) for p, v in zip(points, values, strict=True)}}
+        for name, values in slopes.items()
+    ],
+    title="Derivatives at a few points",
+)
 
 # %% [markdown]
 # ## Data: a real photo as a function of the pixel coordinates
@@ -150,45 +163,58 @@ for activation in (None, "relu"):
     model = mlp((128, 128, 128), activation)
     model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
     name = activation or "linear"
-    history = fit(model, make_dataset(coords, target, batch_size=256, seed=seed), epochs,
-                  run_dir=checkpoint_dir(out, name))
+    history = fit(
+        model, make_dataset(coords, target, batch_size=256, seed=seed), epochs, run_dir=checkpoint_dir(out, name)
+    )
     prediction = np.asarray(model.predict(coords, verbose=0)).reshape(side, side)
     pictures[name] = prediction
     mse = float(np.mean((prediction - image) ** 2))
-    results[name] = {"mse": mse, "r2": 1.0 - mse / float(np.var(image)),
-                     "first_loss": history.history["loss"][0], "last_loss": history.history["loss"][-1]}
-show_table([{"network": f"3 x 128, {name}", **r} for name, r in results.items()],
-           title=f"Fitting the {side}x{side} photo, {epochs} epochs, {model.count_params():,} parameters each")
+    results[name] = {
+        "mse": mse,
+        "r2": 1.0 - mse / float(np.var(image)),
+        "first_loss": history.history["loss"][0],
+        "last_loss": history.history["loss"][-1],
+    }
+show_table(
+    [{"network": f"3 x 128, {name}", **r} for name, r in results.items()],
+    title=f"Fitting the {side}x{side} photo, {epochs} epochs, {model.count_params():,} parameters each",
+)
 
 # %% [markdown]
 # ## What each network draws
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
-for ax, (name, picture) in zip(axes, pictures.items()):
+for ax, (name, picture) in zip(axes, pictures.items(), strict=True):
     ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
     ax.set_title(name if name == "photo" else f"{name} net, R^2 = {results[name]['r2']:.2f}")
     ax.axis("off")
-save_figure(fig, out / "fit_photo.png",
-            caption="The photo, the network without activations, and the same network with ReLU. The linear "
-                    "network can only draw a brightness ramp (a plane); with ReLU the cameraman appears.")
+save_figure(
+    fig,
+    out / "fit_photo.png",
+    caption="The photo, the network without activations, and the same network with ReLU. The linear "
+    "network can only draw a brightness ramp (a plane); with ReLU the cameraman appears.",
+)
 print(f"R^2: linear {results['linear']['r2']:.3f}, ReLU {results['relu']['r2']:.3f}")
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "r2_linear": results["linear"]["r2"],
-    "r2_relu": results["relu"]["r2"],
-    "r2_gap": results["relu"]["r2"] - results["linear"]["r2"],
-    "max_collapse_error": max_collapse_error,
-    "collapse_output_scale": output_scale,
-    "mse_linear": results["linear"]["mse"],
-    "mse_relu": results["relu"]["mse"],
-    "image_side": side,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        "r2_linear": results["linear"]["r2"],
+        "r2_relu": results["relu"]["r2"],
+        "r2_gap": results["relu"]["r2"] - results["linear"]["r2"],
+        "max_collapse_error": max_collapse_error,
+        "collapse_output_scale": output_scale,
+        "mse_linear": results["linear"]["mse"],
+        "mse_relu": results["relu"]["mse"],
+        "image_side": side,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

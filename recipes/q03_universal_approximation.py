@@ -71,9 +71,12 @@ def one_hidden_layer(width):
     sigmoid steps at spread-out places in [-1, 1], so each unit starts with a job to do."""
     # Two initializer objects: one object used twice would draw the same numbers for v and c,
     # putting every step at x = -c / v = -1.
-    hidden = Dense(width, activation="sigmoid",
-                   kernel_initializer=keras.initializers.RandomUniform(-15.0, 15.0),
-                   bias_initializer=keras.initializers.RandomUniform(-15.0, 15.0))
+    hidden = Dense(
+        width,
+        activation="sigmoid",
+        kernel_initializer=keras.initializers.RandomUniform(-15.0, 15.0),
+        bias_initializer=keras.initializers.RandomUniform(-15.0, 15.0),
+    )
     return keras.Sequential([keras.Input((1,)), hidden, Dense(1)], name=f"width_{width}")
 
 
@@ -89,8 +92,10 @@ x = np.linspace(-1, 1, 512, dtype="float32")[:, None]
 y = target_function(x).astype("float32")
 x_dense = np.linspace(-1, 1, 4001, dtype="float32")[:, None]
 y_dense = target_function(x_dense)
-print(f"{len(x)} training points, {len(x_dense)} test points; f ranges over "
-      f"[{y_dense.min():.2f}, {y_dense.max():.2f}]; widths {widths}, {steps} steps each")
+print(
+    f"{len(x)} training points, {len(x_dense)} test points; f ranges over "
+    f"[{y_dense.min():.2f}, {y_dense.max():.2f}]; widths {widths}, {steps} steps each"
+)
 
 # %% [markdown]
 # ## One sigmoid hidden layer of growing width
@@ -114,8 +119,10 @@ for width in widths:
     max_errors[width] = float(np.max(np.abs(prediction - y_dense)))
     fits[width] = prediction
     sizes[width] = model.count_params()
-show_table([{"hidden units N": w, "parameters": sizes[w], "max |a(x) - f(x)|": max_errors[w]} for w in widths],
-           title="Worst-case error of one sigmoid hidden layer")
+show_table(
+    [{"hidden units N": w, "parameters": sizes[w], "max |a(x) - f(x)|": max_errors[w]} for w in widths],
+    title="Worst-case error of one sigmoid hidden layer",
+)
 
 # %% [markdown]
 # ## The fits and the error against the width
@@ -132,25 +139,33 @@ axes[1].loglog(widths, [max_errors[w] for w in widths], "o-")
 axes[1].set_xlabel("hidden units")
 axes[1].set_ylabel("max |a(x) - f(x)| on [-1, 1]")
 axes[1].grid(alpha=0.3, which="both")
-save_figure(fig, out / "approximation.png",
-            caption="Left: with 2 units the fit follows only the broad trend of the target (black) and 8 units "
-                    "miss waves; 32 and more follow every wave and the kink. Right: the worst-case error falls "
-                    "as units are added (log-log scale).")
-print(f"max error: {max_errors[widths[0]]:.3f} with {widths[0]} units, "
-      f"{max_errors[widths[-1]]:.3f} with {widths[-1]} units")
+save_figure(
+    fig,
+    out / "approximation.png",
+    caption="Left: with 2 units the fit follows only the broad trend of the target (black) and 8 units "
+    "miss waves; 32 and more follow every wave and the kink. Right: the worst-case error falls "
+    "as units are added (log-log scale).",
+)
+print(
+    f"max error: {max_errors[widths[0]]:.3f} with {widths[0]} units, "
+    f"{max_errors[widths[-1]]:.3f} with {widths[-1]} units"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "max_error_smallest_width": max_errors[widths[0]],
-    "max_error_largest_width": max_errors[widths[-1]],
-    "error_ratio": max_errors[widths[0]] / max_errors[widths[-1]],
-    "max_error_by_width": {str(w): e for w, e in max_errors.items()},
-    "widths": list(widths),
-    "steps": steps,
-})
+metrics = save_metrics(
+    out,
+    {
+        "max_error_smallest_width": max_errors[widths[0]],
+        "max_error_largest_width": max_errors[widths[-1]],
+        "error_ratio": max_errors[widths[0]] / max_errors[widths[-1]],
+        "max_error_by_width": {str(w): e for w, e in max_errors.items()},
+        "widths": list(widths),
+        "steps": steps,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -98,7 +98,7 @@ def tape_gradients(network, params, x, y):
             nodes[unit] = act[activation](tf.add_n([variables[p] * nodes[parent] for parent, p in edges.items()]))
         loss = (nodes[network.output] - y) ** 2
     grads = tape.gradient(loss, list(variables.values()))
-    return dict(zip(variables, (float(g) for g in grads)))
+    return dict(zip(variables, (float(g) for g in grads), strict=True))
 
 
 def train_mlp_with_engine(x, y, hidden, steps, lr, rng):
@@ -111,9 +111,9 @@ def train_mlp_with_engine(x, y, hidden, steps, lr, rng):
     losses, accuracy = [], 0.0
     for _ in range(steps):
         total, correct = Value(0.0), 0
-        for (x1, x2), target in zip(x, y):
+        for (x1, x2), target in zip(x, y, strict=True):
             h = [(w1[0][j] * x1 + w1[1][j] * x2 + b1[j]).tanh() for j in range(hidden)]
-            p = (sum((hj * wj for hj, wj in zip(h, w2)), b2)).sigmoid()
+            p = (sum((hj * wj for hj, wj in zip(h, w2, strict=True)), b2)).sigmoid()
             total = total - (p.log() if target else (1 - p).log())  # binary cross-entropy
             correct += (p.data > 0.5) == bool(target)
         loss = total / len(x)
@@ -138,8 +138,19 @@ x, y = {"x1": 0.5, "x2": -1.2}, 0.3
 ours = network.gradients(params, x, y)
 reference = tape_gradients(network, params, x, y)
 max_diff = max(abs(ours[p] - reference[p]) for p in params)
-show_table([{"w": p, "value": params[p], "edge": " -> ".join(network.edges[p]), "dL/dw, engine": ours[p],
-             "dL/dw, GradientTape": reference[p]} for p in params], title="Gradients of $(a - y)^2$")
+show_table(
+    [
+        {
+            "w": p,
+            "value": params[p],
+            "edge": " -> ".join(network.edges[p]),
+            "dL/dw, engine": ours[p],
+            "dL/dw, GradientTape": reference[p],
+        }
+        for p in params
+    ],
+    title="Gradients of $(a - y)^2$",
+)
 print(f"max |engine - GradientTape| = {max_diff:.3g}")
 
 # %% [markdown]
@@ -162,11 +173,20 @@ for k, loss in enumerate(("output", "mse")):
         dependencies[f"{loss}:{w}"] = sorted(found)
 
 listed = lambda found: "all the others" if len(found) == len(names) - 1 else ", ".join(found) or "-"
-show_table([{"w": w, "notes' rule: weights on the paths $w \\to a$": listed(sorted({p for path in
-             network.paths(network.edges[w][1]) for p in path})),
-             "d a / dw depends on": listed(dependencies[f"output:{w}"]),
-             "$\\partial (a - y)^2 / \\partial w$ depends on": listed(dependencies[f"mse:{w}"])} for w in names],
-           title="Q4: the parameters each derivative depends on (notes' network)")
+show_table(
+    [
+        {
+            "w": w,
+            "notes' rule: weights on the paths $w \\to a$": listed(
+                sorted({p for path in network.paths(network.edges[w][1]) for p in path})
+            ),
+            "d a / dw depends on": listed(dependencies[f"output:{w}"]),
+            "$\\partial (a - y)^2 / \\partial w$ depends on": listed(dependencies[f"mse:{w}"]),
+        }
+        for w in names
+    ],
+    title="Q4: the parameters each derivative depends on (notes' network)",
+)
 print("every set confirmed by nudging the other parameters:", bool(confirmed))
 
 # %% [markdown]
@@ -174,7 +194,7 @@ print("every set confirmed by nudging the other parameters:", bool(confirmed))
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
-for ax, k, title in zip(axes, (0, 1), ("d a(x) / dw", "d (a(x) - y)^2 / dw")):
+for ax, k, title in zip(axes, (0, 1), ("d a(x) / dw", "d (a(x) - y)^2 / dw"), strict=True):
     ax.imshow(matrix[k], cmap="Blues", vmin=0, vmax=1.4)
     ax.set_xticks(range(len(names)), names, rotation=90)
     ax.set_yticks(range(len(names)), names)
@@ -182,12 +202,17 @@ for ax, k, title in zip(axes, (0, 1), ("d a(x) / dw", "d (a(x) - y)^2 / dw")):
     ax.set_ylabel("w")
     ax.set_title(title)
 fig.suptitle("Which parameters each derivative depends on (notes' network; confirmed numerically)")
-save_figure(fig, out / "dependencies.png",
-            caption="Left: the derivative of the output. A first-layer weight w depends on all nine other "
-                    "parameters; a weight v or p only on the first layer and its own branch (h1 or h2). Right: "
-                    "with the squared error the factor 2 (a - y) makes every derivative depend on every parameter.")
-print(f"dependencies per weight, output: {matrix[0].sum(axis=1).astype(int).tolist()}; "
-      f"squared error: {matrix[1].sum(axis=1).astype(int).tolist()} (of {len(names) - 1} others)")
+save_figure(
+    fig,
+    out / "dependencies.png",
+    caption="Left: the derivative of the output. A first-layer weight w depends on all nine other "
+    "parameters; a weight v or p only on the first layer and its own branch (h1 or h2). Right: "
+    "with the squared error the factor 2 (a - y) makes every derivative depend on every parameter.",
+)
+print(
+    f"dependencies per weight, output: {matrix[0].sum(axis=1).astype(int).tolist()}; "
+    f"squared error: {matrix[1].sum(axis=1).astype(int).tolist()} (of {len(names) - 1} others)"
+)
 
 # %% [markdown]
 # ## Q5: one product per path against backprop, on the notes' network
@@ -201,8 +226,10 @@ print(f"dependencies per weight, output: {matrix[0].sum(axis=1).astype(int).toli
 path_grads, path_mults = path_sum_gradients(network, params, x)
 forward_grads = network.gradients(params, x, loss="output")
 path_max_diff = max(abs(path_grads[p] - forward_grads[p]) for p in params)
-print(f"same gradients (max difference {path_max_diff:.2g}); multiplications: "
-      f"{path_mults} summing paths, {backprop_multiplications([2, 2, 2, 1])} by backprop")
+print(
+    f"same gradients (max difference {path_max_diff:.2g}); multiplications: "
+    f"{path_mults} summing paths, {backprop_multiplications([2, 2, 2, 1])} by backprop"
+)
 
 # %% [markdown]
 # ## Q5: the cost as the network grows
@@ -212,8 +239,10 @@ print(f"same gradients (max difference {path_max_diff:.2g}); multiplications: "
 
 # %%
 widths, depths = (2, 4, 8), range(1, 7 if quick else 9)
-cost = {w: [(path_sum_multiplications([w] * (d + 1) + [1]), backprop_multiplications([w] * (d + 1) + [1]))
-            for d in depths] for w in widths}
+cost = {
+    w: [(path_sum_multiplications([w] * (d + 1) + [1]), backprop_multiplications([w] * (d + 1) + [1])) for d in depths]
+    for w in widths
+}
 fig, ax = plt.subplots(figsize=(6, 4))
 for w in widths:
     ax.semilogy(list(depths), [c[0] for c in cost[w]], "o-", label=f"sum over paths, width {w}")
@@ -222,12 +251,22 @@ ax.set_xlabel("hidden layers")
 ax.set_ylabel("multiplications for the whole gradient")
 ax.grid(alpha=0.3)
 ax.legend(fontsize=7)
-save_figure(fig, out / "backprop_savings.png",
-            caption="Multiplications for the whole gradient, log scale: summing every path separately grows "
-                    "exponentially with depth (straight solid lines), backprop only linearly (flat dashed lines).")
-show_table([{"hidden layers": d, **{f"width {w}: paths / backprop": f"{cost[w][i][0]:,} / {cost[w][i][1]:,}"
-                                   for w in widths}} for i, d in enumerate(depths)],
-           title="Multiplications for the whole gradient")
+save_figure(
+    fig,
+    out / "backprop_savings.png",
+    caption="Multiplications for the whole gradient, log scale: summing every path separately grows "
+    "exponentially with depth (straight solid lines), backprop only linearly (flat dashed lines).",
+)
+show_table(
+    [
+        {
+            "hidden layers": d,
+            **{f"width {w}: paths / backprop": f"{cost[w][i][0]:,} / {cost[w][i][1]:,}" for w in widths},
+        }
+        for i, d in enumerate(depths)
+    ],
+    title="Multiplications for the whole gradient",
+)
 
 # %% [markdown]
 # ## Training with nothing but the engine
@@ -245,9 +284,12 @@ ax.set_xlabel("full-batch step")
 ax.set_ylabel("binary cross-entropy")
 ax.set_title("2-8-1 MLP on moons, gradients from Value.backward()")
 ax.grid(alpha=0.3)
-save_figure(fig, out / "engine_training.png",
-            caption="The loss of an MLP trained only with our scalar engine's gradients falls step by step: "
-                    "backprop written from scratch is enough to train a network.")
+save_figure(
+    fig,
+    out / "engine_training.png",
+    caption="The loss of an MLP trained only with our scalar engine's gradients falls step by step: "
+    "backprop written from scratch is enough to train a network.",
+)
 print(f"{points} points, {steps} steps: loss {losses[0]:.3f} -> {losses[-1]:.3f}, training accuracy {accuracy:.2f}")
 
 # %% [markdown]
@@ -255,20 +297,25 @@ print(f"{points} points, {steps} steps: loss {losses[0]:.3f} -> {losses[-1]:.3f}
 
 # %%
 deepest = max(depths)
-metrics = save_metrics(out, {
-    "max_abs_diff_vs_gradient_tape": max_diff,
-    "max_abs_diff_path_sum_vs_backprop": path_max_diff,
-    "dependencies_confirmed_numerically": bool(confirmed),
-    "v11_output_depends_on": dependencies["output:v11"],
-    "notes_network_multiplications_paths": path_mults,
-    "notes_network_multiplications_backprop": backprop_multiplications([2, 2, 2, 1]),
-    f"saving_factor_width8_depth{deepest}": cost[8][-1][0] / cost[8][-1][1],
-    "cost_table": {f"width{w}": {f"depth{d}": list(c) for d, c in zip(depths, cost[w])} for w in widths},
-    "engine_first_loss": losses[0],
-    "engine_final_loss": losses[-1],
-    "engine_train_accuracy": accuracy,
-    "dependencies": dependencies,
-})
+metrics = save_metrics(
+    out,
+    {
+        "max_abs_diff_vs_gradient_tape": max_diff,
+        "max_abs_diff_path_sum_vs_backprop": path_max_diff,
+        "dependencies_confirmed_numerically": bool(confirmed),
+        "v11_output_depends_on": dependencies["output:v11"],
+        "notes_network_multiplications_paths": path_mults,
+        "notes_network_multiplications_backprop": backprop_multiplications([2, 2, 2, 1]),
+        f"saving_factor_width8_depth{deepest}": cost[8][-1][0] / cost[8][-1][1],
+        "cost_table": {
+            f"width{w}": {f"depth{d}": list(c) for d, c in zip(depths, cost[w], strict=True)} for w in widths
+        },
+        "engine_first_loss": losses[0],
+        "engine_final_loss": losses[-1],
+        "engine_train_accuracy": accuracy,
+        "dependencies": dependencies,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

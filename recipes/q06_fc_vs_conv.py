@@ -69,25 +69,38 @@ def shift_images(images, dy, dx):
     """Move the content of (N, H, W, C) images by (dy, dx) pixels, filling with zeros (background)."""
     out = np.zeros_like(images)
     h, w = images.shape[1:3]
-    out[:, max(dy, 0): h + min(dy, 0), max(dx, 0): w + min(dx, 0)] = \
-        images[:, max(-dy, 0): h - max(dy, 0), max(-dx, 0): w - max(dx, 0)]
+    out[:, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = images[
+        :, max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
+    ]
     return out
 
 
 def mlp():
-    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), Dense(256, activation="relu"),
-                             Dense(10, activation="softmax", dtype="float32")], name="mlp")
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            Dense(256, activation="relu"),
+            Dense(10, activation="softmax", dtype="float32"),
+        ],
+        name="mlp",
+    )
 
 
 def small_cnn():
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        Conv2D(16, 3, padding="same", activation="relu"), MaxPool2D(2),
-        Conv2D(32, 3, padding="same", activation="relu"), MaxPool2D(2),
-        Conv2D(64, 3, padding="same", activation="relu"),
-        keras.layers.GlobalMaxPooling2D(),  # the strongest response anywhere: position drops out
-        Dense(10, activation="softmax", dtype="float32"),
-    ], name="cnn")
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            Conv2D(16, 3, padding="same", activation="relu"),
+            MaxPool2D(2),
+            Conv2D(32, 3, padding="same", activation="relu"),
+            MaxPool2D(2),
+            Conv2D(64, 3, padding="same", activation="relu"),
+            keras.layers.GlobalMaxPooling2D(),  # the strongest response anywhere: position drops out
+            Dense(10, activation="softmax", dtype="float32"),
+        ],
+        name="cnn",
+    )
 
 
 # %% [markdown]
@@ -100,10 +113,17 @@ counts = {}
 for side, channels in ((28, 1), (224, 3)):
     counts[f"dense_{side}x{side}x{channels}_to_1000"] = dense_params(side * side * channels, 1000)
     counts[f"conv3x3_{side}x{side}x{channels}_to_64_filters"] = conv_params(3, channels, 64)
-show_table([{"image": f"{side}x{side}x{channels}",
-             "dense -> 1000 units": counts[f"dense_{side}x{side}x{channels}_to_1000"],
-             "conv 3x3, 64 filters": counts[f"conv3x3_{side}x{side}x{channels}_to_64_filters"]}
-            for side, channels in ((28, 1), (224, 3))], title="Parameters of one layer")
+show_table(
+    [
+        {
+            "image": f"{side}x{side}x{channels}",
+            "dense -> 1000 units": counts[f"dense_{side}x{side}x{channels}_to_1000"],
+            "conv 3x3, 64 filters": counts[f"conv3x3_{side}x{side}x{channels}_to_64_filters"],
+        }
+        for side, channels in ((28, 1), (224, 3))
+    ],
+    title="Parameters of one layer",
+)
 
 # %% [markdown]
 # ## Data: a Fashion-MNIST subset
@@ -127,17 +147,39 @@ print(f"train {x_train.shape}, test {x_test.shape}")
 models, histories = {"MLP": mlp(), "CNN": small_cnn()}, {}
 n_fit = n_train - n_train // 10  # the last 10% validate
 for name, model in models.items():
-    model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3 if quick else 1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     train_data = make_dataset(x_train[:n_fit], y_train[:n_fit], batch_size=64, seed=seed)
-    histories[name] = fit(model, train_data, epochs, run_dir=checkpoint_dir(out, name.lower()),
-                          validation_data=(x_train[n_fit:], y_train[n_fit:]), verbose=0 if quick else 2)
-plot_history(histories, out / "training.png", metrics=("loss", "accuracy"), title="MLP vs CNN",
-             caption="Training (solid) and validation (dashed) curves on centred images: the CNN starts slower, "
-                     "but both end at a similar validation accuracy; on unshifted images neither has a clear edge.")
-show_table([{"model": name, "parameters": model.count_params(),
-             "validation accuracy": histories[name].history["val_accuracy"][-1]} for name, model in models.items()],
-           title=f"After {epochs} epochs on {n_fit:,} centred images")
+    histories[name] = fit(
+        model,
+        train_data,
+        epochs,
+        run_dir=checkpoint_dir(out, name.lower()),
+        validation_data=(x_train[n_fit:], y_train[n_fit:]),
+        verbose=0 if quick else 2,
+    )
+plot_history(
+    histories,
+    out / "training.png",
+    metrics=("loss", "accuracy"),
+    title="MLP vs CNN",
+    caption="Training (solid) and validation (dashed) curves on centred images: the CNN starts slower, "
+    "but both end at a similar validation accuracy; on unshifted images neither has a clear edge.",
+)
+show_table(
+    [
+        {
+            "model": name,
+            "parameters": model.count_params(),
+            "validation accuracy": histories[name].history["val_accuracy"][-1],
+        }
+        for name, model in models.items()
+    ],
+    title=f"After {epochs} epochs on {n_fit:,} centred images",
+)
 
 # %% [markdown]
 # ## Test on shifted copies: right, left, down and up, averaged
@@ -152,8 +194,10 @@ for s in SHIFTS:
     labels = np.tile(y_test, len(shifted))
     for name, model in models.items():
         accuracy[name].append(float(model.evaluate(batch, labels, verbose=0, batch_size=512)[1]))
-show_table([{"shift (px)": s, **{name: accuracy[name][i] for name in models}} for i, s in enumerate(SHIFTS)],
-           title="Test accuracy on shifted images")
+show_table(
+    [{"shift (px)": s, **{name: accuracy[name][i] for name in models}} for i, s in enumerate(SHIFTS)],
+    title="Test accuracy on shifted images",
+)
 
 # %% [markdown]
 # ## Mirrored images: weight sharing does not help
@@ -161,8 +205,10 @@ show_table([{"shift (px)": s, **{name: accuracy[name][i] for name in models}} fo
 # not trained on.
 
 # %%
-flipped = {name: float(model.evaluate(x_test[:, :, ::-1], y_test, verbose=0, batch_size=512)[1])
-           for name, model in models.items()}
+flipped = {
+    name: float(model.evaluate(x_test[:, :, ::-1], y_test, verbose=0, batch_size=512)[1])
+    for name, model in models.items()
+}
 print(", ".join(f"{name}: {accuracy[name][0]:.3f} centred -> {flipped[name]:.3f} mirrored" for name in models))
 
 # %% [markdown]
@@ -179,37 +225,49 @@ ax.set_ylim(0, 1)
 ax.grid(alpha=0.3)
 ax.legend()
 ax.set_title("Trained on centred images, tested shifted")
-save_figure(fig, out / "accuracy_vs_shift.png",
-            caption="Both models start at similar accuracy on centred images; as the test images move, the "
-                    "MLP falls towards chance while the CNN, with an eighth of the parameters, keeps far more.")
-image_grid(np.concatenate([shift_images(x_test[:1], 0, s) for s in SHIFTS]), out / "shifted_examples.png",
-           labels=[f"shift {s}" for s in SHIFTS], ncols=7,
-           caption="One test image moved right by 0 to 6 pixels: to a person it is the same object, to the "
-                   "MLP every shift puts it on different weights.")
-print(f"accuracy lost at 6 px: MLP {accuracy['MLP'][0] - accuracy['MLP'][-1]:.3f}, "
-      f"CNN {accuracy['CNN'][0] - accuracy['CNN'][-1]:.3f}")
+save_figure(
+    fig,
+    out / "accuracy_vs_shift.png",
+    caption="Both models start at similar accuracy on centred images; as the test images move, the "
+    "MLP falls towards chance while the CNN, with an eighth of the parameters, keeps far more.",
+)
+image_grid(
+    np.concatenate([shift_images(x_test[:1], 0, s) for s in SHIFTS]),
+    out / "shifted_examples.png",
+    labels=[f"shift {s}" for s in SHIFTS],
+    ncols=7,
+    caption="One test image moved right by 0 to 6 pixels: to a person it is the same object, to the "
+    "MLP every shift puts it on different weights.",
+)
+print(
+    f"accuracy lost at 6 px: MLP {accuracy['MLP'][0] - accuracy['MLP'][-1]:.3f}, "
+    f"CNN {accuracy['CNN'][0] - accuracy['CNN'][-1]:.3f}"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "mlp_accuracy_shift0": accuracy["MLP"][0],
-    "cnn_accuracy_shift0": accuracy["CNN"][0],
-    "mlp_accuracy_shift4": accuracy["MLP"][4],
-    "cnn_accuracy_shift4": accuracy["CNN"][4],
-    "mlp_accuracy_shift6": accuracy["MLP"][-1],
-    "cnn_accuracy_shift6": accuracy["CNN"][-1],
-    "mlp_accuracy_flipped": flipped["MLP"],
-    "cnn_accuracy_flipped": flipped["CNN"],
-    "mlp_accuracy_vs_shift": accuracy["MLP"],
-    "cnn_accuracy_vs_shift": accuracy["CNN"],
-    "mlp_params": models["MLP"].count_params(),
-    "cnn_params": models["CNN"].count_params(),
-    **counts,
-    "train_examples": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        "mlp_accuracy_shift0": accuracy["MLP"][0],
+        "cnn_accuracy_shift0": accuracy["CNN"][0],
+        "mlp_accuracy_shift4": accuracy["MLP"][4],
+        "cnn_accuracy_shift4": accuracy["CNN"][4],
+        "mlp_accuracy_shift6": accuracy["MLP"][-1],
+        "cnn_accuracy_shift6": accuracy["CNN"][-1],
+        "mlp_accuracy_flipped": flipped["MLP"],
+        "cnn_accuracy_flipped": flipped["CNN"],
+        "mlp_accuracy_vs_shift": accuracy["MLP"],
+        "cnn_accuracy_vs_shift": accuracy["CNN"],
+        "mlp_params": models["MLP"].count_params(),
+        "cnn_params": models["CNN"].count_params(),
+        **counts,
+        "train_examples": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -99,11 +99,11 @@ def grey(image):
 photos = {name: grey(load_photo(name))[::2, ::2] if quick else grey(load_photo(name)) for name in ("camera", "coins")}
 fig, axes = plt.subplots(len(photos), len(FILTERS) + 2, figsize=(2.3 * (len(FILTERS) + 2), 2.5 * len(photos)))
 peaks = []  # per photo: {filter: max |response|}
-for row, photo in zip(axes, photos.values()):
+for row, photo in zip(axes, photos.values(), strict=True):
     responses = {name: conv2d(photo, k, padding="replicate") for name, k in FILTERS.items()}
     responses["Sobel magnitude"] = np.hypot(responses["Sobel x"], responses["Sobel y"])
     peaks.append({name: float(np.abs(r).max()) for name, r in responses.items()})
-    for ax, (name, image) in zip(row, [("photo", photo)] + list(responses.items())):
+    for ax, (name, image) in zip(row, [("photo", photo)] + list(responses.items()), strict=True):
         if name in ("photo", "box blur", "Sobel magnitude"):
             ax.imshow(image, cmap="gray")
         else:  # signed responses: white is 0, red positive, blue negative
@@ -111,16 +111,27 @@ for row, photo in zip(axes, photos.values()):
             ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(name, fontsize=9)
         ax.axis("off")
-save_figure(fig, out / "hand_made_filters.png",
-            caption="Each filter's response on two photos (red positive, blue negative, white 0). The vertical-edge "
-                    "and Sobel x filters light up on vertical edges (the tripod legs, the coins' left and right "
-                    "rims), the horizontal ones on horizontal edges; flat sky and grass stay white. The Laplacian "
-                    "marks fine detail, the box blur smooths.")
+save_figure(
+    fig,
+    out / "hand_made_filters.png",
+    caption="Each filter's response on two photos (red positive, blue negative, white 0). The vertical-edge "
+    "and Sobel x filters light up on vertical edges (the tripod legs, the coins' left and right "
+    "rims), the horizontal ones on horizontal edges; flat sky and grass stay white. The Laplacian "
+    "marks fine detail, the box blur smooths.",
+)
 photo = photos["camera"]
-show_table([{"filter": name, "rows": " / ".join(" ".join(str(Fraction(v).limit_denominator(9)) for v in r) for r in k),
-             "sum of weights": round(float(k.sum()), 6),
-             **{f"max |response|, {p}": peaks[i][name] for i, p in enumerate(photos)}} for name, k in FILTERS.items()],
-           title="The hand-made filters (photo brightness in [0, 1])")
+show_table(
+    [
+        {
+            "filter": name,
+            "rows": " / ".join(" ".join(str(Fraction(v).limit_denominator(9)) for v in r) for r in k),
+            "sum of weights": round(float(k.sum()), 6),
+            **{f"max |response|, {p}": peaks[i][name] for i, p in enumerate(photos)},
+        }
+        for name, k in FILTERS.items()
+    ],
+    title="The hand-made filters (photo brightness in [0, 1])",
+)
 
 # %% [markdown]
 # ## The NumPy formula, our `Conv2D` and `keras.layers.Conv2D` agree
@@ -138,8 +149,10 @@ for layer in (ours, reference):
 numpy_out = conv2d(batch, bank, padding="same")
 diff_ours = float(np.abs(np.asarray(ours(batch)) - numpy_out).max())
 diff_keras = float(np.abs(np.asarray(reference(batch)) - numpy_out).max())
-print(f"input {batch.shape} -> output {numpy_out.shape}; max |NumPy - ours| = {diff_ours:.2g}, "
-      f"max |NumPy - Keras| = {diff_keras:.2g} (float32 round-off)")
+print(
+    f"input {batch.shape} -> output {numpy_out.shape}; max |NumPy - ours| = {diff_ours:.2g}, "
+    f"max |NumPy - Keras| = {diff_keras:.2g} (float32 round-off)"
+)
 
 # %% [markdown]
 # ## Q8: inputs $(H, W, C)$, outputs $(H', W', T)$, $(k^2 C + 1)\, T$ parameters
@@ -151,9 +164,11 @@ rgb = keras.layers.Conv2D(10, 3)
 rgb.build((None, 224, 224, 3))
 assert rgb.count_params() == conv_params(3, 3, 10) == 280
 kernel, bias = rgb.get_weights()
-print(f"input (224, 224, 3) -> output {rgb.compute_output_shape((None, 224, 224, 3))[1:]}; kernel {kernel.shape} "
-      f"+ bias {bias.shape} = {rgb.count_params()} parameters (the notes' count without biases: "
-      f"{conv_params(3, 3, 10, use_bias=False)})")
+print(
+    f"input (224, 224, 3) -> output {rgb.compute_output_shape((None, 224, 224, 3))[1:]}; kernel {kernel.shape} "
+    f"+ bias {bias.shape} = {rgb.count_params()} parameters (the notes' count without biases: "
+    f"{conv_params(3, 3, 10, use_bias=False)})"
+)
 
 # %% [markdown]
 # ## A learnt filter bank: 16 filters of $5 \times 5$, trained on Fashion-MNIST
@@ -165,15 +180,22 @@ print(f"input (224, 224, 3) -> output {rgb.compute_output_shape((None, 224, 224,
 n_train, epochs = (2000, 4) if quick else (20000, 10)
 x_train = x_train[:n_train, :, :, None].astype("float32") / 255.0
 x_test = x_test[:1000, :, :, None].astype("float32") / 255.0
-model = keras.Sequential([keras.Input((28, 28, 1)), Conv2D(16, 5, activation="relu", name="filters"),
-                          keras.layers.GlobalMaxPooling2D(), Dense(10, activation="softmax", dtype="float32")])
-model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
-              metrics=["accuracy"])
+model = keras.Sequential(
+    [
+        keras.Input((28, 28, 1)),
+        Conv2D(16, 5, activation="relu", name="filters"),
+        keras.layers.GlobalMaxPooling2D(),
+        Dense(10, activation="softmax", dtype="float32"),
+    ]
+)
+model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 train_data = make_dataset(x_train, y_train[:n_train], batch_size=64, seed=seed)
 history = fit(model, train_data, epochs, run_dir=checkpoint_dir(out, "filter_bank"), verbose=0 if quick else 2)
 _, filter_bank_accuracy = model.evaluate(x_test, y_test[:1000], verbose=0)
-print(f"{model.count_params():,} parameters; loss {history.history['loss'][0]:.3f} -> "
-      f"{history.history['loss'][-1]:.3f}; test accuracy {filter_bank_accuracy:.3f} (chance 0.1)")
+print(
+    f"{model.count_params():,} parameters; loss {history.history['loss'][0]:.3f} -> "
+    f"{history.history['loss'][-1]:.3f}; test accuracy {filter_bank_accuracy:.3f} (chance 0.1)"
+)
 
 # %% [markdown]
 # The 16 learnt filters, each a $5 \times 5$ grid of weights.
@@ -181,10 +203,15 @@ print(f"{model.count_params():,} parameters; loss {history.history['loss'][0]:.3
 # %%
 learnt = model.get_layer("filters").get_weights()[0][:, :, 0, :].transpose(2, 0, 1)
 learnt = (learnt - learnt.min()) / (learnt.max() - learnt.min())
-image_grid(learnt, out / "learnt_filters.png", ncols=8, cmap="RdBu_r",
-           title="16 learnt 5x5 filters (conv -> ReLU -> global max -> dense)",
-           caption="The 16 learnt 5x5 filters (red large weights, blue small): many are red next to blue, "
-                   "i.e. edge and stripe detectors at various angles, like the hand-made ones above.")
+image_grid(
+    learnt,
+    out / "learnt_filters.png",
+    ncols=8,
+    cmap="RdBu_r",
+    title="16 learnt 5x5 filters (conv -> ReLU -> global max -> dense)",
+    caption="The 16 learnt 5x5 filters (red large weights, blue small): many are red next to blue, "
+    "i.e. edge and stripe detectors at various angles, like the hand-made ones above.",
+)
 print(f"filters {learnt.shape}, scaled to [0, 1] for display")
 
 # %% [markdown]
@@ -203,16 +230,26 @@ fixed_template[10:25, 10:25] = pattern  # what a dense unit tuned to one positio
 conv_max, argmax_ok, dense, where = [], 0, [], []
 for s in shifts:  # slide the pattern to the right, away from where the dense unit looks
     scene = np.zeros((size, size))
-    scene[10:25, 10 + s:25 + s] = pattern
+    scene[10:25, 10 + s : 25 + s] = pattern
     response = conv2d(scene, pattern)
     conv_max.append(response.max())
     where.append(tuple(int(i) for i in np.unravel_index(response.argmax(), response.shape)))
     argmax_ok += where[-1] == (10, 10 + s)
     dense.append(float((fixed_template * scene).sum()))
 conv_max, dense = np.array(conv_max), np.array(dense)
-show_table([{"shift (px)": s, "max of conv response": conv_max[i], "argmax (row, col)": str(where[i]),
-             "dense unit": dense[i]} for i, s in enumerate(shifts) if s % 4 == 0],
-           title="Sliding the pattern to the right")
+show_table(
+    [
+        {
+            "shift (px)": s,
+            "max of conv response": conv_max[i],
+            "argmax (row, col)": str(where[i]),
+            "dense unit": dense[i],
+        }
+        for i, s in enumerate(shifts)
+        if s % 4 == 0
+    ],
+    title="Sliding the pattern to the right",
+)
 
 # %% [markdown]
 # The two responses against the shift, relative to the best response.
@@ -225,32 +262,40 @@ ax.set_xlabel("shift of the pattern (pixels)")
 ax.set_ylabel("response / best response")
 ax.legend()
 ax.grid(alpha=0.3)
-save_figure(fig, out / "conv_max_invariance.png",
-            caption="The maximum of the convolution stays at 1 wherever the pattern is (invariance); the dense "
-                    "unit, a template fixed at one place, responds fully only at shift 0, weaker with every pixel "
-                    "the pattern moves, and not at all once the pattern has left its 15-pixel window.")
-print(f"conv max spread {np.ptp(conv_max) / conv_max.max():.2g}; argmax on the pattern for "
-      f"{argmax_ok} of {len(shifts)} shifts; dense unit at 8+ px: at most "
-      f"{np.abs(dense[np.array(shifts) >= 8]).max() / conv_max.max():.2f} of the best response")
+save_figure(
+    fig,
+    out / "conv_max_invariance.png",
+    caption="The maximum of the convolution stays at 1 wherever the pattern is (invariance); the dense "
+    "unit, a template fixed at one place, responds fully only at shift 0, weaker with every pixel "
+    "the pattern moves, and not at all once the pattern has left its 15-pixel window.",
+)
+print(
+    f"conv max spread {np.ptp(conv_max) / conv_max.max():.2g}; argmax on the pattern for "
+    f"{argmax_ok} of {len(shifts)} shifts; dense unit at 8+ px: at most "
+    f"{np.abs(dense[np.array(shifts) >= 8]).max() / conv_max.max():.2f} of the best response"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "max_abs_diff_numpy_vs_our_conv2d": diff_ours,
-    "max_abs_diff_numpy_vs_keras_conv2d": diff_keras,
-    "params_rgb_3x3_10_filters": conv_params(3, 3, 10),
-    "params_rgb_3x3_10_filters_notes_count": conv_params(3, 3, 10, use_bias=False),
-    "filter_bank_test_accuracy": float(filter_bank_accuracy),
-    "filter_bank_first_loss": history.history["loss"][0],
-    "filter_bank_last_loss": history.history["loss"][-1],
-    "conv_max_relative_spread": float(np.ptp(conv_max) / conv_max.max()),
-    "dense_relative_response_shift0": float(dense[0] / conv_max.max()),
-    "dense_max_relative_response_shift_8plus": float(np.abs(dense[np.array(shifts) >= 8]).max() / conv_max.max()),
-    "argmax_tracks_pattern_fraction": argmax_ok / len(shifts),
-    "shifts_tried": len(shifts),
-})
+metrics = save_metrics(
+    out,
+    {
+        "max_abs_diff_numpy_vs_our_conv2d": diff_ours,
+        "max_abs_diff_numpy_vs_keras_conv2d": diff_keras,
+        "params_rgb_3x3_10_filters": conv_params(3, 3, 10),
+        "params_rgb_3x3_10_filters_notes_count": conv_params(3, 3, 10, use_bias=False),
+        "filter_bank_test_accuracy": float(filter_bank_accuracy),
+        "filter_bank_first_loss": history.history["loss"][0],
+        "filter_bank_last_loss": history.history["loss"][-1],
+        "conv_max_relative_spread": float(np.ptp(conv_max) / conv_max.max()),
+        "dense_relative_response_shift0": float(dense[0] / conv_max.max()),
+        "dense_max_relative_response_shift_8plus": float(np.abs(dense[np.array(shifts) >= 8]).max() / conv_max.max()),
+        "argmax_tracks_pattern_fraction": argmax_ok / len(shifts),
+        "shifts_tried": len(shifts),
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -91,8 +91,13 @@ model = stack([("conv", 3, 2, 1)] * 2, input_size=15)
 for layer in model.layers:  # all-ones kernels: the gradient counts the paths to each pixel
     layer.set_weights([np.ones_like(w) if w.ndim == 4 else np.zeros_like(w) for w in layer.get_weights()])
 measured = empirical_receptive_field(model, samples=samples, seed=seed)
-show_table([{"layer": i + 1, "field (px)": f.size, "jump (px)": f.jump, "first centre": f.start}
-            for i, f in enumerate(fields)], title="Two 3x3 stride-2 convolutions, layer by layer")
+show_table(
+    [
+        {"layer": i + 1, "field (px)": f.size, "jump (px)": f.jump, "first centre": f.start}
+        for i, f in enumerate(fields)
+    ],
+    title="Two 3x3 stride-2 convolutions, layer by layer",
+)
 print(f"measured from the gradient: {measured.size[0]}x{measured.size[1]} at output {measured.position}")
 print(f"the notes' formula: {notes_formula([(3, 2), (3, 2)])}")
 
@@ -105,12 +110,17 @@ top_left = fields[-1].centre(measured.position[0]) - (fields[-1].size - 1) / 2 -
 ax.add_patch(Rectangle((top_left, top_left), fields[-1].size, fields[-1].size, fill=False, ec="red", lw=2))
 ax.set_xticks(range(15))
 ax.set_yticks(range(15))
-ax.set_title(f"Paths from each pixel to output {measured.position}, two 3x3/2 convs:\n"
-             f"{measured.size[0]}x{measured.size[1]} measured, {fields[-1].size}x{fields[-1].size} by formula")
-save_figure(fig, out / "notes_example_field.png",
-            caption="The pixels one output of two 3x3 stride-2 convolutions sees: the numbers count the "
-                    "paths from each pixel to it. The red square is the 7x7 field of the formula; centre "
-                    "pixels are seen along more paths (4) than corners (1).")
+ax.set_title(
+    f"Paths from each pixel to output {measured.position}, two 3x3/2 convs:\n"
+    f"{measured.size[0]}x{measured.size[1]} measured, {fields[-1].size}x{fields[-1].size} by formula"
+)
+save_figure(
+    fig,
+    out / "notes_example_field.png",
+    caption="The pixels one output of two 3x3 stride-2 convolutions sees: the numbers count the "
+    "paths from each pixel to it. The red square is the 7x7 field of the formula; centre "
+    "pixels are seen along more paths (4) than corners (1).",
+)
 
 # %% [markdown]
 # ## Ways to grow the field with 3 layers: plain, strided, dilated, pooled
@@ -132,8 +142,10 @@ for name, specs in designs.items():
     measured_design = empirical_receptive_field(stack(specs, 64), samples=samples, seed=seed)
     agree &= measured_design.size == (theory[-1].size,) * 2
     growth[name] = [f.size for f in theory]
-show_table([{"design": name, "field per layer (px)": ", ".join(map(str, sizes))} for name, sizes in growth.items()],
-           title="Receptive field after each layer")
+show_table(
+    [{"design": name, "field per layer (px)": ", ".join(map(str, sizes))} for name, sizes in growth.items()],
+    title="Receptive field after each layer",
+)
 print("formula and gradient agree on every design:", bool(agree))
 
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
@@ -143,9 +155,12 @@ ax.set_xlabel("layer")
 ax.set_ylabel("receptive field (pixels)")
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8)
-save_figure(fig, out / "field_growth.png",
-            caption="Receptive field after each layer: plain convolutions grow it linearly; strides and "
-                    "pooling make each later layer add more, dilation grows it at full resolution.")
+save_figure(
+    fig,
+    out / "field_growth.png",
+    caption="Receptive field after each layer: plain convolutions grow it linearly; strides and "
+    "pooling make each later layer add more, dilation grows it at full resolution.",
+)
 
 # %% [markdown]
 # ## LeNet, VGG16 and the ResNet-50 stem
@@ -158,8 +173,10 @@ resnet = keras.applications.ResNet50(weights=None, include_top=False, input_shap
 resnet_stem = keras.Model(resnet.input, resnet.get_layer("pool1_pool").output)
 table = {}
 for name, net in (("LeNet", lenet()), ("VGG16", vgg), ("ResNet-50 stem", resnet_stem)):
-    table[name] = [{"layer": f.name, "size": f.size, "jump": f.jump, "start": f.start}
-                   for f in receptive_field(net, input_size=224 if name != "LeNet" else None)]
+    table[name] = [
+        {"layer": f.name, "size": f.size, "jump": f.jump, "start": f.start}
+        for f in receptive_field(net, input_size=224 if name != "LeNet" else None)
+    ]
 net = lenet()
 lenet_features = keras.Model(net.inputs, net.get_layer("pool2").output)  # the spatial part
 lenet_measured = empirical_receptive_field(lenet_features, samples=samples, seed=seed).size[0]
@@ -168,32 +185,46 @@ lines = ["| network | layer | field | jump | start |", "|---|---|---|---|---|"]
 for name, rows in table.items():
     lines += [f"| {name} | {r['layer']} | {r['size']} | {r['jump']} | {r['start']:g} |" for r in rows]
 (out / "receptive_fields.md").write_text("\n".join(lines) + "\n")
-show_table([{"network": name, "last layer": rows[-1]["layer"], "field (px)": rows[-1]["size"],
-             "jump (px)": rows[-1]["jump"]} for name, rows in table.items()],
-           title="Receptive field of the last layer (full table: receptive_fields.md)")
-show_table([{"layer": r["layer"], "field (px)": r["size"], "jump (px)": r["jump"]} for r in table["LeNet"]],
-           title="LeNet, layer by layer")
+show_table(
+    [
+        {
+            "network": name,
+            "last layer": rows[-1]["layer"],
+            "field (px)": rows[-1]["size"],
+            "jump (px)": rows[-1]["jump"],
+        }
+        for name, rows in table.items()
+    ],
+    title="Receptive field of the last layer (full table: receptive_fields.md)",
+)
+show_table(
+    [{"layer": r["layer"], "field (px)": r["size"], "jump (px)": r["jump"]} for r in table["LeNet"]],
+    title="LeNet, layer by layer",
+)
 print(f"measured from the gradient: LeNet {lenet_measured} px, ResNet-50 stem {stem_measured} px")
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "notes_example_field": fields[-1].size,
-    "notes_example_jump": fields[-1].jump,
-    "notes_example_measured": list(measured.size),
-    "notes_formula_sizes": notes_formula([(3, 2), (3, 2)]),
-    "formula_and_gradient_agree_on_designs": bool(agree),
-    "growth_after_3_layers": {name: sizes[-1] for name, sizes in growth.items()},
-    "lenet_field": table["LeNet"][-1]["size"],
-    "lenet_field_measured": lenet_measured,
-    "vgg16_field": table["VGG16"][-1]["size"],
-    "vgg16_jump": table["VGG16"][-1]["jump"],
-    "resnet50_stem_field": table["ResNet-50 stem"][-1]["size"],
-    "resnet50_stem_field_measured": stem_measured,
-    "table": table,
-})
+metrics = save_metrics(
+    out,
+    {
+        "notes_example_field": fields[-1].size,
+        "notes_example_jump": fields[-1].jump,
+        "notes_example_measured": list(measured.size),
+        "notes_formula_sizes": notes_formula([(3, 2), (3, 2)]),
+        "formula_and_gradient_agree_on_designs": bool(agree),
+        "growth_after_3_layers": {name: sizes[-1] for name, sizes in growth.items()},
+        "lenet_field": table["LeNet"][-1]["size"],
+        "lenet_field_measured": lenet_measured,
+        "vgg16_field": table["VGG16"][-1]["size"],
+        "vgg16_jump": table["VGG16"][-1]["jump"],
+        "resnet50_stem_field": table["ResNet-50 stem"][-1]["size"],
+        "resnet50_stem_field_measured": stem_measured,
+        "table": table,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

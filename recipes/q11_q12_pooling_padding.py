@@ -84,14 +84,16 @@ def border_errors(photos, filters, crop, crops_per_photo, rng):
     half = KERNEL // 2
     errors = {mode: np.zeros(half + 1) for mode in MODES}
     counts = np.zeros(half + 1)
-    distance = np.minimum.reduce(np.meshgrid(np.arange(crop), np.arange(crop), indexing="ij")
-                                 + np.meshgrid(np.arange(crop)[::-1], np.arange(crop)[::-1], indexing="ij"))
+    distance = np.minimum.reduce(
+        np.meshgrid(np.arange(crop), np.arange(crop), indexing="ij")
+        + np.meshgrid(np.arange(crop)[::-1], np.arange(crop)[::-1], indexing="ij")
+    )
     for photo in photos:
         for _ in range(crops_per_photo):
             y, x = rng.integers(half, np.array(photo.shape) - crop - half)
-            context = photo[y - half: y + crop + half, x - half: x + crop + half]
+            context = photo[y - half : y + crop + half, x - half : x + crop + half]
             truth = conv2d(context[..., None], filters)  # valid: exactly the crop's size
-            image = photo[y: y + crop, x: x + crop, None]
+            image = photo[y : y + crop, x : x + crop, None]
             for mode in MODES:
                 err = np.abs(conv2d(image, filters, padding=mode) - truth).mean(axis=-1)
                 for d in range(half + 1):
@@ -117,18 +119,26 @@ diff_layer = float(np.abs(np.asarray(MaxPool2D(2)(batch)) - keras_pooled).max())
 twice = max_pool2d(pooled, 2)
 strided = max_pool2d(batch, 3, stride=2)
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.9))
-for ax, (title, image) in zip(axes, [("photo 512x512", photo), ("2x2 max-pool: 256x256", pooled[0]),
-                                     ("twice: 128x128", twice[0])]):
+for ax, (title, image) in zip(
+    axes, [("photo 512x512", photo), ("2x2 max-pool: 256x256", pooled[0]), ("twice: 128x128", twice[0])], strict=True
+):
     ax.imshow(image)
     ax.set_title(title)
     ax.axis("off")
-save_figure(fig, out / "max_pooling.png",
-            caption="Each 2x2 max-pooling halves the width and the height; the picture stays readable, "
-                    "because every window keeps its brightest value.")
-show_table([{"pooling": "2x2, stride 2", "shape": list(pooled.shape[1:3])},
-            {"pooling": "2x2, stride 2, twice", "shape": list(twice.shape[1:3])},
-            {"pooling": "3x3, stride 2", "shape": list(strided.shape[1:3])}],
-           title=f"Max-pooling a {photo.shape[0]}x{photo.shape[1]} photo")
+save_figure(
+    fig,
+    out / "max_pooling.png",
+    caption="Each 2x2 max-pooling halves the width and the height; the picture stays readable, "
+    "because every window keeps its brightest value.",
+)
+show_table(
+    [
+        {"pooling": "2x2, stride 2", "shape": list(pooled.shape[1:3])},
+        {"pooling": "2x2, stride 2, twice", "shape": list(twice.shape[1:3])},
+        {"pooling": "3x3, stride 2", "shape": list(strided.shape[1:3])},
+    ],
+    title=f"Max-pooling a {photo.shape[0]}x{photo.shape[1]} photo",
+)
 print(f"largest difference from keras.layers.MaxPooling2D: max_pool2d {diff_keras}, MaxPool2D {diff_layer}")
 
 # %% [markdown]
@@ -145,8 +155,10 @@ fields = {
     "conv 3x3, conv 3x3": [f.size for f in receptive_field([(3, 1), (3, 1)])],
     "conv 3x3, pool 2x2, conv 3x3": [f.size for f in receptive_field([(3, 1), (2, 2), (3, 1)])],
 }
-show_table([{"layers": name, "field after each layer (px)": sizes} for name, sizes in fields.items()],
-           title="Receptive field, layer by layer")
+show_table(
+    [{"layers": name, "field after each layer (px)": sizes} for name, sizes in fields.items()],
+    title="Receptive field, layer by layer",
+)
 
 # %% [markdown]
 # ## Q12: each padding on a real photo
@@ -157,10 +169,15 @@ show_table([{"layers": name, "field after each layer (px)": sizes} for name, siz
 # %%
 crop = photo[30:190, 150:310]  # the astronaut's face
 padded = [pad2d(crop, 60, mode) for mode in MODES]
-image_grid(np.stack(padded), out / "padding_modes.png", labels=MODES, ncols=3,
-           title="60 pixels of padding around a 160x160 crop",
-           caption="Zero padding puts a black frame around the face, reflect mirrors it across the border, "
-                   "replicate stretches the edge pixels into stripes.")
+image_grid(
+    np.stack(padded),
+    out / "padding_modes.png",
+    labels=MODES,
+    ncols=3,
+    title="60 pixels of padding around a 160x160 crop",
+    caption="Zero padding puts a black frame around the face, reflect mirrors it across the border, "
+    "replicate stretches the edge pixels into stripes.",
+)
 print(f"crop {crop.shape[:2]} -> padded {padded[0].shape[:2]} with each of {', '.join(MODES)}")
 
 # %% [markdown]
@@ -173,11 +190,17 @@ print(f"crop {crop.shape[:2]} -> padded {padded[0].shape[:2]} with each of {', '
 # %%
 names = ("astronaut", "coffee", "chelsea", "camera") if not quick else ("astronaut", "camera")
 photos = [load_photo(name).mean(axis=-1) for name in names]
-smooth = np.outer(*[np.exp(-np.linspace(-1.5, 1.5, KERNEL) ** 2)] * 2)
+smooth = np.outer(*[np.exp(-(np.linspace(-1.5, 1.5, KERNEL) ** 2))] * 2)
 sobel = np.outer([1, 4, 6, 8, 6, 4, 1], [-3, -2, -1, 0, 1, 2, 3]).astype(float)
 random_filters = rng.normal(size=(KERNEL, KERNEL, 4 if quick else 14))
-filters = np.concatenate([smooth[..., None] / smooth.sum(), sobel[..., None] / np.abs(sobel).sum(),
-                          random_filters / np.abs(random_filters).sum(axis=(0, 1))], axis=-1)[:, :, None, :]
+filters = np.concatenate(
+    [
+        smooth[..., None] / smooth.sum(),
+        sobel[..., None] / np.abs(sobel).sum(),
+        random_filters / np.abs(random_filters).sum(axis=(0, 1)),
+    ],
+    axis=-1,
+)[:, :, None, :]
 errors = border_errors(photos, filters, crop=48 if quick else 96, crops_per_photo=3 if quick else 20, rng=rng)
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
 for mode, err in errors.items():
@@ -187,28 +210,39 @@ ax.set_ylabel("mean |response error|")
 ax.set_title(f"{KERNEL}x{KERNEL} filters on photo crops, vs the true context")
 ax.grid(alpha=0.3)
 ax.legend()
-save_figure(fig, out / "border_errors.png",
-            caption="Padding errs only within 3 pixels (half the 7x7 kernel) of the border, most on the border "
-                    "itself; zeros err several times more than reflect or replicate.")
-show_table([{"distance from border (px)": d, **{mode: float(errors[mode][d]) for mode in MODES}}
-            for d in range(KERNEL // 2 + 1)], title="Mean |response error| by distance from the border")
+save_figure(
+    fig,
+    out / "border_errors.png",
+    caption="Padding errs only within 3 pixels (half the 7x7 kernel) of the border, most on the border "
+    "itself; zeros err several times more than reflect or replicate.",
+)
+show_table(
+    [
+        {"distance from border (px)": d, **{mode: float(errors[mode][d]) for mode in MODES}}
+        for d in range(KERNEL // 2 + 1)
+    ],
+    title="Mean |response error| by distance from the border",
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "max_abs_diff_numpy_vs_keras_maxpool": diff_keras,
-    "max_abs_diff_layer_vs_keras_maxpool": diff_layer,
-    "pooled_shape": list(pooled.shape[1:3]),
-    "pooled_twice_shape": list(twice.shape[1:3]),
-    "overlapping_3x3_stride2_shape": list(strided.shape[1:3]),
-    "receptive_fields": fields,
-    **{f"border_error_{mode}": float(err[0]) for mode, err in errors.items()},
-    **{f"edge_band_error_{mode}": float(err[:-1].mean()) for mode, err in errors.items()},
-    "error_beyond_half_kernel": max(float(err[-1]) for err in errors.values()),
-    "error_by_distance": {mode: err for mode, err in errors.items()},
-})
+metrics = save_metrics(
+    out,
+    {
+        "max_abs_diff_numpy_vs_keras_maxpool": diff_keras,
+        "max_abs_diff_layer_vs_keras_maxpool": diff_layer,
+        "pooled_shape": list(pooled.shape[1:3]),
+        "pooled_twice_shape": list(twice.shape[1:3]),
+        "overlapping_3x3_stride2_shape": list(strided.shape[1:3]),
+        "receptive_fields": fields,
+        **{f"border_error_{mode}": float(err[0]) for mode, err in errors.items()},
+        **{f"edge_band_error_{mode}": float(err[:-1].mean()) for mode, err in errors.items()},
+        "error_beyond_half_kernel": max(float(err[-1]) for err in errors.values()),
+        "error_by_distance": dict(errors.items()),
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -66,14 +66,24 @@ D2L_TENSORFLOW_LENET_ACCURACY = 0.726  # d2l.ai, "Convolutional Neural Networks 
 
 def train(model, data, epochs, batch_size, quick, seed=0, callbacks=(), run_dir=None):
     (x_train, y_train), (x_test, y_test) = data
-    model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3 if quick else 1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     n_val = len(x_train) // 10  # the first 10% validate, the rest train
     # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays repeats one order
     # once the TF seed is set).
     train_data = make_dataset(x_train[n_val:], y_train[n_val:], batch_size=batch_size, seed=seed)
-    history = fit(model, train_data, epochs, run_dir=run_dir, validation_data=(x_train[:n_val], y_train[:n_val]),
-                  verbose=0 if quick else 2, callbacks=callbacks)
+    history = fit(
+        model,
+        train_data,
+        epochs,
+        run_dir=run_dir,
+        validation_data=(x_train[:n_val], y_train[:n_val]),
+        verbose=0 if quick else 2,
+        callbacks=callbacks,
+    )
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
     return history, float(test_loss), float(test_accuracy)
 
@@ -101,8 +111,13 @@ print(f"train {x_train.shape}, test {x_test.shape}, {epochs} epochs")
 model = lenet()
 shapes = {layer.name: list(layer.output.shape[1:]) for layer in model.layers}
 assert shapes["flatten"] == [400], shapes
-show_table([{"layer": layer.name, "output shape": shapes[layer.name], "parameters": layer.count_params()}
-            for layer in model.layers], title=f"LeNet-5, {model.count_params():,} parameters")
+show_table(
+    [
+        {"layer": layer.name, "output shape": shapes[layer.name], "parameters": layer.count_params()}
+        for layer in model.layers
+    ],
+    title=f"LeNet-5, {model.count_params():,} parameters",
+)
 
 # %% [markdown]
 # ## Training
@@ -111,12 +126,15 @@ show_table([{"layer": layer.name, "output shape": shapes[layer.name], "parameter
 
 # %%
 callbacks = [] if quick else standard_callbacks(out / "lenet_run", patience=4)
-history, test_loss, test_accuracy = train(model, data, epochs, 64 if quick else 128, quick, seed,
-                                          callbacks, checkpoint_dir(out, "lenet"))
+history, test_loss, test_accuracy = train(
+    model, data, epochs, 64 if quick else 128, quick, seed, callbacks, checkpoint_dir(out, "lenet")
+)
 histories = {"LeNet (ReLU, max-pool)": history}
 accuracies = {"test_accuracy": test_accuracy, "test_loss": test_loss}
-print(f"after {len(history.history['loss'])} epochs: test accuracy {test_accuracy:.3f}, test loss {test_loss:.3f} "
-      f"(d2l's LeNet: {D2L_TENSORFLOW_LENET_ACCURACY})")
+print(
+    f"after {len(history.history['loss'])} epochs: test accuracy {test_accuracy:.3f}, test loss {test_loss:.3f} "
+    f"(d2l's LeNet: {D2L_TENSORFLOW_LENET_ACCURACY})"
+)
 
 # %% [markdown]
 # ## The 1998 variant: sigmoid and average pooling (full run only)
@@ -127,17 +145,33 @@ print(f"after {len(history.history['loss'])} epochs: test accuracy {test_accurac
 if not quick:
     set_seed(seed)
     classic = lenet(activation="sigmoid", pooling="avg", name="lenet_classic")
-    classic_history, _, classic_accuracy = train(classic, data, epochs, 128, quick, seed,
-                                                 standard_callbacks(out / "classic_run", patience=4),
-                                                 checkpoint_dir(out, "lenet_classic"))
+    classic_history, _, classic_accuracy = train(
+        classic,
+        data,
+        epochs,
+        128,
+        quick,
+        seed,
+        standard_callbacks(out / "classic_run", patience=4),
+        checkpoint_dir(out, "lenet_classic"),
+    )
     histories["LeNet 1998 (sigmoid, avg-pool)"] = classic_history
     accuracies["classic_sigmoid_avgpool_test_accuracy"] = classic_accuracy
-plot_history(histories, out / "training.png", metrics=("loss", "accuracy"), title="LeNet on Fashion-MNIST",
-             caption="Training (solid) and validation (dashed) loss and accuracy per epoch; the full run adds "
-                     "the 1998 sigmoid / average-pooling LeNet for comparison.")
-show_table([{"network": name, "epochs": len(h.history["loss"]),
-             "last validation accuracy": h.history["val_accuracy"][-1]} for name, h in histories.items()],
-           title="Runs" + (" (quick mode: the 1998 variant is skipped)" if quick else ""))
+plot_history(
+    histories,
+    out / "training.png",
+    metrics=("loss", "accuracy"),
+    title="LeNet on Fashion-MNIST",
+    caption="Training (solid) and validation (dashed) loss and accuracy per epoch; the full run adds "
+    "the 1998 sigmoid / average-pooling LeNet for comparison.",
+)
+show_table(
+    [
+        {"network": name, "epochs": len(h.history["loss"]), "last validation accuracy": h.history["val_accuracy"][-1]}
+        for name, h in histories.items()
+    ],
+    title="Runs" + (" (quick mode: the 1998 variant is skipped)" if quick else ""),
+)
 
 # %% [markdown]
 # ## What it gets wrong: the most confident mistakes
@@ -149,32 +183,44 @@ probabilities = model.predict(data[1][0], verbose=0)
 predicted = probabilities.argmax(axis=1)
 wrong = np.nonzero(predicted != data[1][1])[0]
 worst = wrong[np.argsort(-probabilities[wrong].max(axis=1))][:16]
-image_grid(data[1][0][worst], out / "confident_mistakes.png",
-           labels=[f"{FASHION_MNIST_CLASSES[predicted[i]]}\n(is {FASHION_MNIST_CLASSES[data[1][1][i]]})"
-                   for i in worst], ncols=8, title="Most confident mistakes: predicted (true)",
-           caption="The test images LeNet gets wrong with the highest confidence (predicted class above the "
-                   "true one): the mix-ups are between classes of similar outline, such as trousers and dresses, "
-                   "or sneakers, sandals and ankle boots.")
+image_grid(
+    data[1][0][worst],
+    out / "confident_mistakes.png",
+    labels=[f"{FASHION_MNIST_CLASSES[predicted[i]]}\n(is {FASHION_MNIST_CLASSES[data[1][1][i]]})" for i in worst],
+    ncols=8,
+    title="Most confident mistakes: predicted (true)",
+    caption="The test images LeNet gets wrong with the highest confidence (predicted class above the "
+    "true one): the mix-ups are between classes of similar outline, such as trousers and dresses, "
+    "or sneakers, sandals and ankle boots.",
+)
 confusion = np.zeros((10, 10), dtype=int)
 np.add.at(confusion, (data[1][1], predicted), 1)
 per_class = confusion.diagonal() / confusion.sum(axis=1).clip(min=1)
-show_table([{"class": c, "test images": int(confusion[i].sum()), "accuracy": float(a)}
-            for i, (c, a) in enumerate(zip(FASHION_MNIST_CLASSES, per_class))], title="Accuracy per class")
+show_table(
+    [
+        {"class": c, "test images": int(confusion[i].sum()), "accuracy": float(a)}
+        for i, (c, a) in enumerate(zip(FASHION_MNIST_CLASSES, per_class, strict=True))
+    ],
+    title="Accuracy per class",
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    **accuracies,
-    "chance_accuracy": 0.1,
-    "d2l_tensorflow_lenet_accuracy": D2L_TENSORFLOW_LENET_ACCURACY,
-    "params": model.count_params(),
-    "epochs_run": len(history.history["loss"]),
-    "train_examples": n_train,
-    "shapes": shapes,
-    "per_class_accuracy": {c: float(a) for c, a in zip(FASHION_MNIST_CLASSES, per_class)},
-})
+metrics = save_metrics(
+    out,
+    {
+        **accuracies,
+        "chance_accuracy": 0.1,
+        "d2l_tensorflow_lenet_accuracy": D2L_TENSORFLOW_LENET_ACCURACY,
+        "params": model.count_params(),
+        "epochs_run": len(history.history["loss"]),
+        "train_examples": n_train,
+        "shapes": shapes,
+        "per_class_accuracy": {c: float(a) for c, a in zip(FASHION_MNIST_CLASSES, per_class, strict=True)},
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

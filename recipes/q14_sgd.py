@@ -124,13 +124,17 @@ def train(x, y, batch_size, lr0, decay, epochs, best, initial, seed, run_dir):
     training seconds; the final weights as one float64 vector)``."""
     batch_size = batch_size or len(x)
     steps_per_epoch = -(-len(x) // batch_size)
-    lr = (keras.optimizers.schedules.InverseTimeDecay(lr0, steps_per_epoch * DECAY_EPOCHS, 1.0)
-          if decay else lr0)
-    model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(
-        10, activation="softmax", dtype="float32", kernel_regularizer=keras.regularizers.L2(L2))],
-        name="softmax_regression")
-    model.compile(optimizer=SGD(lr), loss="sparse_categorical_crossentropy",
-                  steps_per_execution=min(steps_per_epoch, 100))
+    lr = keras.optimizers.schedules.InverseTimeDecay(lr0, steps_per_epoch * DECAY_EPOCHS, 1.0) if decay else lr0
+    model = keras.Sequential(
+        [
+            keras.Input((x.shape[1],)),
+            keras.layers.Dense(10, activation="softmax", dtype="float32", kernel_regularizer=keras.regularizers.L2(L2)),
+        ],
+        name="softmax_regression",
+    )
+    model.compile(
+        optimizer=SGD(lr), loss="sparse_categorical_crossentropy", steps_per_execution=min(steps_per_epoch, 100)
+    )
     # Warm up with one untimed epoch (it traces the train step, also for the smaller last
     # batch), then restart from the common initial point: the timed epochs measure steps.
     # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
@@ -164,13 +168,21 @@ print(f"{n_train} examples with {x.shape[1]} features, {epochs} epochs per run")
 # but the single terms $\nabla L_i(w^\ast)$ are not 0: this is what keeps constant-step SGD moving.
 
 # %%
-result = scipy.optimize.minimize(objective, np.zeros(64 * 10 + 10), args=(x, y), jac=True,
-                                 method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-10})
+result = scipy.optimize.minimize(
+    objective,
+    np.zeros(64 * 10 + 10),
+    args=(x, y),
+    jac=True,
+    method="L-BFGS-B",
+    options={"maxiter": 5000, "gtol": 1e-10},
+)
 best, theta_star = result.fun, result.x
 full_gradient_at_optimum = float(np.linalg.norm(objective(theta_star, x, y)[1]))
 example_gradient_at_optimum = per_example_gradient_norm(theta_star, x, y)
-print(f"Q* = {best:.6f}; at the optimum |mean gradient| = {full_gradient_at_optimum:.2e}, "
-      f"mean |one example's gradient| = {example_gradient_at_optimum:.3f}")
+print(
+    f"Q* = {best:.6f}; at the optimum |mean gradient| = {full_gradient_at_optimum:.2e}, "
+    f"mean |one example's gradient| = {example_gradient_at_optimum:.3f}"
+)
 
 # %% [markdown]
 # ## The race: the same initial weights, the same number of epochs
@@ -183,8 +195,9 @@ initial = [np.zeros((64, 10), "float32"), np.zeros(10, "float32")]
 xf, excess, seconds, final = x.astype("float32"), {}, {}, {}
 for label, (batch_size, lr0, decay) in RUNS.items():
     run_dir = checkpoint_dir(out, f"batch_{batch_size or 'all'}" + ("_decay" if decay else "_constant"))
-    excess[label], seconds[label], final[label] = train(xf, y, batch_size, lr0, decay, epochs, best, initial,
-                                                        seed, run_dir)
+    excess[label], seconds[label], final[label] = train(
+        xf, y, batch_size, lr0, decay, epochs, best, initial, seed, run_dir
+    )
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for label in RUNS:
@@ -198,14 +211,26 @@ for ax in axes:
     ax.grid(alpha=0.3, which="both")
 axes[0].legend(fontsize=8)
 fig.suptitle(f"Softmax regression on {n_train} digits; SGD steps decay as lr0 / (1 + epoch / {DECAY_EPOCHS:g})")
-save_figure(fig, out / "excess_loss.png",
-            caption="Excess loss (log scale) against epochs (left) and training seconds (right). Per epoch, SGD "
-                    "and mini-batches get far closer to the minimum than full-batch GD, which takes one step; per "
-                    "second mini-batches win, since a batch of 32 costs little more than one example. Near the "
-                    "minimum the dotted constant-step SGD falls behind the decaying one: its noise floor.")
-show_table([{"run": label, "steps per epoch": -(-n_train // (RUNS[label][0] or n_train)),
-             "excess loss after the last epoch": excess[label][-1], "training seconds": seconds[label][-1]}
-            for label in RUNS], title=f"After {epochs} epochs (Q(w) - Q* started at {excess['GD (full batch)'][0]:.3f})")
+save_figure(
+    fig,
+    out / "excess_loss.png",
+    caption="Excess loss (log scale) against epochs (left) and training seconds (right). Per epoch, SGD "
+    "and mini-batches get far closer to the minimum than full-batch GD, which takes one step; per "
+    "second mini-batches win, since a batch of 32 costs little more than one example. Near the "
+    "minimum the dotted constant-step SGD falls behind the decaying one: its noise floor.",
+)
+show_table(
+    [
+        {
+            "run": label,
+            "steps per epoch": -(-n_train // (RUNS[label][0] or n_train)),
+            "excess loss after the last epoch": excess[label][-1],
+            "training seconds": seconds[label][-1],
+        }
+        for label in RUNS
+    ],
+    title=f"After {epochs} epochs (Q(w) - Q* started at {excess['GD (full batch)'][0]:.3f})",
+)
 
 # %% [markdown]
 # ## Near the optimum: the noise floor
@@ -213,10 +238,11 @@ show_table([{"run": label, "steps per epoch": -(-n_train // (RUNS[label][0] or n
 # run still jumps around; $\lVert w - w^\ast \rVert$ is how far its final weights are from the
 # L-BFGS optimum.
 
+
 # %%
 def tail(label):  # the last third of the epochs: where the run sits near the optimum
     values = np.asarray(excess[label][1:])
-    return values[-max(2, len(values) // 3):]
+    return values[-max(2, len(values) // 3) :]
 
 
 figures = {}
@@ -227,23 +253,34 @@ for label in RUNS:
     figures[f"{key}_seconds"] = seconds[label][-1]
     figures[f"{key}_tail_std"] = float(np.std(tail(label)))
     figures[f"{key}_distance_to_optimum"] = float(np.linalg.norm(final[label] - theta_star))
-show_table([{"run": label, "std of the excess loss, last third": float(np.std(tail(label))),
-             "distance to the optimum": float(np.linalg.norm(final[label] - theta_star))} for label in RUNS],
-           title="How settled each run is")
+show_table(
+    [
+        {
+            "run": label,
+            "std of the excess loss, last third": float(np.std(tail(label))),
+            "distance to the optimum": float(np.linalg.norm(final[label] - theta_star)),
+        }
+        for label in RUNS
+    ],
+    title="How settled each run is",
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    **figures,
-    "optimum_loss": best,
-    "full_gradient_norm_at_optimum": full_gradient_at_optimum,
-    "mean_example_gradient_norm_at_optimum": example_gradient_at_optimum,
-    "initial_excess_loss": excess["GD (full batch)"][0],
-    "train_examples": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        **figures,
+        "optimum_loss": best,
+        "full_gradient_norm_at_optimum": full_gradient_at_optimum,
+        "mean_example_gradient_norm_at_optimum": example_gradient_at_optimum,
+        "initial_excess_loss": excess["GD (full batch)"][0],
+        "train_examples": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

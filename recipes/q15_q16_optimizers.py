@@ -116,9 +116,12 @@ def quadratic_figures(points):
     """Final f, steps to f < 1e-3, zig-zags (sign changes of the steep coordinate) and overshoot
     (how far past the minimum the flat coordinate runs; it starts at -9) of one trajectory."""
     values = [quadratic(p) for p in points]
-    return {"final f": values[-1], "steps to 1e-3": steps_to(values, 1e-3),
-            "zig-zags": int(np.sum(np.diff(np.sign(points[:, 1])) != 0)),
-            "overshoot": float(max(0.0, points[:, 0].max()))}
+    return {
+        "final f": values[-1],
+        "steps to 1e-3": steps_to(values, 1e-3),
+        "zig-zags": int(np.sum(np.diff(np.sign(points[:, 1])) != 0)),
+        "overshoot": float(max(0.0, points[:, 0].max())),
+    }
 
 
 def draw_race(paths, path, caption=None):
@@ -127,7 +130,7 @@ def draw_race(paths, path, caption=None):
     levels = np.logspace(-2, 2.2, 14)
     ax.contour(u, v, 0.5 * (CURVATURE[0] * u**2 + CURVATURE[1] * v**2), levels=levels, colors="0.75", linewidths=0.8)
     for name, points in paths.items():
-        line, = ax.plot(points[:, 0], points[:, 1], ".-", lw=1.1, ms=3, label=name)
+        (line,) = ax.plot(points[:, 0], points[:, 1], ".-", lw=1.1, ms=3, label=name)
         ax_loss.semilogy([max(quadratic(p), 1e-12) for p in points], color=line.get_color(), label=name)
     ax.plot(0, 0, "k*", ms=10)
     ax.set_xlabel("w1 (flat, curvature 1)")
@@ -150,12 +153,17 @@ def draw_race(paths, path, caption=None):
 # %%
 steps = 80
 paths = {name: trajectory(make(), steps) for name, (make, _) in OPTIMIZERS.items()}
-draw_race(paths, out / "quadratic_race.png",
-          caption="Left: the six trajectories on the contours of f. SGD zig-zags across the steep w2 axis at "
-                  "every step; momentum swings across the valley in wide arcs, Nesterov damps them sooner; AdaGrad "
-                  "and RMSProp head almost straight for the minimum, Adam circles it. Right: f per step, log scale.")
-show_table([{"optimizer": name, **quadratic_figures(points)} for name, points in paths.items()],
-           title=f"{steps} steps on f(w) = (w1^2 + 25 w2^2) / 2, starting from f = {quadratic(START):g}")
+draw_race(
+    paths,
+    out / "quadratic_race.png",
+    caption="Left: the six trajectories on the contours of f. SGD zig-zags across the steep w2 axis at "
+    "every step; momentum swings across the valley in wide arcs, Nesterov damps them sooner; AdaGrad "
+    "and RMSProp head almost straight for the minimum, Adam circles it. Right: f per step, log scale.",
+)
+show_table(
+    [{"optimizer": name, **quadratic_figures(points)} for name, points in paths.items()],
+    title=f"{steps} steps on f(w) = (w1^2 + 25 w2^2) / 2, starting from f = {quadratic(START):g}",
+)
 
 # %% [markdown]
 # ## Fashion-MNIST: the same MLP and initial weights, one run per optimizer
@@ -168,8 +176,13 @@ n_train, n_test, epochs = (2000, 1000, 3) if quick else (60000, 10000, 10)
 x_train = x_train[:n_train].reshape(n_train, -1).astype("float32") / 255.0
 x_test = x_test[:n_test].reshape(n_test, -1).astype("float32") / 255.0
 y_train, y_test = y_train[:n_train], y_test[:n_test]
-model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, activation="relu"),
-                          keras.layers.Dense(10, activation="softmax", dtype="float32")])
+model = keras.Sequential(
+    [
+        keras.Input((784,)),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dense(10, activation="softmax", dtype="float32"),
+    ]
+)
 initial = model.get_weights()
 histories, results = {}, {}
 for name, (_, make) in OPTIMIZERS.items():
@@ -178,16 +191,35 @@ for name, (_, make) in OPTIMIZERS.items():
     model.compile(optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
     train = make_dataset(x_train, y_train, batch_size=64, seed=seed)
-    histories[name] = fit(model, train, epochs, run_dir=checkpoint_dir(out, f"mlp_{name.lower()}"),
-                          validation_data=(x_test, y_test), verbose=0 if quick else "auto")
+    histories[name] = fit(
+        model,
+        train,
+        epochs,
+        run_dir=checkpoint_dir(out, f"mlp_{name.lower()}"),
+        validation_data=(x_test, y_test),
+        verbose=0 if quick else "auto",
+    )
     results[name] = model.evaluate(x_test, y_test, verbose=0)
-plot_history(histories, out / "fashion_mnist_mlp.png", metrics=("loss", "accuracy"),
-             title=f"MLP 784-128-10 on {n_train} Fashion-MNIST images (dashed: test)",
-             caption="Training (solid) and test (dashed) loss and accuracy per epoch, one colour per optimizer: "
-                     "plain SGD learns slowest, the momentum and adaptive methods faster.")
-show_table([{"optimizer": name, "train loss, first epoch": histories[name].history["loss"][0],
-             "train loss, last epoch": histories[name].history["loss"][-1], "test accuracy": results[name][1]}
-            for name in OPTIMIZERS], title=f"MLP after {epochs} epochs on {n_train} images")
+plot_history(
+    histories,
+    out / "fashion_mnist_mlp.png",
+    metrics=("loss", "accuracy"),
+    title=f"MLP 784-128-10 on {n_train} Fashion-MNIST images (dashed: test)",
+    caption="Training (solid) and test (dashed) loss and accuracy per epoch, one colour per optimizer: "
+    "plain SGD learns slowest, the momentum and adaptive methods faster.",
+)
+show_table(
+    [
+        {
+            "optimizer": name,
+            "train loss, first epoch": histories[name].history["loss"][0],
+            "train loss, last epoch": histories[name].history["loss"][-1],
+            "test accuracy": results[name][1],
+        }
+        for name in OPTIMIZERS
+    ],
+    title=f"MLP after {epochs} epochs on {n_train} images",
+)
 
 # %% [markdown]
 # ## Results
@@ -204,13 +236,16 @@ for name, points in paths.items():
     figures[f"mlp_{key}_test_accuracy"] = results[name][1]
     figures[f"mlp_{key}_train_loss_first_epoch"] = histories[name].history["loss"][0]
     figures[f"mlp_{key}_train_loss_last_epoch"] = histories[name].history["loss"][-1]
-metrics = save_metrics(out, {
-    **figures,
-    "quadratic_start_f": quadratic(START),
-    "quadratic_steps": steps,
-    "train_examples": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        **figures,
+        "quadratic_start_f": quadratic(START),
+        "quadratic_steps": steps,
+        "train_examples": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

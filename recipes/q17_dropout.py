@@ -89,12 +89,19 @@ zeroed_fraction = float(np.mean(dropped == 0))
 mean_ratio = float(dropped.mean() / x.mean())  # inverted dropout: 1
 mean_ratio_notes_scale = float((dropped * (1 - p) / p).mean() / x.mean())  # 1/p instead: (1-p)/p = 4
 inference_max_change = float(np.abs(keras.ops.convert_to_numpy(Dropout(p)(x, training=False)) - x).max())
-show_table([{"figure": "fraction of units zeroed (training)", "measured": zeroed_fraction, "expected": p},
-            {"figure": "mean after / mean before, scale 1/(1-p)", "measured": mean_ratio, "expected": 1.0},
-            {"figure": "mean after / mean before, the notes' 1/p", "measured": mean_ratio_notes_scale,
-             "expected": (1 - p) / p},
-            {"figure": "largest change at inference", "measured": inference_max_change, "expected": 0.0}],
-           title=f"Dropout({p}) on {x.size:,} activations")
+show_table(
+    [
+        {"figure": "fraction of units zeroed (training)", "measured": zeroed_fraction, "expected": p},
+        {"figure": "mean after / mean before, scale 1/(1-p)", "measured": mean_ratio, "expected": 1.0},
+        {
+            "figure": "mean after / mean before, the notes' 1/p",
+            "measured": mean_ratio_notes_scale,
+            "expected": (1 - p) / p,
+        },
+        {"figure": "largest change at inference", "measured": inference_max_change, "expected": 0.0},
+    ],
+    title=f"Dropout({p}) on {x.size:,} activations",
+)
 
 # %% [markdown]
 # ## Data: a small Fashion-MNIST training set
@@ -119,22 +126,36 @@ histories, results = {}, {}
 for label, rate in (("no dropout", 0.0), (f"dropout {RATE}", RATE)):
     keras.utils.set_random_seed(seed)  # the same initial weights for both
     model = mlp(rate, seed)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
     train = make_dataset(x_train, y_train, batch_size=64, seed=seed)
-    histories[label] = fit(model, train, epochs, run_dir=checkpoint_dir(out, label.replace(" ", "_")),
-                           validation_data=(x_test, y_test), verbose=0 if quick else "auto")
+    histories[label] = fit(
+        model,
+        train,
+        epochs,
+        run_dir=checkpoint_dir(out, label.replace(" ", "_")),
+        validation_data=(x_test, y_test),
+        verbose=0 if quick else "auto",
+    )
     # Both accuracies with training=False: inference mode, dropout off.
     train_loss, train_accuracy = model.evaluate(x_train, y_train, verbose=0)
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
-    results[label] = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
-                      "gap": train_accuracy - test_accuracy, "train_loss": train_loss, "test_loss": test_loss}
-plot_history(histories, out / "train_test_gap.png", metrics=("loss", "accuracy"),
-             title=f"MLP 784-512-512-10 on {n_train} Fashion-MNIST images (dashed: test)",
-             caption="Training (solid) and test (dashed) curves. Without dropout the training loss falls towards "
-                     "0 while the test loss stops falling and creeps up; with dropout the training curves (measured "
-                     "with dropout on) stay close to the test ones, and the test loss ends lower.")
+    results[label] = {
+        "train_accuracy": train_accuracy,
+        "test_accuracy": test_accuracy,
+        "gap": train_accuracy - test_accuracy,
+        "train_loss": train_loss,
+        "test_loss": test_loss,
+    }
+plot_history(
+    histories,
+    out / "train_test_gap.png",
+    metrics=("loss", "accuracy"),
+    title=f"MLP 784-512-512-10 on {n_train} Fashion-MNIST images (dashed: test)",
+    caption="Training (solid) and test (dashed) curves. Without dropout the training loss falls towards "
+    "0 while the test loss stops falling and creeps up; with dropout the training curves (measured "
+    "with dropout on) stay close to the test ones, and the test loss ends lower.",
+)
 show_table([{"run": label, **r} for label, r in results.items()], title="After training, in inference mode")
 
 # %% [markdown]
@@ -142,24 +163,27 @@ show_table([{"run": label, **r} for label, r in results.items()], title="After t
 
 # %%
 plain, dropout = results["no dropout"], results[f"dropout {RATE}"]
-metrics = save_metrics(out, {
-    "no_dropout_train_accuracy": plain["train_accuracy"],
-    "no_dropout_test_accuracy": plain["test_accuracy"],
-    "no_dropout_gap": plain["gap"],
-    "no_dropout_test_loss": plain["test_loss"],
-    "dropout_train_accuracy": dropout["train_accuracy"],
-    "dropout_test_accuracy": dropout["test_accuracy"],
-    "dropout_gap": dropout["gap"],
-    "dropout_test_loss": dropout["test_loss"],
-    "dropout_rate": RATE,
-    "layer_p": p,
-    "layer_zeroed_fraction": zeroed_fraction,
-    "layer_mean_ratio": mean_ratio,
-    "layer_mean_ratio_with_notes_scale": mean_ratio_notes_scale,
-    "layer_inference_max_change": inference_max_change,
-    "train_examples": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        "no_dropout_train_accuracy": plain["train_accuracy"],
+        "no_dropout_test_accuracy": plain["test_accuracy"],
+        "no_dropout_gap": plain["gap"],
+        "no_dropout_test_loss": plain["test_loss"],
+        "dropout_train_accuracy": dropout["train_accuracy"],
+        "dropout_test_accuracy": dropout["test_accuracy"],
+        "dropout_gap": dropout["gap"],
+        "dropout_test_loss": dropout["test_loss"],
+        "dropout_rate": RATE,
+        "layer_p": p,
+        "layer_zeroed_fraction": zeroed_fraction,
+        "layer_mean_ratio": mean_ratio,
+        "layer_mean_ratio_with_notes_scale": mean_ratio_notes_scale,
+        "layer_inference_max_change": inference_max_change,
+        "train_examples": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

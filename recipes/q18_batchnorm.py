@@ -114,15 +114,24 @@ def train(label, lr, n_epochs, validation=True):
     model.optimizer.iterations.assign(0)
     # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
     # The sweep diverges on purpose at large steps: a NaN loss is a result there, not an error.
-    history = fit(model, make_dataset(x_train, y_train, batch_size=64, seed=seed), n_epochs,
-                  run_dir=checkpoint_dir(out, f"{label.replace(' ', '_')}_lr{lr:g}_{n_epochs}ep"),
-                  validation_data=(x_test, y_test) if validation else None, stop_on_nan=False)
+    history = fit(
+        model,
+        make_dataset(x_train, y_train, batch_size=64, seed=seed),
+        n_epochs,
+        run_dir=checkpoint_dir(out, f"{label.replace(' ', '_')}_lr{lr:g}_{n_epochs}ep"),
+        validation_data=(x_test, y_test) if validation else None,
+        stop_on_nan=False,
+    )
     return history, model.evaluate(x_train, y_train, verbose=0), model.evaluate(x_test, y_test, verbose=0)
 
 
-show_table([{"network": label, "layers": len(model.layers), "parameters": model.count_params()}
-            for label, model in models.items()],
-           title=f"{DEPTH} hidden layers of {WIDTH} units; {n_train} training, {n_test} test images")
+show_table(
+    [
+        {"network": label, "layers": len(model.layers), "parameters": model.count_params()}
+        for label, model in models.items()
+    ],
+    title=f"{DEPTH} hidden layers of {WIDTH} units; {n_train} training, {n_test} test images",
+)
 
 # %% [markdown]
 # ## The largest step that still trains
@@ -140,24 +149,33 @@ for label in models:
         sweep[label].append(logs["accuracy"][-1] if finite else 0.0)
         if not finite:
             break  # diverged: larger steps diverge too
-largest = {label: max([lr for lr, acc in zip(lrs, accs) if acc > TRAINS], default=None)
-           for label, accs in sweep.items()}
+largest = {
+    label: max([lr for lr, acc in zip(lrs, accs, strict=True) if acc > TRAINS], default=None)
+    for label, accs in sweep.items()
+}
 
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
 for label, accs in sweep.items():
-    ax.semilogx(lrs[:len(accs)], accs, "o-", label=label)
+    ax.semilogx(lrs[: len(accs)], accs, "o-", label=label)
 ax.axhline(TRAINS, color="0.6", ls=":", label="trains (> 0.5)")
 ax.set_xlabel("SGD learning rate")
 ax.set_ylabel(f"training accuracy after {sweep_epochs} epoch(s)")
 ax.grid(alpha=0.3, which="both")
 ax.legend(fontsize=8)
-save_figure(fig, out / "learning_rate_sweep.png",
-            caption="Training accuracy after a short run per SGD step size (log scale; 0 means the loss "
-                    "diverged). Without batch norm the deep MLP diverges once the step grows past a few hundredths; "
-                    "with batch norm it still trains at steps many times larger.")
-show_table([{"learning rate": lr, **{label: (accs[i] if i < len(accs) else "skipped")
-                                     for label, accs in sweep.items()}} for i, lr in enumerate(lrs)],
-           title=f"Training accuracy after {sweep_epochs} epoch(s) (0: diverged)")
+save_figure(
+    fig,
+    out / "learning_rate_sweep.png",
+    caption="Training accuracy after a short run per SGD step size (log scale; 0 means the loss "
+    "diverged). Without batch norm the deep MLP diverges once the step grows past a few hundredths; "
+    "with batch norm it still trains at steps many times larger.",
+)
+show_table(
+    [
+        {"learning rate": lr, **{label: (accs[i] if i < len(accs) else "skipped") for label, accs in sweep.items()}}
+        for i, lr in enumerate(lrs)
+    ],
+    title=f"Training accuracy after {sweep_epochs} epoch(s) (0: diverged)",
+)
 print("largest step that still trains:", ", ".join(f"{label} {lr}" for label, lr in largest.items()))
 
 # %% [markdown]
@@ -174,14 +192,27 @@ for label, lr in runs:
     history, _, (test_loss, test_accuracy) = train(label, lr, epochs)
     histories[f"{label}, lr {lr:g}"] = history
     results[f"{label}, lr {lr:g}"] = (history.history["loss"], test_accuracy)
-plot_history(histories, out / "convergence.png", metrics=("loss", "accuracy"),
-             title=f"{DEPTH}-hidden-layer ReLU MLP, SGD, {n_train} Fashion-MNIST images (dashed: test)",
-             caption="Training (solid) and test (dashed) loss and accuracy per epoch. At the same step 0.03 the "
-                     "batch-normalized network's loss falls faster; at its largest step its training loss starts "
-                     "lowest, but the test curves (computed with the running averages) lag behind.")
-show_table([{"run": name, "training loss, first epoch": loss[0], "training loss, last epoch": loss[-1],
-             "test accuracy": accuracy} for name, (loss, accuracy) in results.items()],
-           title=f"After {epochs} epochs")
+plot_history(
+    histories,
+    out / "convergence.png",
+    metrics=("loss", "accuracy"),
+    title=f"{DEPTH}-hidden-layer ReLU MLP, SGD, {n_train} Fashion-MNIST images (dashed: test)",
+    caption="Training (solid) and test (dashed) loss and accuracy per epoch. At the same step 0.03 the "
+    "batch-normalized network's loss falls faster; at its largest step its training loss starts "
+    "lowest, but the test curves (computed with the running averages) lag behind.",
+)
+show_table(
+    [
+        {
+            "run": name,
+            "training loss, first epoch": loss[0],
+            "training loss, last epoch": loss[-1],
+            "test accuracy": accuracy,
+        }
+        for name, (loss, accuracy) in results.items()
+    ],
+    title=f"After {epochs} epochs",
+)
 
 # %% [markdown]
 # ## Results
@@ -189,24 +220,28 @@ show_table([{"run": name, "training loss, first epoch": loss[0], "training loss,
 # %%
 plain_loss, plain_accuracy = results[f"no batch norm, lr {COMMON_LR:g}"]
 bn_loss, bn_accuracy = results[f"batch norm, lr {COMMON_LR:g}"]
-metrics = save_metrics(out, {
-    "common_lr": COMMON_LR,
-    "no_bn_first_epoch_loss": plain_loss[0],
-    "no_bn_final_loss": plain_loss[-1],
-    "no_bn_test_accuracy": plain_accuracy,
-    "bn_first_epoch_loss": bn_loss[0],
-    "bn_final_loss": bn_loss[-1],
-    "bn_test_accuracy": bn_accuracy,
-    "largest_lr_no_bn": largest["no batch norm"],
-    "largest_lr_bn": largest["batch norm"],
-    "bn_test_accuracy_at_largest_lr": results.get(f"batch norm, lr {largest['batch norm']:g}", (0, bn_accuracy))[1]
-    if largest["batch norm"] else None,
-    "sweep_lrs": list(lrs),
-    "sweep_train_accuracy_no_bn": sweep["no batch norm"],
-    "sweep_train_accuracy_bn": sweep["batch norm"],
-    "train_examples": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        "common_lr": COMMON_LR,
+        "no_bn_first_epoch_loss": plain_loss[0],
+        "no_bn_final_loss": plain_loss[-1],
+        "no_bn_test_accuracy": plain_accuracy,
+        "bn_first_epoch_loss": bn_loss[0],
+        "bn_final_loss": bn_loss[-1],
+        "bn_test_accuracy": bn_accuracy,
+        "largest_lr_no_bn": largest["no batch norm"],
+        "largest_lr_bn": largest["batch norm"],
+        "bn_test_accuracy_at_largest_lr": results.get(f"batch norm, lr {largest['batch norm']:g}", (0, bn_accuracy))[1]
+        if largest["batch norm"]
+        else None,
+        "sweep_lrs": list(lrs),
+        "sweep_train_accuracy_no_bn": sweep["no batch norm"],
+        "sweep_train_accuracy_bn": sweep["batch norm"],
+        "train_examples": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

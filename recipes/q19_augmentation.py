@@ -69,16 +69,18 @@ FASHION_STEPS = {"flip": "horizontal", "translation": 0.08}
 
 
 def small_cnn():
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 3, activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(64, 3, activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(10, activation="softmax", dtype="float32"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10, activation="softmax", dtype="float32"),
+        ]
+    )
 
 
 # %% [markdown]
@@ -93,12 +95,19 @@ photos = ("chelsea",) if quick else ("chelsea", "astronaut", "coffee")
 for name in photos:
     photo = load_photo(name)
     step = max(1, min(photo.shape[:2]) // 128)  # about 128 px: the effects stay visible
-    show_augmentations(photo[::step, ::step], photo_rows, out / f"photo_{name}.png", n=4 if quick else 6,
-                       title=f"Augmentations of '{name}' (scikit-image photo)",
-                       caption=f"The '{name}' photo (left) and random draws of each augmentation, one per row: "
-                               "every picture still shows the same thing, which is what lets it keep its label.")
-show_table([{"augmentation": name, "default strength": DEFAULT_STRENGTHS[name]} for name in AUGMENTATIONS],
-           title=f"{len(AUGMENTATIONS)} augmentations drawn on {len(photos)} photo(s)")
+    show_augmentations(
+        photo[::step, ::step],
+        photo_rows,
+        out / f"photo_{name}.png",
+        n=4 if quick else 6,
+        title=f"Augmentations of '{name}' (scikit-image photo)",
+        caption=f"The '{name}' photo (left) and random draws of each augmentation, one per row: "
+        "every picture still shows the same thing, which is what lets it keep its label.",
+    )
+show_table(
+    [{"augmentation": name, "default strength": DEFAULT_STRENGTHS[name]} for name in AUGMENTATIONS],
+    title=f"{len(AUGMENTATIONS)} augmentations drawn on {len(photos)} photo(s)",
+)
 
 # %% [markdown]
 # ## Fashion-MNIST: what the CNN will see
@@ -113,10 +122,14 @@ x_test = x_test[:n_test, ..., None].astype("float32") / 255.0
 y_train, y_test = y_train[:n_train], y_test[:n_test]
 pipeline = make_pipeline(FASHION_STEPS, seed=seed)
 augmented = keras.ops.convert_to_numpy(pipeline(np.repeat(x_train[:8], 2, axis=0), training=True))
-image_grid(np.concatenate([x_train[:8], augmented[::2], augmented[1::2]]), out / "fashion_mnist_augmented.png",
-           ncols=8, title="Fashion-MNIST: originals (top), two augmented draws (below)",
-           caption="Eight training images (top row) and two random draws of each (below): some mirrored, "
-                   "shifted by up to two pixels; still the same clothes.")
+image_grid(
+    np.concatenate([x_train[:8], augmented[::2], augmented[1::2]]),
+    out / "fashion_mnist_augmented.png",
+    ncols=8,
+    title="Fashion-MNIST: originals (top), two augmented draws (below)",
+    caption="Eight training images (top row) and two random draws of each (below): some mirrored, "
+    "shifted by up to two pixels; still the same clothes.",
+)
 print(f"{n_train} training and {n_test} test images, {epochs} epochs; augmentation: {FASHION_STEPS}")
 
 # %% [markdown]
@@ -129,23 +142,43 @@ histories, results = {}, {}
 for label, augment in (("no augmentation", None), ("augmentation", pipeline)):
     keras.utils.set_random_seed(seed)  # the same initial weights and shuffles
     model = small_cnn()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     train = make_dataset(x_train, y_train, batch_size=64, seed=seed, augment=augment)
-    histories[label] = fit(model, train, epochs, run_dir=checkpoint_dir(out, label.replace(" ", "_")),
-                           validation_data=(x_test, y_test), verbose=0 if quick else "auto")
+    histories[label] = fit(
+        model,
+        train,
+        epochs,
+        run_dir=checkpoint_dir(out, label.replace(" ", "_")),
+        validation_data=(x_test, y_test),
+        verbose=0 if quick else "auto",
+    )
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
     train_accuracy = model.evaluate(x_train, y_train, verbose=0)[1]  # the clean training images
     best = float(np.max(histories[label].history["val_accuracy"]))
     results[label] = (test_accuracy, test_loss, train_accuracy, best)
-plot_history(histories, out / "cnn_with_without_augmentation.png", metrics=("loss", "accuracy"),
-             title=f"Small CNN on {n_train} Fashion-MNIST images (dashed: test)",
-             caption="Training (solid) and test (dashed) curves with and without augmentation. In a long run the "
-                     "network without augmentation drives its training loss to 0 while its test loss climbs; with "
-                     "augmentation the two stay close. A quick run is too short for that to show.")
-show_table([{"run": label, "test accuracy": acc, "test loss": loss, "train accuracy (clean)": train_acc,
-             "train - test": train_acc - acc, "best test accuracy": best}
-            for label, (acc, loss, train_acc, best) in results.items()], title=f"After {epochs} epochs")
+plot_history(
+    histories,
+    out / "cnn_with_without_augmentation.png",
+    metrics=("loss", "accuracy"),
+    title=f"Small CNN on {n_train} Fashion-MNIST images (dashed: test)",
+    caption="Training (solid) and test (dashed) curves with and without augmentation. In a long run the "
+    "network without augmentation drives its training loss to 0 while its test loss climbs; with "
+    "augmentation the two stay close. A quick run is too short for that to show.",
+)
+show_table(
+    [
+        {
+            "run": label,
+            "test accuracy": acc,
+            "test loss": loss,
+            "train accuracy (clean)": train_acc,
+            "train - test": train_acc - acc,
+            "best test accuracy": best,
+        }
+        for label, (acc, loss, train_acc, best) in results.items()
+    ],
+    title=f"After {epochs} epochs",
+)
 
 # %% [markdown]
 # ## Results
@@ -153,22 +186,25 @@ show_table([{"run": label, "test accuracy": acc, "test loss": loss, "train accur
 # %%
 (plain_acc, plain_loss, plain_train, plain_best) = results["no augmentation"]
 (aug_acc, aug_loss, aug_train, aug_best) = results["augmentation"]
-metrics = save_metrics(out, {
-    "no_augmentation_test_accuracy": plain_acc,
-    "augmentation_test_accuracy": aug_acc,
-    "test_accuracy_gain": aug_acc - plain_acc,
-    "no_augmentation_train_test_gap": plain_train - plain_acc,
-    "augmentation_train_test_gap": aug_train - aug_acc,
-    "no_augmentation_test_loss": plain_loss,
-    "augmentation_test_loss": aug_loss,
-    "no_augmentation_train_accuracy": plain_train,
-    "augmentation_train_accuracy": aug_train,
-    "no_augmentation_best_test_accuracy": plain_best,
-    "augmentation_best_test_accuracy": aug_best,
-    "augmentations": list(FASHION_STEPS),
-    "train_examples": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        "no_augmentation_test_accuracy": plain_acc,
+        "augmentation_test_accuracy": aug_acc,
+        "test_accuracy_gain": aug_acc - plain_acc,
+        "no_augmentation_train_test_gap": plain_train - plain_acc,
+        "augmentation_train_test_gap": aug_train - aug_acc,
+        "no_augmentation_test_loss": plain_loss,
+        "augmentation_test_loss": aug_loss,
+        "no_augmentation_train_accuracy": plain_train,
+        "augmentation_train_accuracy": aug_train,
+        "no_augmentation_best_test_accuracy": plain_best,
+        "augmentation_best_test_accuracy": aug_best,
+        "augmentations": list(FASHION_STEPS),
+        "train_examples": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -83,7 +83,7 @@ set_seed(seed)
 
 def param_split(model):
     """Parameters in dense layers, and in the rest (convs, Inception / residual blocks, BN)."""
-    dense = sum(l.count_params() for l in model.layers if isinstance(l, keras.layers.Dense))
+    dense = sum(layer.count_params() for layer in model.layers if isinstance(layer, keras.layers.Dense))
     return {"total": model.count_params(), "conv": model.count_params() - dense, "dense": dense}
 
 
@@ -102,17 +102,24 @@ def imagenet_params(quick):
 
 def small_kernel_argument(channels=64):
     """Q20: three stacked 3x3 convs see 7x7 like one 7x7 conv, with 27 C^2 vs 49 C^2 weights."""
-    stacked = keras.Sequential([keras.Input((32, 32, channels))] +
-                               [keras.layers.Conv2D(channels, 3, padding="same", use_bias=False) for _ in range(3)])
-    single = keras.Sequential([keras.Input((32, 32, channels)), keras.layers.Conv2D(channels, 7, padding="same", use_bias=False)])
+    stacked = keras.Sequential(
+        [keras.Input((32, 32, channels))]
+        + [keras.layers.Conv2D(channels, 3, padding="same", use_bias=False) for _ in range(3)]
+    )
+    single = keras.Sequential(
+        [keras.Input((32, 32, channels)), keras.layers.Conv2D(channels, 7, padding="same", use_bias=False)]
+    )
     # Receptive field: an impulse in the input reaches a (2k+1)-wide square after k 3x3 convs.
     impulse = np.zeros((1, 32, 32, channels), "float32")
     impulse[0, 16, 16, :] = 1.0
     for layer in stacked.layers:
         layer.set_weights([np.abs(w) + 1e-3 for w in layer.get_weights()])
     reach = int((np.abs(keras.ops.convert_to_numpy(stacked(impulse)))[0, :, 16, 0] > 0).sum())
-    return {"stacked_3x3_params": stacked.count_params(), "single_7x7_params": single.count_params(),
-            "stacked_3x3_receptive_field": reach}
+    return {
+        "stacked_3x3_params": stacked.count_params(),
+        "single_7x7_params": single.count_params(),
+        "stacked_3x3_receptive_field": reach,
+    }
 
 
 def inception_argument():
@@ -121,9 +128,12 @@ def inception_argument():
     with_reduce.build((None, 28, 28, 192))
     c = 192  # the naive module convolves all 192 input channels with 3x3 and 5x5 kernels
     naive = (c + 1) * 64 + (9 * c + 1) * 128 + (25 * c + 1) * 32
-    return {"inception_3a_params": with_reduce.count_params(), "naive_3a_params": naive,
-            "inception_3a_output_channels": with_reduce.compute_output_shape((None, 28, 28, 192))[-1],
-            "naive_3a_output_channels": 64 + 128 + 32 + c}
+    return {
+        "inception_3a_params": with_reduce.count_params(),
+        "naive_3a_params": naive,
+        "inception_3a_output_channels": with_reduce.compute_output_shape((None, 28, 28, 192))[-1],
+        "naive_3a_output_channels": 64 + 128 + 32 + c,
+    }
 
 
 # %% [markdown]
@@ -137,17 +147,35 @@ counts = imagenet_params(quick)
 fig, ax = plt.subplots(figsize=(6, 3.4))
 names = list(counts)
 ax.bar(names, [counts[n]["conv"] / 1e6 for n in names], label="conv layers (and blocks, BN)")
-ax.bar(names, [counts[n]["dense"] / 1e6 for n in names], bottom=[counts[n]["conv"] / 1e6 for n in names],
-       label="dense layers")
+ax.bar(
+    names,
+    [counts[n]["dense"] / 1e6 for n in names],
+    bottom=[counts[n]["conv"] / 1e6 for n in names],
+    label="dense layers",
+)
 ax.set_ylabel("parameters (millions)")
 ax.legend()
 ax.set_title("Parameters at 224x224 (AlexNet 227x227), 1000 classes")
-save_figure(fig, out / "params.png",
-            caption="Millions of parameters in conv layers (bottom) and dense layers (top): AlexNet's and VGG's "
-                    "sit almost all in the dense layers; GoogLeNet and ResNet-50 replace them by global "
-                    "average pooling (quick mode draws AlexNet only).")
-show_table([{"network": n, "total": c["total"], "conv layers and blocks": c["conv"], "dense layers": c["dense"],
-             "dense share": c["dense"] / c["total"]} for n, c in counts.items()], title="Parameters at ImageNet size")
+save_figure(
+    fig,
+    out / "params.png",
+    caption="Millions of parameters in conv layers (bottom) and dense layers (top): AlexNet's and VGG's "
+    "sit almost all in the dense layers; GoogLeNet and ResNet-50 replace them by global "
+    "average pooling (quick mode draws AlexNet only).",
+)
+show_table(
+    [
+        {
+            "network": n,
+            "total": c["total"],
+            "conv layers and blocks": c["conv"],
+            "dense layers": c["dense"],
+            "dense share": c["dense"] / c["total"],
+        }
+        for n, c in counts.items()
+    ],
+    title="Parameters at ImageNet size",
+)
 
 # %% [markdown]
 # ## Q20: small kernels, as in VGG
@@ -157,9 +185,11 @@ show_table([{"network": n, "total": c["total"], "conv layers and blocks": c["con
 
 # %%
 kernels = small_kernel_argument()
-print(f"3 x conv 3x3: {kernels['stacked_3x3_params']:,} weights, receptive field "
-      f"{kernels['stacked_3x3_receptive_field']} px; 1 x conv 7x7: {kernels['single_7x7_params']:,} weights "
-      f"(ratio {kernels['stacked_3x3_params'] / kernels['single_7x7_params']:.3f} = 27/49)")
+print(
+    f"3 x conv 3x3: {kernels['stacked_3x3_params']:,} weights, receptive field "
+    f"{kernels['stacked_3x3_receptive_field']} px; 1 x conv 7x7: {kernels['single_7x7_params']:,} weights "
+    f"(ratio {kernels['stacked_3x3_params'] / kernels['single_7x7_params']:.3f} = 27/49)"
+)
 
 # %% [markdown]
 # ## Q21: the Inception module's $1 \times 1$ reductions
@@ -169,10 +199,21 @@ print(f"3 x conv 3x3: {kernels['stacked_3x3_params']:,} weights, receptive field
 
 # %%
 inception = inception_argument()
-show_table([{"module 3a": "with 1x1 reductions", "parameters": inception["inception_3a_params"],
-             "output channels": inception["inception_3a_output_channels"]},
-            {"module 3a": "without (naive)", "parameters": inception["naive_3a_params"],
-             "output channels": inception["naive_3a_output_channels"]}], title="Inception module 3a on 28x28x192")
+show_table(
+    [
+        {
+            "module 3a": "with 1x1 reductions",
+            "parameters": inception["inception_3a_params"],
+            "output channels": inception["inception_3a_output_channels"],
+        },
+        {
+            "module 3a": "without (naive)",
+            "parameters": inception["naive_3a_params"],
+            "output channels": inception["naive_3a_output_channels"],
+        },
+    ],
+    title="Inception module 3a on 28x28x192",
+)
 
 # %% [markdown]
 # ## The small variants on real Fashion-MNIST
@@ -188,45 +229,61 @@ y_train, y_test = y_train[:n_train], y_test[:n_test]
 print(f"train {x_train.shape}, test {x_test.shape}, {epochs} epochs, width x{width}")
 
 # %%
-builders = {"alexnet": lambda: alexnet(small=True, width=width),
-            "vgg11_bn": lambda: vgg("A", small=True, batch_norm=True, width=width),
-            "googlenet_bn": lambda: googlenet(small=True, batch_norm=True, width=width),
-            "resnet18": lambda: resnet(18, small=True, width=width)}
+builders = {
+    "alexnet": lambda: alexnet(small=True, width=width),
+    "vgg11_bn": lambda: vgg("A", small=True, batch_norm=True, width=width),
+    "googlenet_bn": lambda: googlenet(small=True, batch_norm=True, width=width),
+    "resnet18": lambda: resnet(18, small=True, width=width),
+}
 trained, histories = {}, {}
 for name, build in builders.items():
     keras.backend.clear_session()
     set_seed(seed)
     model = build()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
-    histories[name] = fit(model, make_dataset(x_train, y_train, batch_size=32, seed=seed), epochs,
-                          run_dir=checkpoint_dir(out, name), verbose=0 if quick else 2)
+    histories[name] = fit(
+        model,
+        make_dataset(x_train, y_train, batch_size=32, seed=seed),
+        epochs,
+        run_dir=checkpoint_dir(out, name),
+        verbose=0 if quick else 2,
+    )
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    trained[name] = {"params": model.count_params(), "test_accuracy": float(accuracy),
-                     "first_loss": float(histories[name].history["loss"][0]),
-                     "last_loss": float(histories[name].history["loss"][-1])}
-plot_history(histories, out / "training.png", metrics=("loss", "accuracy"),
-             title=f"Small variants (width x{width}), {n_train} Fashion-MNIST images",
-             caption="Training loss and accuracy per epoch of the four small variants, same images and "
-                     "optimiser: every loss falls; compare how fast each net gets there.")
+    trained[name] = {
+        "params": model.count_params(),
+        "test_accuracy": float(accuracy),
+        "first_loss": float(histories[name].history["loss"][0]),
+        "last_loss": float(histories[name].history["loss"][-1]),
+    }
+plot_history(
+    histories,
+    out / "training.png",
+    metrics=("loss", "accuracy"),
+    title=f"Small variants (width x{width}), {n_train} Fashion-MNIST images",
+    caption="Training loss and accuracy per epoch of the four small variants, same images and "
+    "optimiser: every loss falls; compare how fast each net gets there.",
+)
 show_table([{"network": name, **row} for name, row in trained.items()], title="Small variants (chance accuracy 0.1)")
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "imagenet_params": counts,
-    **kernels,
-    **inception,
-    "small_variants": trained,
-    "train_examples": n_train,
-    "test_examples": n_test,
-    "epochs": epochs,
-    "width": width,
-    "chance_accuracy": 0.1,
-})
+metrics = save_metrics(
+    out,
+    {
+        "imagenet_params": counts,
+        **kernels,
+        **inception,
+        "small_variants": trained,
+        "train_examples": n_train,
+        "test_examples": n_test,
+        "epochs": epochs,
+        "width": width,
+        "chance_accuracy": 0.1,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -79,8 +79,10 @@ depths = QUICK_DEPTHS if quick else DEPTHS
 (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
 x_train, y_train = downsample(x_train[:n_train]), y_train[:n_train]
 x_test, y_test = downsample(x_test[:n_test]), y_test[:n_test]
-print(f"train {x_train.shape}, test {x_test.shape}; depths {depths}, {epochs} epochs, "
-      f"channels {width}-{2 * width}-{4 * width} (the paper: 16-32-64)")
+print(
+    f"train {x_train.shape}, test {x_test.shape}; depths {depths}, {epochs} epochs, "
+    f"channels {width}-{2 * width}-{4 * width} (the paper: 16-32-64)"
+)
 
 # %% [markdown]
 # ## Four nets: plain / residual $\times$ shallow / deep, same data, same optimiser
@@ -95,14 +97,23 @@ for residual in (False, True):
         set_seed(seed)
         name = f"{'resnet' if residual else 'plain'}{depth}"
         model = resnet_cifar(depth, residual=residual, input_shape=(14, 14, 1), width=width)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
         # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
-        history = fit(model, make_dataset(x_train, y_train, batch_size=32 if quick else 64, seed=seed), epochs,
-                      run_dir=checkpoint_dir(out, name), verbose=0 if quick else 2)
+        history = fit(
+            model,
+            make_dataset(x_train, y_train, batch_size=32 if quick else 64, seed=seed),
+            epochs,
+            run_dir=checkpoint_dir(out, name),
+            verbose=0 if quick else 2,
+        )
         logs[name] = history.history
-        results[name] = {"params": model.count_params(), "final_train_loss": history.history["loss"][-1],
-                         "final_train_accuracy": history.history["accuracy"][-1]}
+        results[name] = {
+            "params": model.count_params(),
+            "final_train_loss": history.history["loss"][-1],
+            "final_train_accuracy": history.history["accuracy"][-1],
+        }
         if n_test:  # (after a few quick steps batch norm's moving statistics are not settled yet)
             results[name]["test_accuracy"] = model.evaluate(x_test, y_test, verbose=0)[1]
 show_table([{"net": name, **row} for name, row in results.items()], title="After the last epoch")
@@ -114,7 +125,7 @@ show_table([{"net": name, **row} for name, row in results.items()], title="After
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
-for ax, kind in zip(axes, ("plain", "resnet")):
+for ax, kind in zip(axes, ("plain", "resnet"), strict=True):
     for depth in depths:
         loss = logs[f"{kind}{depth}"]["loss"]
         ax.plot(np.arange(1, len(loss) + 1), loss, "-o", ms=3, label=f"{kind}-{depth}")
@@ -123,28 +134,38 @@ for ax, kind in zip(axes, ("plain", "resnet")):
     ax.grid(alpha=0.3)
     ax.legend()
 axes[0].set_ylabel("training loss")
-save_figure(fig, out / "degradation.png",
-            caption="Training loss per epoch. Plain nets (left): the deeper one trains worse, which is "
-                    "degradation. Residual nets (right), same layers plus shortcuts: the deeper one trains "
-                    "at least as well.")
+save_figure(
+    fig,
+    out / "degradation.png",
+    caption="Training loss per epoch. Plain nets (left): the deeper one trains worse, which is "
+    "degradation. Residual nets (right), same layers plus shortcuts: the deeper one trains "
+    "at least as well.",
+)
 shallow, deep = depths
-gaps = {kind: results[f"{kind}{deep}"]["final_train_loss"] - results[f"{kind}{shallow}"]["final_train_loss"]
-        for kind in ("plain", "resnet")}
+gaps = {
+    kind: results[f"{kind}{deep}"]["final_train_loss"] - results[f"{kind}{shallow}"]["final_train_loss"]
+    for kind in ("plain", "resnet")
+}
 print(f"final training loss, {deep} minus {shallow} layers: plain {gaps['plain']:+.3f}, residual {gaps['resnet']:+.3f}")
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    **{f"{name}_{k}": v for name, r in results.items() for k, v in r.items()},
-    "plain_deeper_minus_shallower_loss": results[f"plain{deep}"]["final_train_loss"] - results[f"plain{shallow}"]["final_train_loss"],
-    "resnet_deeper_minus_shallower_loss": results[f"resnet{deep}"]["final_train_loss"] - results[f"resnet{shallow}"]["final_train_loss"],
-    "depths": list(depths),
-    "train_examples": n_train,
-    "epochs": epochs,
-    "width": width,
-})
+metrics = save_metrics(
+    out,
+    {
+        **{f"{name}_{k}": v for name, r in results.items() for k, v in r.items()},
+        "plain_deeper_minus_shallower_loss": results[f"plain{deep}"]["final_train_loss"]
+        - results[f"plain{shallow}"]["final_train_loss"],
+        "resnet_deeper_minus_shallower_loss": results[f"resnet{deep}"]["final_train_loss"]
+        - results[f"resnet{shallow}"]["final_train_loss"],
+        "depths": list(depths),
+        "train_examples": n_train,
+        "epochs": epochs,
+        "width": width,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

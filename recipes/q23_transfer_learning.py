@@ -50,8 +50,15 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from keras_course.arch import (CAT_CLASSES, CUP_CLASSES, alexnet, build_transfer_model, efficientnet_lite0,
-                               imagenet_class_name, two_phase_fine_tune)
+from keras_course.arch import (
+    CAT_CLASSES,
+    CUP_CLASSES,
+    alexnet,
+    build_transfer_model,
+    efficientnet_lite0,
+    imagenet_class_name,
+    two_phase_fine_tune,
+)
 from keras_course.data import load_fashion_mnist, load_mnist_5k, load_photo, make_dataset
 from keras_course.display import show_key_figures, show_table
 from keras_course.plots import plot_history, save_figure
@@ -73,8 +80,8 @@ quick, seed, out = recipe_parameters("q23_transfer_learning", quick, seed, out)
 set_seed(seed)
 rng = np.random.default_rng(seed)
 verbose = 0 if quick else 2
-IMAGE_SIZE = 224           # backbone input: 28x28 images are resized to this inside the model
-QUICK_IMAGE_SIZE = 64      # 12x cheaper; the features are weaker
+IMAGE_SIZE = 224  # backbone input: 28x28 images are resized to this inside the model
+QUICK_IMAGE_SIZE = 64  # 12x cheaper; the features are weaker
 image_size = QUICK_IMAGE_SIZE if quick else IMAGE_SIZE
 UNFREEZE_FROM = "block11_expand_conv"  # the last two stages (blocks 11-15) and the head conv
 # Mid-level features pooled next to the last ones: grey clothes are far from ImageNet photos.
@@ -93,28 +100,36 @@ def regimes(quick, rng):
     (fx, fy), (fx_test, fy_test) = load_fashion_mnist()
     n_test = 200 if quick else 2000
     test = (fx_test[:n_test], fy_test[:n_test])
-    sets = {"fmnist_20_per_class" if quick else "fmnist_50_per_class": (per_class_subset(fx, fy, 20 if quick else 50, rng), test)}
+    sets = {
+        "fmnist_20_per_class" if quick else "fmnist_50_per_class": (
+            per_class_subset(fx, fy, 20 if quick else 50, rng),
+            test,
+        )
+    }
     if not quick:
         sets["fmnist_200_per_class"] = (per_class_subset(fx, fy, 200, rng), test)
         mx, my = load_mnist_5k()
         order = rng.permutation(len(mx))
         sets["mnist_5k"] = ((mx[order[:4000]], my[order[:4000]]), (mx[order[4000:]], my[order[4000:]]))
-    return {k: tuple((x[..., None].astype("float32") / 255.0, y.astype("int32")) for x, y in v) for k, v in sets.items()}
+    return {
+        k: tuple((x[..., None].astype("float32") / 255.0, y.astype("int32")) for x, y in v) for k, v in sets.items()
+    }
 
 
 def scratch_model():
     """The baseline: small AlexNet at quarter width, random weights. (With so few batches
     per epoch, batch norm's moving statistics lag behind: the BN nets we tried did worse.)"""
     model = alexnet(small=True, width=0.25)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
 def imagenet_check():
     """Top-5 ImageNet classes of two real photos: the backbone knows cats and cups."""
     model = efficientnet_lite0()
-    photos = {name: keras.ops.image.resize(load_photo(name)[None] * 255.0, (224, 224)) for name in ("chelsea", "coffee")}
+    photos = {
+        name: keras.ops.image.resize(load_photo(name)[None] * 255.0, (224, 224)) for name in ("chelsea", "coffee")
+    }
     top5 = {}
     for name, image in photos.items():
         probs = keras.ops.convert_to_numpy(model(image, training=False))[0]
@@ -132,8 +147,14 @@ def imagenet_check():
 top5 = imagenet_check()
 cat_in_top5 = any(i in CAT_CLASSES for i, _, _ in top5["chelsea"])
 cup_in_top5 = any(i in CUP_CLASSES for i, _, _ in top5["coffee"])
-show_table([{"photo": name, "rank": r + 1, "class": f"{i} {label}", "probability": p}
-            for name, rows in top5.items() for r, (i, label, p) in enumerate(rows)], title="ImageNet top 5")
+show_table(
+    [
+        {"photo": name, "rank": r + 1, "class": f"{i} {label}", "probability": p}
+        for name, rows in top5.items()
+        for r, (i, label, p) in enumerate(rows)
+    ],
+    title="ImageNet top 5",
+)
 print(f"cat class in the cat's top 5: {cat_in_top5}; espresso / cup in the coffee's top 5: {cup_in_top5}")
 
 # %% [markdown]
@@ -143,8 +164,13 @@ print(f"cat class in the cat's top 5: {cat_in_top5}; espresso / cup in the coffe
 
 # %%
 data = regimes(quick, rng)
-show_table([{"regime": name, "train images": len(x), "test images": len(x_test), "classes": len(np.unique(y))}
-            for name, ((x, y), (x_test, _)) in data.items()], title="Data regimes")
+show_table(
+    [
+        {"regime": name, "train images": len(x), "test images": len(x_test), "classes": len(np.unique(y))}
+        for name, ((x, y), (x_test, _)) in data.items()
+    ],
+    title="Data regimes",
+)
 
 # %% [markdown]
 # ## Scratch vs frozen vs fine-tuned, per data regime
@@ -158,20 +184,42 @@ results, curves = {}, {}
 for name, ((x, y), (x_test, y_test)) in data.items():
     scratch = scratch_model()
     # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).
-    history = fit(scratch, make_dataset(x, y, batch_size=32, seed=seed), scratch_epochs,
-                  run_dir=checkpoint_dir(out, f"{name}_scratch"), validation_data=(x_test, y_test), verbose=verbose)
-    row = {"train_examples": len(x), "test_examples": len(x_test),
-           "scratch": float(history.history["val_accuracy"][-1])}
+    history = fit(
+        scratch,
+        make_dataset(x, y, batch_size=32, seed=seed),
+        scratch_epochs,
+        run_dir=checkpoint_dir(out, f"{name}_scratch"),
+        validation_data=(x_test, y_test),
+        verbose=verbose,
+    )
+    row = {
+        "train_examples": len(x),
+        "test_examples": len(x_test),
+        "scratch": float(history.history["val_accuracy"][-1]),
+    }
     curves[name] = {"scratch": history}
 
     backbone = efficientnet_lite0(include_top=False, input_shape=(image_size, image_size, 3))
-    model = build_transfer_model(backbone, 10, input_shape=(28, 28, 1), input_scale=255.0,
-                                 feature_layers=FEATURE_LAYERS)
-    phases = two_phase_fine_tune(model, x, y, from_layer=UNFREEZE_FROM, validation_data=(x_test, y_test),
-                                 head_epochs=head_epochs, fine_tune_epochs=fine_tune_epochs,
-                                 head_learning_rate=1e-3, fine_tune_learning_rate=1e-4, batch_size=32,
-                                 precompute_features=True, cosine_decay=True, seed=seed,
-                                 verbose=verbose, run_dir=checkpoint_dir(out, f"{name}_pretrained"))
+    model = build_transfer_model(
+        backbone, 10, input_shape=(28, 28, 1), input_scale=255.0, feature_layers=FEATURE_LAYERS
+    )
+    phases = two_phase_fine_tune(
+        model,
+        x,
+        y,
+        from_layer=UNFREEZE_FROM,
+        validation_data=(x_test, y_test),
+        head_epochs=head_epochs,
+        fine_tune_epochs=fine_tune_epochs,
+        head_learning_rate=1e-3,
+        fine_tune_learning_rate=1e-4,
+        batch_size=32,
+        precompute_features=True,
+        cosine_decay=True,
+        seed=seed,
+        verbose=verbose,
+        run_dir=checkpoint_dir(out, f"{name}_pretrained"),
+    )
     row["frozen"] = float(phases["head"].history["val_accuracy"][-1])
     if phases["fine_tune"] is not None:
         row["fine_tuned"] = float(phases["fine_tune"].history["val_accuracy"][-1])
@@ -197,30 +245,41 @@ ax.set_ylabel("test accuracy")
 ax.set_ylim(0, 1)
 ax.legend(fontsize=8)
 ax.set_title("Small data: from scratch vs ImageNet EfficientNet-Lite0")
-save_figure(fig, out / "accuracy_by_regime.png",
-            caption="Test accuracy of each method in each data regime: the frozen ImageNet features beat "
-                    "training from scratch, most where the training set is smallest.")
+save_figure(
+    fig,
+    out / "accuracy_by_regime.png",
+    caption="Test accuracy of each method in each data regime: the frozen ImageNet features beat "
+    "training from scratch, most where the training set is smallest.",
+)
 first = next(iter(curves))
-plot_history(curves[first], out / "curves.png", metrics=("loss", "accuracy"), title=f"{first}: train / test",
-             caption="Training (solid) and test (dashed) loss and accuracy per epoch in the smallest regime: "
-                     "the pretrained model's test accuracy ends well above the scratch net's.")
+plot_history(
+    curves[first],
+    out / "curves.png",
+    metrics=("loss", "accuracy"),
+    title=f"{first}: train / test",
+    caption="Training (solid) and test (dashed) loss and accuracy per epoch in the smallest regime: "
+    "the pretrained model's test accuracy ends well above the scratch net's.",
+)
 print(f"curves of the regime {first}; methods compared: {', '.join(methods)}")
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "imagenet_top5": top5,
-    "chelsea_cat_in_top5": cat_in_top5,
-    "coffee_cup_in_top5": cup_in_top5,
-    "results": results,
-    "smallest_regime": {"name": first, **results[first]},
-    "image_size": image_size,
-    "unfreeze_from": UNFREEZE_FROM,
-    "feature_layers": list(FEATURE_LAYERS),
-    "epochs": {"scratch": scratch_epochs, "head": head_epochs, "fine_tune": fine_tune_epochs},
-})
+metrics = save_metrics(
+    out,
+    {
+        "imagenet_top5": top5,
+        "chelsea_cat_in_top5": cat_in_top5,
+        "coffee_cup_in_top5": cup_in_top5,
+        "results": results,
+        "smallest_regime": {"name": first, **results[first]},
+        "image_size": image_size,
+        "unfreeze_from": UNFREEZE_FROM,
+        "feature_layers": list(FEATURE_LAYERS),
+        "epochs": {"scratch": scratch_epochs, "head": head_epochs, "fine_tune": fine_tune_epochs},
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

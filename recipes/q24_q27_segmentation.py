@@ -72,9 +72,19 @@ from keras_course.data.scenes import SEGMENTATION_CLASSES, SceneStream, segmenta
 from keras_course.display import show_key_figures, show_table
 from keras_course.plots import plot_history, save_figure
 from keras_course.runner import checkpoint_dir, recipe_parameters, save_metrics
-from keras_course.segmentation import (MeanIoU, PixelAccuracy, PixelCrossEntropy, balanced_class_weights,
-                                       boundary_iou, fcn, jaccard_per_class, mean_iou, pixel_accuracy,
-                                       pixel_categorical_crossentropy, unet)
+from keras_course.segmentation import (
+    MeanIoU,
+    PixelAccuracy,
+    PixelCrossEntropy,
+    balanced_class_weights,
+    boundary_iou,
+    fcn,
+    jaccard_per_class,
+    mean_iou,
+    pixel_accuracy,
+    pixel_categorical_crossentropy,
+    unet,
+)
 from keras_course.train import EpochTimer, fit, remove_checkpoints, set_seed
 
 QUESTIONS = (24, 25, 26, 27)
@@ -95,10 +105,34 @@ BOUNDARY_WIDTH = 2  # pixels on each side of a contour that boundary IoU looks a
 # fresh_scenes: new training scenes every epoch (SceneStream) instead of one fixed set, which
 # the U-Net memorises (with 8,000 fixed scenes validation IoU stalled near 0.60, training 0.69).
 SETTINGS = {
-    True: dict(size=32, scale_range=(0.6, 1.1), n_train=512, n_val=0, n_test=96, base_filters=8, epochs=5,
-               batch_size=32, lr=5e-3, jaccard_weight=1.0, class_weight_power=0.0, fresh_scenes=False),
-    False: dict(size=64, scale_range=(0.9, 1.6), n_train=8000, n_val=300, n_test=1000, base_filters=16, epochs=32,
-                batch_size=16, lr=2e-3, jaccard_weight=1.0, class_weight_power=0.5, fresh_scenes=True),
+    True: dict(
+        size=32,
+        scale_range=(0.6, 1.1),
+        n_train=512,
+        n_val=0,
+        n_test=96,
+        base_filters=8,
+        epochs=5,
+        batch_size=32,
+        lr=5e-3,
+        jaccard_weight=1.0,
+        class_weight_power=0.0,
+        fresh_scenes=False,
+    ),
+    False: dict(
+        size=64,
+        scale_range=(0.9, 1.6),
+        n_train=8000,
+        n_val=300,
+        n_test=1000,
+        base_filters=16,
+        epochs=32,
+        batch_size=16,
+        lr=2e-3,
+        jaccard_weight=1.0,
+        class_weight_power=0.5,
+        fresh_scenes=True,
+    ),
 }
 s = SETTINGS[bool(quick)]
 
@@ -111,12 +145,16 @@ def check_loss_and_metrics(seed):
     truth = rng.integers(0, 5, size=(4, 16, 16))
     logits = rng.normal(size=(4, 16, 16, 5)).astype("float32")
     ours = np.asarray(pixel_categorical_crossentropy(truth, logits, from_logits=True))
-    keras_loss = np.asarray(keras.losses.sparse_categorical_crossentropy(truth, logits, from_logits=True)).mean(axis=(1, 2))
+    keras_loss = np.asarray(keras.losses.sparse_categorical_crossentropy(truth, logits, from_logits=True)).mean(
+        axis=(1, 2)
+    )
     predicted = logits.argmax(-1)
     sklearn_iou = jaccard_score(truth.ravel(), predicted.ravel(), average=None, labels=range(5))
     return {
         "loss_max_abs_difference_vs_keras": float(np.max(np.abs(ours - keras_loss))),
-        "jaccard_max_abs_difference_vs_sklearn": float(np.max(np.abs(jaccard_per_class(truth, predicted, 5) - sklearn_iou))),
+        "jaccard_max_abs_difference_vs_sklearn": float(
+            np.max(np.abs(jaccard_per_class(truth, predicted, 5) - sklearn_iou))
+        ),
     }
 
 
@@ -127,8 +165,7 @@ def build(builder, s, steps, class_weights):
     # background pixels do not drown the garments, plus a soft Jaccard term, which weighs every
     # class equally, as mean IoU does.
     loss = PixelCrossEntropy(class_weights=class_weights, jaccard_weight=s["jaccard_weight"])
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss,
-                  metrics=[PixelAccuracy(), MeanIoU(NUM_CLASSES)])
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=[PixelAccuracy(), MeanIoU(NUM_CLASSES)])
     return model
 
 
@@ -139,12 +176,12 @@ def evaluate(model, x, y, batch_size):
     per_class = jaccard_per_class(y, predicted, NUM_CLASSES)
     streaming = MeanIoU(NUM_CLASSES)  # the metric fit() reports, fed batch by batch
     for start in range(0, len(x), batch_size):
-        streaming.update_state(y[start:start + batch_size], probabilities[start:start + batch_size])
+        streaming.update_state(y[start : start + batch_size], probabilities[start : start + batch_size])
     return predicted, {
         "pixel_accuracy": pixel_accuracy(y, predicted),
         "mean_iou": mean_iou(y, predicted, NUM_CLASSES),
         "boundary_iou": boundary_iou(y, predicted, NUM_CLASSES, width=BOUNDARY_WIDTH),
-        "jaccard_per_class": dict(zip(SEGMENTATION_CLASSES, per_class)),
+        "jaccard_per_class": dict(zip(SEGMENTATION_CLASSES, per_class, strict=True)),
         "streaming_mean_iou": float(streaming.result()),
         "test_cross_entropy": float(np.mean(pixel_categorical_crossentropy(y, probabilities))),
         "params": model.count_params(),
@@ -160,11 +197,16 @@ def colorize(masks):
 def plot_overlays(x, y, predictions, path, count=6, caption=None):
     """Rows of image | truth | U-Net | FCN for the first ``count`` test scenes, with a colour key."""
     columns = ["image", "truth"] + list(predictions)
-    fig, axes = plt.subplots(count, len(columns), figsize=(1.6 * len(columns), 1.6 * count), squeeze=False,
-                             gridspec_kw=dict(wspace=0.05, hspace=0.1))
+    fig, axes = plt.subplots(
+        count,
+        len(columns),
+        figsize=(1.6 * len(columns), 1.6 * count),
+        squeeze=False,
+        gridspec_kw=dict(wspace=0.05, hspace=0.1),
+    )
     for i in range(count):
         panels = [x[i, ..., 0], colorize(y[i])] + [colorize(p[i]) for p in predictions.values()]
-        for ax, panel, title in zip(axes[i], panels, columns):
+        for ax, panel, title in zip(axes[i], panels, columns, strict=True):
             ax.imshow(panel, cmap="gray", vmin=0, vmax=1)
             ax.axis("off")
             if i == 0:
@@ -180,8 +222,12 @@ def plot_jaccard(results, path, caption=None):
     width = 0.8 / len(results)
     for j, (name, r) in enumerate(results.items()):
         values = [np.nan_to_num(v) for v in r["jaccard_per_class"].values()]
-        ax.bar(np.arange(NUM_CLASSES) + j * width, values, width,
-               label=f"{name}: mean IoU {r['mean_iou']:.3f}, boundary IoU {r['boundary_iou']:.3f}")
+        ax.bar(
+            np.arange(NUM_CLASSES) + j * width,
+            values,
+            width,
+            label=f"{name}: mean IoU {r['mean_iou']:.3f}, boundary IoU {r['boundary_iou']:.3f}",
+        )
     ax.set_xticks(np.arange(NUM_CLASSES) + width / 2, SEGMENTATION_CLASSES, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("Jaccard index (IoU)")
     ax.set_ylim(0, 1)
@@ -211,8 +257,10 @@ class_weights = None  # from the pixel frequencies of training scenes (never the
 if s["class_weight_power"]:
     _, y_sample = segmentation_scenes(1000, seed=seed + 3, split="train", **scenes)
     class_weights = balanced_class_weights(y_sample, NUM_CLASSES, s["class_weight_power"])
-print(f"test scenes {x_test.shape} -> class maps {y_test.shape}: {s['size'] ** 2:,} pixels to classify per image, "
-      f"{NUM_CLASSES} classes; background is {background_share:.1%} of the test pixels")
+print(
+    f"test scenes {x_test.shape} -> class maps {y_test.shape}: {s['size'] ** 2:,} pixels to classify per image, "
+    f"{NUM_CLASSES} classes; background is {background_share:.1%} of the test pixels"
+)
 print("class weights:", "none" if class_weights is None else ", ".join(f"{w:.2f}" for w in class_weights))
 
 # %% [markdown]
@@ -223,8 +271,10 @@ print("class weights:", "none" if class_weights is None else ", ".join(f"{w:.2f}
 
 # %%
 checks = check_loss_and_metrics(seed)
-print(f"largest difference: loss vs Keras {checks['loss_max_abs_difference_vs_keras']:.2g}, "
-      f"Jaccard vs scikit-learn {checks['jaccard_max_abs_difference_vs_sklearn']:.2g}")
+print(
+    f"largest difference: loss vs Keras {checks['loss_max_abs_difference_vs_keras']:.2g}, "
+    f"Jaccard vs scikit-learn {checks['jaccard_max_abs_difference_vs_sklearn']:.2g}"
+)
 
 # %% [markdown]
 # ## Q27: U-Net and FCN, same encoder, same decoder layers; only the skips differ
@@ -242,41 +292,76 @@ for name, builder in (("U-Net", unet), ("FCN", fcn)):
     set_seed(seed)
     model = build(builder, s, steps, class_weights)
     # Fresh scenes: n_train new ones per epoch, the same stream (seed) for both models.
-    train = (SceneStream(s["n_train"], s["batch_size"], seed=seed, split="train", **scenes) if s["fresh_scenes"]
-             else make_dataset(x_train, y_train, s["batch_size"], seed=seed))
+    train = (
+        SceneStream(s["n_train"], s["batch_size"], seed=seed, split="train", **scenes)
+        if s["fresh_scenes"]
+        else make_dataset(x_train, y_train, s["batch_size"], seed=seed)
+    )
     # Checkpoints kept until the run ends: after a crash while the FCN trains, running the
     # same command again restores the finished U-Net instead of training it again.
-    histories[name] = fit(model, train, s["epochs"], run_dir=checkpoint_dir(out, name.lower()),
-                          validation_data=validation, callbacks=[EpochTimer()], keep_checkpoints=True,
-                          verbose=0 if quick else "auto")
+    histories[name] = fit(
+        model,
+        train,
+        s["epochs"],
+        run_dir=checkpoint_dir(out, name.lower()),
+        validation_data=validation,
+        callbacks=[EpochTimer()],
+        keep_checkpoints=True,
+        verbose=0 if quick else "auto",
+    )
     seconds[name] = float(np.sum(histories[name].history["epoch_seconds"]))
     predictions[name], results[name] = evaluate(model, x_test, y_test, s["batch_size"])
-show_table([{"model": name, "parameters": r["params"], "pixel accuracy": r["pixel_accuracy"],
-             "mean IoU": r["mean_iou"], "boundary IoU": r["boundary_iou"],
-             "test cross-entropy": r["test_cross_entropy"]}
-            for name, r in results.items()], title="Test scenes (unseen garments)")
+show_table(
+    [
+        {
+            "model": name,
+            "parameters": r["params"],
+            "pixel accuracy": r["pixel_accuracy"],
+            "mean IoU": r["mean_iou"],
+            "boundary IoU": r["boundary_iou"],
+            "test cross-entropy": r["test_cross_entropy"],
+        }
+        for name, r in results.items()
+    ],
+    title="Test scenes (unseen garments)",
+)
 
 # %% [markdown]
 # ## Q25: the Jaccard index of every class
 # Pixel accuracy hides the garments behind the background; $J_k$ shows each class on its own.
 
 # %%
-plot_jaccard(results, out / "jaccard_per_class.png",
-             caption="Jaccard index of every class, U-Net next to FCN: the background is easy for both, "
-                     "the garments (shirts, T-shirts, pullovers, coats look alike) are where they differ.")
-show_table([{"class": c, **{name: r["jaccard_per_class"][c] for name, r in results.items()}}
-            for c in SEGMENTATION_CLASSES], title="Jaccard index (IoU) per class")
+plot_jaccard(
+    results,
+    out / "jaccard_per_class.png",
+    caption="Jaccard index of every class, U-Net next to FCN: the background is easy for both, "
+    "the garments (shirts, T-shirts, pullovers, coats look alike) are where they differ.",
+)
+show_table(
+    [{"class": c, **{name: r["jaccard_per_class"][c] for name, r in results.items()}} for c in SEGMENTATION_CLASSES],
+    title="Jaccard index (IoU) per class",
+)
 
 # %% [markdown]
 # ## Predicted maps and training curves
 
 # %%
-plot_overlays(x_test, y_test, predictions, out / "overlays.png",
-              caption="Test scenes: image, true class map, and the maps the U-Net and the FCN predict; "
-                      "the FCN's regions are blurrier, the U-Net follows the contours more closely.")
-plot_history(histories, out / "training.png", metrics=("loss", "mean_iou"), title="U-Net vs FCN",
-             caption="Training loss and mean IoU per epoch: the U-Net's loss falls faster and its IoU "
-                     "climbs higher than the FCN's.")
+plot_overlays(
+    x_test,
+    y_test,
+    predictions,
+    out / "overlays.png",
+    caption="Test scenes: image, true class map, and the maps the U-Net and the FCN predict; "
+    "the FCN's regions are blurrier, the U-Net follows the contours more closely.",
+)
+plot_history(
+    histories,
+    out / "training.png",
+    metrics=("loss", "mean_iou"),
+    title="U-Net vs FCN",
+    caption="Training loss and mean IoU per epoch: the U-Net's loss falls faster and its IoU "
+    "climbs higher than the FCN's.",
+)
 first, last = {}, {}
 for name, history in histories.items():
     first[name], last[name] = history.history["loss"][0], history.history["loss"][-1]
@@ -287,26 +372,32 @@ print("training loss, first -> last epoch: " + ", ".join(f"{n} {first[n]:.3f} ->
 # Saving the metrics ends the run: the checkpoints are removed, so the same command trains afresh.
 
 # %%
-metrics = save_metrics(out, {
-    "unet_mean_iou": results["U-Net"]["mean_iou"],
-    "fcn_mean_iou": results["FCN"]["mean_iou"],
-    "unet_boundary_iou": results["U-Net"]["boundary_iou"],
-    "fcn_boundary_iou": results["FCN"]["boundary_iou"],
-    "unet_pixel_accuracy": results["U-Net"]["pixel_accuracy"],
-    "fcn_pixel_accuracy": results["FCN"]["pixel_accuracy"],
-    "background_share": background_share,
-    "class_weights": dict(zip(SEGMENTATION_CLASSES, class_weights)) if class_weights else None,
-    "unet_first_loss": first["U-Net"], "unet_last_loss": last["U-Net"],
-    "fcn_first_loss": first["FCN"], "fcn_last_loss": last["FCN"],
-    "unet_train_seconds": seconds["U-Net"], "fcn_train_seconds": seconds["FCN"],
-    **checks,
-    "num_classes": NUM_CLASSES,
-    "pixels_per_image": s["size"] ** 2,
-    "boundary_width": BOUNDARY_WIDTH,
-    **{f"setting_{k}": v for k, v in s.items()},
-    "unet": results["U-Net"],
-    "fcn": results["FCN"],
-})
+metrics = save_metrics(
+    out,
+    {
+        "unet_mean_iou": results["U-Net"]["mean_iou"],
+        "fcn_mean_iou": results["FCN"]["mean_iou"],
+        "unet_boundary_iou": results["U-Net"]["boundary_iou"],
+        "fcn_boundary_iou": results["FCN"]["boundary_iou"],
+        "unet_pixel_accuracy": results["U-Net"]["pixel_accuracy"],
+        "fcn_pixel_accuracy": results["FCN"]["pixel_accuracy"],
+        "background_share": background_share,
+        "class_weights": dict(zip(SEGMENTATION_CLASSES, class_weights, strict=True)) if class_weights else None,
+        "unet_first_loss": first["U-Net"],
+        "unet_last_loss": last["U-Net"],
+        "fcn_first_loss": first["FCN"],
+        "fcn_last_loss": last["FCN"],
+        "unet_train_seconds": seconds["U-Net"],
+        "fcn_train_seconds": seconds["FCN"],
+        **checks,
+        "num_classes": NUM_CLASSES,
+        "pixels_per_image": s["size"] ** 2,
+        "boundary_width": BOUNDARY_WIDTH,
+        **{f"setting_{k}": v for k, v in s.items()},
+        "unet": results["U-Net"],
+        "fcn": results["FCN"],
+    },
+)
 for name in histories:  # the run is complete: the same command now trains afresh
     remove_checkpoints(checkpoint_dir(out, name.lower()))
 show_key_figures(metrics, KEY_FIGURES)

@@ -101,7 +101,7 @@ def simulated_detector(targets, rng, noise=0.08, wrong_class=0.1, miss=0.1, copi
     detections = []
     for t in targets:
         boxes, scores, labels = [], [], []
-        for box, label in zip(t["boxes"], t["labels"]):
+        for box, label in zip(t["boxes"], t["labels"], strict=True):
             if rng.uniform() < miss:
                 continue
             size = np.r_[box[2:] - box[:2], box[2:] - box[:2]]
@@ -158,8 +158,10 @@ rng = np.random.default_rng(seed)
 n_images = 60 if quick else 1000
 _, (images, targets) = scene_splits(1, n_images, seed)
 size = images.shape[1]
-print(f"{n_images} scenes of {size}x{size} px, {sum(len(t['labels']) for t in targets)} true boxes, "
-      f"{len(DETECTION_CLASSES)} classes")
+print(
+    f"{n_images} scenes of {size}x{size} px, {sum(len(t['labels']) for t in targets)} true boxes, "
+    f"{len(DETECTION_CLASSES)} classes"
+)
 
 # %% [markdown]
 # ## IoU on the notes' formula
@@ -167,11 +169,17 @@ print(f"{n_images} scenes of {size}x{size} px, {sum(len(t['labels']) for t in ta
 # $\operatorname{IoU} = 50 / 150 = 1/3$: much less than the "half overlap" it looks like.
 
 # %%
-examples = {"same": ([0, 0, 10, 10], [0, 0, 10, 10]), "half_shifted": ([0, 0, 10, 10], [5, 0, 15, 10]),
-            "inside_quarter": ([0, 0, 10, 10], [0, 0, 5, 5]), "disjoint": ([0, 0, 10, 10], [20, 20, 30, 30])}
+examples = {
+    "same": ([0, 0, 10, 10], [0, 0, 10, 10]),
+    "half_shifted": ([0, 0, 10, 10], [5, 0, 15, 10]),
+    "inside_quarter": ([0, 0, 10, 10], [0, 0, 5, 5]),
+    "disjoint": ([0, 0, 10, 10], [20, 20, 30, 30]),
+}
 iou_examples = {name: float(iou([a], [b])[0, 0]) for name, (a, b) in examples.items()}
-show_table([{"pair": name, "box A": str(a), "box B": str(b), "IoU": iou_examples[name]}
-            for name, (a, b) in examples.items()], title="IoU of four pairs of boxes (x1, y1, x2, y2)")
+show_table(
+    [{"pair": name, "box A": str(a), "box B": str(b), "IoU": iou_examples[name]} for name, (a, b) in examples.items()],
+    title="IoU of four pairs of boxes (x1, y1, x2, y2)",
+)
 
 # %% [markdown]
 # ## NMS removes duplicates: raw detections vs after NMS
@@ -181,15 +189,31 @@ show_table([{"pair": name, "box A": str(a), "box B": str(b), "IoU": iou_examples
 # %%
 raw = simulated_detector(targets, rng)
 kept = after_nms(raw)
-draw_detections(images[:4], raw[:4], targets[:4], out / "before_nms.png", min_score=0.0, title="before NMS",
-                caption="Raw detections (red) and true boxes (green, dashed): most objects carry several "
-                        "overlapping boxes, some with the wrong class, and a few boxes cover nothing.")
-draw_detections(images[:4], kept[:4], targets[:4], out / "after_nms.png", min_score=0.0, title="after NMS (0.5)",
-                caption="The same scenes after NMS at IoU 0.5: the stacks of near-identical boxes are gone. Badly "
-                        "placed copies and random boxes, which overlap a better box by less than 0.5, remain.")
-print(f"boxes per image: {np.mean([len(d['boxes']) for d in raw]):.2f} raw, "
-      f"{np.mean([len(d['boxes']) for d in kept]):.2f} after NMS (true boxes: "
-      f"{np.mean([len(t['labels']) for t in targets]):.2f})")
+draw_detections(
+    images[:4],
+    raw[:4],
+    targets[:4],
+    out / "before_nms.png",
+    min_score=0.0,
+    title="before NMS",
+    caption="Raw detections (red) and true boxes (green, dashed): most objects carry several "
+    "overlapping boxes, some with the wrong class, and a few boxes cover nothing.",
+)
+draw_detections(
+    images[:4],
+    kept[:4],
+    targets[:4],
+    out / "after_nms.png",
+    min_score=0.0,
+    title="after NMS (0.5)",
+    caption="The same scenes after NMS at IoU 0.5: the stacks of near-identical boxes are gone. Badly "
+    "placed copies and random boxes, which overlap a better box by less than 0.5, remain.",
+)
+print(
+    f"boxes per image: {np.mean([len(d['boxes']) for d in raw]):.2f} raw, "
+    f"{np.mean([len(d['boxes']) for d in kept]):.2f} after NMS (true boxes: "
+    f"{np.mean([len(t['labels']) for t in targets]):.2f})"
+)
 
 # %% [markdown]
 # ## TP / FP / FN at IoU 0.5
@@ -201,16 +225,27 @@ print(f"boxes per image: {np.mean([len(d['boxes']) for d in raw]):.2f} raw, "
 counts = {}
 for which, detections in (("raw", raw), ("nms", kept)):
     c = {"tp": 0, "fp": 0, "fn": 0}
-    for d, t in zip(detections, targets):
+    for d, t in zip(detections, targets, strict=True):
         for label in range(len(DETECTION_CLASSES)):
             mine, theirs = d["labels"] == label, t["labels"] == label
             if mine.any() or theirs.any():
                 m = match(d["boxes"][mine], d["scores"][mine], t["boxes"][theirs], 0.5)
                 c["tp"], c["fp"], c["fn"] = c["tp"] + m["num_tp"], c["fp"] + m["num_fp"], c["fn"] + m["num_fn"]
     counts[which] = c
-show_table([{"detections": which, "TP": c["tp"], "FP": c["fp"], "FN": c["fn"],
-             "precision": c["tp"] / (c["tp"] + c["fp"]), "recall": c["tp"] / (c["tp"] + c["fn"])}
-            for which, c in counts.items()], title="Counts at IoU 0.5, all detections kept")
+show_table(
+    [
+        {
+            "detections": which,
+            "TP": c["tp"],
+            "FP": c["fp"],
+            "FN": c["fn"],
+            "precision": c["tp"] / (c["tp"] + c["fp"]),
+            "recall": c["tp"] / (c["tp"] + c["fn"]),
+        }
+        for which, c in counts.items()
+    ],
+    title="Counts at IoU 0.5, all detections kept",
+)
 
 # %% [markdown]
 # ## Precision-recall curve and AP three ways
@@ -225,14 +260,23 @@ ap = {method: average_precision(recall, precision, method) for method in ("all-p
 fig, ax = plt.subplots(figsize=(5, 4))
 ax.plot(recall, precision, ".-", lw=0.8, ms=2, label="precision")
 ax.plot(recall, np.maximum.accumulate(precision[::-1])[::-1], "r-", lw=1.5, label="envelope (AP = area)")
-ax.set(xlabel="recall", ylabel="precision", ylim=(0, 1.05),
-       title=f"{DETECTION_CLASSES[label]}: AP@0.5 = {ap['all-point']:.3f}")
+ax.set(
+    xlabel="recall",
+    ylabel="precision",
+    ylim=(0, 1.05),
+    title=f"{DETECTION_CLASSES[label]}: AP@0.5 = {ap['all-point']:.3f}",
+)
 ax.legend()
-save_figure(fig, out / "pr_curve.png",
-            caption="Precision against recall as detections are added by decreasing confidence: each FP "
-                    "drops the precision, each TP moves right. AP is the area under the red envelope.")
-show_table([{"method": method, "AP@0.5": value} for method, value in ap.items()],
-           title=f"AP@0.5 of class {DETECTION_CLASSES[label]!r}, after NMS")
+save_figure(
+    fig,
+    out / "pr_curve.png",
+    caption="Precision against recall as detections are added by decreasing confidence: each FP "
+    "drops the precision, each TP moves right. AP is the area under the red envelope.",
+)
+show_table(
+    [{"method": method, "AP@0.5": value} for method, value in ap.items()],
+    title=f"AP@0.5 of class {DETECTION_CLASSES[label]!r}, after NMS",
+)
 
 # %% [markdown]
 # ## mAP: without and with NMS, and at stricter IoU thresholds
@@ -246,11 +290,16 @@ by_threshold = [evaluate_detections(kept, targets, (t,))["map"] for t in thresho
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.plot(thresholds, by_threshold, "o-")
 ax.set(xlabel="IoU threshold", ylabel="mAP", title="Stricter overlap, lower mAP (COCO averages these)")
-save_figure(fig, out / "map_vs_iou.png",
-            caption="mAP after NMS against the IoU threshold a TP needs: it falls slowly up to about 0.75, "
-                    "then collapses, since few jittered boxes overlap their object by 0.9 or more.")
-show_table([{"IoU threshold t": t, "mAP@t (after NMS)": m} for t, m in zip(thresholds, by_threshold)],
-           title="mAP against the IoU threshold")
+save_figure(
+    fig,
+    out / "map_vs_iou.png",
+    caption="mAP after NMS against the IoU threshold a TP needs: it falls slowly up to about 0.75, "
+    "then collapses, since few jittered boxes overlap their object by 0.9 or more.",
+)
+show_table(
+    [{"IoU threshold t": t, "mAP@t (after NMS)": m} for t, m in zip(thresholds, by_threshold, strict=True)],
+    title="mAP against the IoU threshold",
+)
 print(f"mAP@0.5: {maps['map_50_raw']:.3f} without NMS, {maps['map_50_nms']:.3f} after NMS")
 
 # %% [markdown]
@@ -261,32 +310,45 @@ print(f"mAP@0.5: {maps['map_50_raw']:.3f} without NMS, {maps['map_50_nms']:.3f} 
 # %%
 ours_coco, ours_50 = coco_map(kept, targets), coco_map(kept, targets, iou_thresholds=[0.5])
 reference = pycocotools_map(kept, targets, size)
-tf_same = all(np.array_equal(nms(d["boxes"], d["scores"], 0.5), tf.image.non_max_suppression(
-    d["boxes"][:, [1, 0, 3, 2]].astype("float32"), d["scores"].astype("float32"), len(d["boxes"]), 0.5).numpy())
-    for d in raw)
+tf_same = all(
+    np.array_equal(
+        nms(d["boxes"], d["scores"], 0.5),
+        tf.image.non_max_suppression(
+            d["boxes"][:, [1, 0, 3, 2]].astype("float32"), d["scores"].astype("float32"), len(d["boxes"]), 0.5
+        ).numpy(),
+    )
+    for d in raw
+)
 theirs = [None, None] if reference is None else reference
-show_table([{"figure": "COCO mAP@[.5:.95]", "ours": ours_coco, "pycocotools": theirs[0]},
-            {"figure": "COCO AP@0.5 (101-point)", "ours": ours_50, "pycocotools": theirs[1]}],
-           title="Our COCO evaluation against pycocotools")
+show_table(
+    [
+        {"figure": "COCO mAP@[.5:.95]", "ours": ours_coco, "pycocotools": theirs[0]},
+        {"figure": "COCO AP@0.5 (101-point)", "ours": ours_50, "pycocotools": theirs[1]},
+    ],
+    title="Our COCO evaluation against pycocotools",
+)
 print("our NMS keeps the same boxes as TensorFlow's on every image:", tf_same)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "iou_examples": iou_examples,
-    "counts_at_50": counts,
-    "ap_first_class": ap,
-    **maps,
-    "map_by_iou_threshold": dict(zip(map(str, thresholds), by_threshold)),
-    "coco_map": ours_coco,
-    "coco_ap_50": ours_50,
-    "pycocotools_map": None if reference is None else float(reference[0]),
-    "pycocotools_ap_50": None if reference is None else float(reference[1]),
-    "nms_identical_to_tensorflow": tf_same,
-    "images": n_images,
-})
+metrics = save_metrics(
+    out,
+    {
+        "iou_examples": iou_examples,
+        "counts_at_50": counts,
+        "ap_first_class": ap,
+        **maps,
+        "map_by_iou_threshold": dict(zip(map(str, thresholds), by_threshold, strict=True)),
+        "coco_map": ours_coco,
+        "coco_ap_50": ours_50,
+        "pycocotools_map": None if reference is None else float(reference[0]),
+        "pycocotools_ap_50": None if reference is None else float(reference[1]),
+        "nms_identical_to_tensorflow": tf_same,
+        "images": n_images,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -55,7 +55,7 @@ import numpy as np
 
 from keras_course.data import make_dataset
 from keras_course.detection.experiment import draw_detections, proposal_kwargs, scene_splits, score_detections
-from keras_course.detection.proposals import propose, proposal_recall
+from keras_course.detection.proposals import proposal_recall, propose
 from keras_course.detection.rcnn import RCNN, label_regions, region_cnn, warp_regions
 from keras_course.display import show_key_figures, show_table
 from keras_course.plots import plot_history
@@ -82,8 +82,10 @@ NUM_CLASSES, WARP = 10, 32
 # %%
 n_train, n_test, epochs = (200, 40, 4) if quick else (3000, 500, 12)
 (x_train, t_train), (x_test, t_test) = scene_splits(n_train, n_test, seed)
-print(f"{n_train} train and {n_test} test scenes of {x_train.shape[1]}x{x_train.shape[2]} px, "
-      f"{sum(len(t['labels']) for t in t_test)} true boxes in the test scenes")
+print(
+    f"{n_train} train and {n_test} test scenes of {x_train.shape[1]}x{x_train.shape[2]} px, "
+    f"{sum(len(t['labels']) for t in t_test)} true boxes in the test scenes"
+)
 
 # %% [markdown]
 # ## Step 1: proposals (selective search)
@@ -94,8 +96,10 @@ print(f"{n_train} train and {n_test} test scenes of {x_train.shape[1]}x{x_train.
 # %%
 train_proposals, _ = propose(x_train, n_jobs=n_jobs, cache_dir=cache_dir, **proposal_kwargs(quick))
 test_proposals, proposal_seconds = propose(x_test, cache_dir=cache_dir, **proposal_kwargs(quick))
-print(f"{np.mean([len(p) for p in test_proposals]):.1f} proposals per test image, recall@0.5 "
-      f"{proposal_recall(test_proposals, t_test):.3f}, {1000 * proposal_seconds:.1f} ms per image")
+print(
+    f"{np.mean([len(p) for p in test_proposals]):.1f} proposals per test image, recall@0.5 "
+    f"{proposal_recall(test_proposals, t_test):.3f}, {1000 * proposal_seconds:.1f} ms per image"
+)
 
 # %% [markdown]
 # ## Step 2: fine-tune the CNN on warped regions
@@ -105,7 +109,7 @@ print(f"{np.mean([len(p) for p in test_proposals]):.1f} proposals per test image
 
 # %%
 regions, labels = [], []
-for image, t, p in zip(x_train, t_train, train_proposals):
+for image, t, p in zip(x_train, t_train, train_proposals, strict=True):
     boxes = np.concatenate([t["boxes"], p])
     regions.append(warp_regions(image, boxes, WARP))
     labels.append(label_regions(boxes, t["boxes"], t["labels"])[0])
@@ -116,14 +120,26 @@ print(f"{len(regions)} warped regions of {WARP}x{WARP} px, {np.mean(labels == 0)
 cnn = region_cnn((WARP, WARP, 1), NUM_CLASSES, base_filters=16 if quick else 32)
 cnn.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 split = int(len(regions) * 0.9)  # the last 10% validate (as Keras's validation_split=0.1)
-history = fit(cnn, make_dataset(regions[:split], labels[:split], 64, seed=seed), epochs,
-              run_dir=checkpoint_dir(out, "region_cnn"), validation_data=(regions[split:], labels[split:]),
-              verbose=0 if quick else 2)
-plot_history(history, out / "training.png", metrics=("loss", "accuracy"), title="Region CNN fine-tuning",
-             caption="The region CNN's cross-entropy and accuracy on its warped regions, per epoch: training "
-                     "(solid) and the held-out last 10% of the regions (dashed).")
-print(f"region CNN: loss {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f}, "
-      f"validation accuracy {history.history['val_accuracy'][-1]:.3f}")
+history = fit(
+    cnn,
+    make_dataset(regions[:split], labels[:split], 64, seed=seed),
+    epochs,
+    run_dir=checkpoint_dir(out, "region_cnn"),
+    validation_data=(regions[split:], labels[split:]),
+    verbose=0 if quick else 2,
+)
+plot_history(
+    history,
+    out / "training.png",
+    metrics=("loss", "accuracy"),
+    title="Region CNN fine-tuning",
+    caption="The region CNN's cross-entropy and accuracy on its warped regions, per epoch: training "
+    "(solid) and the held-out last 10% of the regions (dashed).",
+)
+print(
+    f"region CNN: loss {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f}, "
+    f"validation accuracy {history.history['val_accuracy'][-1]:.3f}"
+)
 
 # %% [markdown]
 # ## Step 3: one linear SVM and one box regressor per class on the CNN features
@@ -147,35 +163,45 @@ start = time.perf_counter()
 detections = detector.detect(x_test, test_proposals)
 network_seconds = (time.perf_counter() - start) / n_test
 scores = score_detections(detections, t_test)
-draw_detections(x_test[:8], detections[:8], t_test[:8], out / "detections.png", min_score=0.0,
-                title="R-CNN (red, SVM margin > 0) vs truth (green)",
-                caption="R-CNN's detections with a positive SVM margin (red) against the true boxes (green, "
-                        "dashed) on test scenes: most garments are found, some with the wrong class or box.")
-show_table([{"class": name, "AP@0.5": ap} for name, ap in scores["ap_50_per_class"].items()],
-           title="AP@0.5 per class")
-print(f"mAP@0.5 {scores['map_50']:.3f}, COCO mAP {scores['coco_map']:.3f}, class-agnostic AP@0.5 "
-      f"{scores['ap_50_class_agnostic']:.3f}; {1000 * network_seconds:.1f} ms per image for the CNN and SVMs")
+draw_detections(
+    x_test[:8],
+    detections[:8],
+    t_test[:8],
+    out / "detections.png",
+    min_score=0.0,
+    title="R-CNN (red, SVM margin > 0) vs truth (green)",
+    caption="R-CNN's detections with a positive SVM margin (red) against the true boxes (green, "
+    "dashed) on test scenes: most garments are found, some with the wrong class or box.",
+)
+show_table([{"class": name, "AP@0.5": ap} for name, ap in scores["ap_50_per_class"].items()], title="AP@0.5 per class")
+print(
+    f"mAP@0.5 {scores['map_50']:.3f}, COCO mAP {scores['coco_map']:.3f}, class-agnostic AP@0.5 "
+    f"{scores['ap_50_class_agnostic']:.3f}; {1000 * network_seconds:.1f} ms per image for the CNN and SVMs"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    **scores,
-    "seconds_per_image": proposal_seconds + network_seconds,
-    "images_per_second": 1.0 / (proposal_seconds + network_seconds),
-    "proposal_seconds_per_image": proposal_seconds,
-    "network_seconds_per_image": network_seconds,
-    "proposals_per_image": float(np.mean([len(p) for p in test_proposals])),
-    "proposal_recall_50": proposal_recall(test_proposals, t_test),
-    "region_accuracy": history.history["val_accuracy"][-1],
-    "region_background_fraction": float(np.mean(labels == 0)),
-    "first_loss": history.history["loss"][0],
-    "last_loss": history.history["loss"][-1],
-    "svm_training_seconds": svm_seconds,
-    "train_scenes": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        **scores,
+        "seconds_per_image": proposal_seconds + network_seconds,
+        "images_per_second": 1.0 / (proposal_seconds + network_seconds),
+        "proposal_seconds_per_image": proposal_seconds,
+        "network_seconds_per_image": network_seconds,
+        "proposals_per_image": float(np.mean([len(p) for p in test_proposals])),
+        "proposal_recall_50": proposal_recall(test_proposals, t_test),
+        "region_accuracy": history.history["val_accuracy"][-1],
+        "region_background_fraction": float(np.mean(labels == 0)),
+        "first_loss": history.history["loss"][0],
+        "last_loss": history.history["loss"][-1],
+        "svm_training_seconds": svm_seconds,
+        "train_scenes": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -54,10 +54,16 @@ import keras
 import numpy as np
 
 from keras_course.detection import ROIS_PER_IMAGE, RoIStream
-from keras_course.detection.experiment import (draw_detections, flip_boxes, flip_scenes, proposal_kwargs, scene_splits,
-                                                score_detections)
+from keras_course.detection.experiment import (
+    draw_detections,
+    flip_boxes,
+    flip_scenes,
+    proposal_kwargs,
+    scene_splits,
+    score_detections,
+)
 from keras_course.detection.fast_rcnn import FastRCNNLoss, detect, fast_rcnn
-from keras_course.detection.proposals import propose, proposal_recall
+from keras_course.detection.proposals import proposal_recall, propose
 from keras_course.display import show_key_figures, show_table
 from keras_course.plots import plot_history
 from keras_course.runner import checkpoint_dir, recipe_parameters, save_metrics
@@ -98,8 +104,10 @@ print(f"{n_train} train and {n_test} test scenes of {size}x{size} px, {epochs} e
 train_proposals, _ = propose(x_train, n_jobs=n_jobs, cache_dir=cache_dir, **proposal_kwargs(quick))
 test_proposals, proposal_seconds = propose(x_test, cache_dir=cache_dir, **proposal_kwargs(quick))
 recall = proposal_recall(test_proposals, t_test)
-print(f"{np.mean([len(p) for p in test_proposals]):.1f} proposals per test image, recall@0.5 {recall:.3f}, "
-      f"{1000 * proposal_seconds:.1f} ms per image")
+print(
+    f"{np.mean([len(p) for p in test_proposals]):.1f} proposals per test image, recall@0.5 {recall:.3f}, "
+    f"{1000 * proposal_seconds:.1f} ms per image"
+)
 
 # %% [markdown]
 # ## The model, and RoIs re-sampled every epoch
@@ -109,16 +117,21 @@ print(f"{np.mean([len(p) for p in test_proposals]):.1f} proposals per test image
 # \text{epoch}, \text{batch})$ alone, so a resumed run sees the same RoIs.
 
 # %%
-model = fast_rcnn(x_train.shape[1:], NUM_CLASSES, pool_size=4, pools=2, base_filters=16 if quick else 32,
-                  hidden=128 if quick else 256)
+model = fast_rcnn(
+    x_train.shape[1:], NUM_CLASSES, pool_size=4, pools=2, base_filters=16 if quick else 32, hidden=128 if quick else 256
+)
 images, targets = flip_scenes(x_train, t_train)
 proposals = train_proposals + [flip_boxes(p, size) for p in train_proposals]
 stream = RoIStream(images, proposals, targets, 32, seed)
 first_batch = stream[0][1][..., 0]  # the RoI labels of epoch 0's first batch: -1 padding, 0 background
-print(f"{model.count_params():,} parameters; output per image {model.output_shape[1:]} "
-      f"(RoIs, (K + 1) + 4K); {len(stream)} batches per epoch")
-print(f"first batch: {first_batch.shape[0]} images x {ROIS_PER_IMAGE} RoIs, {np.mean(first_batch >= 1):.1%} "
-      f"positive, {np.mean(first_batch == 0):.1%} background, {np.mean(first_batch < 0):.1%} padding")
+print(
+    f"{model.count_params():,} parameters; output per image {model.output_shape[1:]} "
+    f"(RoIs, (K + 1) + 4K); {len(stream)} batches per epoch"
+)
+print(
+    f"first batch: {first_batch.shape[0]} images x {ROIS_PER_IMAGE} RoIs, {np.mean(first_batch >= 1):.1%} "
+    f"positive, {np.mean(first_batch == 0):.1%} background, {np.mean(first_batch < 0):.1%} padding"
+)
 
 # %% [markdown]
 # ## Training: the multi-task loss, end to end
@@ -129,9 +142,13 @@ print(f"first batch: {first_batch.shape[0]} images x {ROIS_PER_IMAGE} RoIs, {np.
 schedule = keras.optimizers.schedules.CosineDecay(1e-3, epochs * len(stream), alpha=0.02)
 model.compile(optimizer=keras.optimizers.Adam(schedule), loss=FastRCNNLoss(NUM_CLASSES))
 history = fit(model, stream, epochs, run_dir=checkpoint_dir(out, "fast_rcnn"), verbose=0 if quick else 2).history
-plot_history(history, out / "training.png", title="Fast R-CNN multi-task loss",
-             caption="The multi-task loss (cross-entropy over K + 1 classes plus smooth L1 on the positive "
-                     "RoIs' deltas) per epoch, on RoIs sampled afresh each epoch.")
+plot_history(
+    history,
+    out / "training.png",
+    title="Fast R-CNN multi-task loss",
+    caption="The multi-task loss (cross-entropy over K + 1 classes plus smooth L1 on the positive "
+    "RoIs' deltas) per epoch, on RoIs sampled afresh each epoch.",
+)
 print(f"loss {history['loss'][0]:.3f} -> {history['loss'][-1]:.3f}")
 
 # %% [markdown]
@@ -144,32 +161,41 @@ start = time.perf_counter()
 detections = detect(model, x_test, test_proposals, NUM_CLASSES)
 network_seconds = (time.perf_counter() - start) / n_test
 scores = score_detections(detections, t_test)
-draw_detections(x_test[:8], detections[:8], t_test[:8], out / "detections.png",
-                title="Fast R-CNN (red) vs truth (green)",
-                caption="Fast R-CNN's detections with score >= 0.3 (red) against the true boxes (green, dashed) "
-                        "on test scenes; each red box is a proposal moved by the box head of its class.")
-show_table([{"class": name, "AP@0.5": ap} for name, ap in scores["ap_50_per_class"].items()],
-           title="AP@0.5 per class")
-print(f"mAP@0.5 {scores['map_50']:.3f}, COCO mAP {scores['coco_map']:.3f}, class-agnostic AP@0.5 "
-      f"{scores['ap_50_class_agnostic']:.3f}; {1000 * network_seconds:.1f} ms per image for the network and NMS")
+draw_detections(
+    x_test[:8],
+    detections[:8],
+    t_test[:8],
+    out / "detections.png",
+    title="Fast R-CNN (red) vs truth (green)",
+    caption="Fast R-CNN's detections with score >= 0.3 (red) against the true boxes (green, dashed) "
+    "on test scenes; each red box is a proposal moved by the box head of its class.",
+)
+show_table([{"class": name, "AP@0.5": ap} for name, ap in scores["ap_50_per_class"].items()], title="AP@0.5 per class")
+print(
+    f"mAP@0.5 {scores['map_50']:.3f}, COCO mAP {scores['coco_map']:.3f}, class-agnostic AP@0.5 "
+    f"{scores['ap_50_class_agnostic']:.3f}; {1000 * network_seconds:.1f} ms per image for the network and NMS"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    **scores,
-    "images_per_second": 1.0 / (proposal_seconds + network_seconds),
-    "proposal_seconds_per_image": proposal_seconds,
-    "network_seconds_per_image": network_seconds,
-    "proposals_per_image": float(np.mean([len(p) for p in test_proposals])),
-    "proposal_recall_50": recall,
-    "first_loss": history["loss"][0],
-    "last_loss": history["loss"][-1],
-    "train_scenes": n_train,
-    "epochs": epochs,
-    "params": model.count_params(),
-})
+metrics = save_metrics(
+    out,
+    {
+        **scores,
+        "images_per_second": 1.0 / (proposal_seconds + network_seconds),
+        "proposal_seconds_per_image": proposal_seconds,
+        "network_seconds_per_image": network_seconds,
+        "proposals_per_image": float(np.mean([len(p) for p in test_proposals])),
+        "proposal_recall_50": recall,
+        "first_loss": history["loss"][0],
+        "last_loss": history["loss"][-1],
+        "train_scenes": n_train,
+        "epochs": epochs,
+        "params": model.count_params(),
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

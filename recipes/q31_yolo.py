@@ -56,8 +56,13 @@ out = None  # output folder; None means runs/q31_yolo
 import keras
 import numpy as np
 
-from keras_course.detection.experiment import (DetectionStream, draw_detections, held_out_scenes, score_detections,
-                                                timed_detect)
+from keras_course.detection.experiment import (
+    DetectionStream,
+    draw_detections,
+    held_out_scenes,
+    score_detections,
+    timed_detect,
+)
 from keras_course.detection.yolo import YoloV1Loss, detect, encode_targets, yolo_v1
 from keras_course.display import show_key_figures, show_table
 from keras_course.plots import plot_history
@@ -128,13 +133,25 @@ print(f"{model.count_params():,} parameters; output per image {model.output_shap
 # validation losses should fall together.
 
 # %%
-history = fit(model, train, epochs, run_dir=checkpoint_dir(out, "yolo"), validation_data=(x_test, y_test),
-              verbose=0 if quick else 2)
-plot_history(history, out / "training.png", title="YOLO v1 loss",
-             caption="The YOLO v1 sum-squared loss per epoch on fresh training scenes (solid) and on the "
-                     "fixed held-out scenes (dashed).")
-print(f"loss {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f}, "
-      f"validation loss {history.history['val_loss'][-1]:.3f}")
+history = fit(
+    model,
+    train,
+    epochs,
+    run_dir=checkpoint_dir(out, "yolo"),
+    validation_data=(x_test, y_test),
+    verbose=0 if quick else 2,
+)
+plot_history(
+    history,
+    out / "training.png",
+    title="YOLO v1 loss",
+    caption="The YOLO v1 sum-squared loss per epoch on fresh training scenes (solid) and on the "
+    "fixed held-out scenes (dashed).",
+)
+print(
+    f"loss {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f}, "
+    f"validation loss {history.history['val_loss'][-1]:.3f}"
+)
 
 # %% [markdown]
 # ## Evaluation: mAP and images per second (forward pass + decoding + NMS)
@@ -142,34 +159,43 @@ print(f"loss {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3
 # best of 2 timed passes is kept.
 
 # %%
-run_detector = lambda images: detect(model, images, NUM_BOXES, NUM_CLASSES)  # noqa: E731
+run_detector = lambda images: detect(model, images, NUM_BOXES, NUM_CLASSES)
 run_detector(x_test[:8])  # warm up the predict function before timing
 detections, images_per_second = timed_detect(run_detector, x_test, repeat=2)
 scores = score_detections(detections, t_test)
-draw_detections(x_test[:8], detections[:8], t_test[:8], out / "detections.png",
-                title="YOLO v1 (red) vs truth (green)",
-                caption="YOLO v1's detections with score >= 0.3 (red) against the true boxes (green, dashed) "
-                        "on held-out scenes, all from one forward pass per image.")
-show_table([{"class": name, "AP@0.5": ap} for name, ap in scores["ap_50_per_class"].items()],
-           title="AP@0.5 per class")
-print(f"mAP@0.5 {scores['map_50']:.3f}, COCO mAP {scores['coco_map']:.3f}, class-agnostic AP@0.5 "
-      f"{scores['ap_50_class_agnostic']:.3f}; {images_per_second:.0f} images per second")
+draw_detections(
+    x_test[:8],
+    detections[:8],
+    t_test[:8],
+    out / "detections.png",
+    title="YOLO v1 (red) vs truth (green)",
+    caption="YOLO v1's detections with score >= 0.3 (red) against the true boxes (green, dashed) "
+    "on held-out scenes, all from one forward pass per image.",
+)
+show_table([{"class": name, "AP@0.5": ap} for name, ap in scores["ap_50_per_class"].items()], title="AP@0.5 per class")
+print(
+    f"mAP@0.5 {scores['map_50']:.3f}, COCO mAP {scores['coco_map']:.3f}, class-agnostic AP@0.5 "
+    f"{scores['ap_50_class_agnostic']:.3f}; {images_per_second:.0f} images per second"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    **scores,
-    "images_per_second": images_per_second,
-    "first_loss": history.history["loss"][0],
-    "last_loss": history.history["loss"][-1],
-    "val_loss": history.history["val_loss"][-1],
-    "objects_dropped_by_grid_fraction": dropped / objects,
-    "train_scenes_per_epoch": scenes_per_epoch,
-    "epochs": epochs,
-    "params": model.count_params(),
-})
+metrics = save_metrics(
+    out,
+    {
+        **scores,
+        "images_per_second": images_per_second,
+        "first_loss": history.history["loss"][0],
+        "last_loss": history.history["loss"][-1],
+        "val_loss": history.history["val_loss"][-1],
+        "objects_dropped_by_grid_fraction": dropped / objects,
+        "train_scenes_per_epoch": scenes_per_epoch,
+        "epochs": epochs,
+        "params": model.count_params(),
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

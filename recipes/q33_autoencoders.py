@@ -131,9 +131,14 @@ flat_train, flat_test = x_train.reshape(n_train, -1), x_test.reshape(n_test, -1)
 for k in code_sizes:
     model, encoder, _ = autoencoder((28, 28, 1), code_size=k, kind="dense")
     model.compile(optimizer=keras.optimizers.Adam(2e-3 if quick else 1e-3), loss=reconstruction_loss("mse"))
-    histories[f"k={k}"] = fit(model, make_dataset(x_train, x_train, 128, seed=seed), epochs,
-                              run_dir=checkpoint_dir(out, f"code_{k}"), validation_data=(x_test, x_test),
-                              verbose=0 if quick else 2)
+    histories[f"k={k}"] = fit(
+        model,
+        make_dataset(x_train, x_train, 128, seed=seed),
+        epochs,
+        run_dir=checkpoint_dir(out, f"code_{k}"),
+        validation_data=(x_test, x_test),
+        verbose=0 if quick else 2,
+    )
     reconstructed = model.predict(x_test, verbose=0)
     codes_train, codes_test = encoder.predict(x_train[:knn_train], verbose=0), encoder.predict(x_test, verbose=0)
     pca = PCA(k, random_state=seed).fit(flat_train)
@@ -145,13 +150,26 @@ for k in code_sizes:
     }
     reconstructions[k] = reconstructed[:8]
     if k == 2:
-        code_scatter(codes_test, y_test, out / "codes_2d.png",
-                     caption="The 2-D codes of the test images, coloured by their class: the network never saw "
-                             "a label, yet classes such as trousers, bags and footwear form their own regions.")
+        code_scatter(
+            codes_test,
+            y_test,
+            out / "codes_2d.png",
+            caption="The 2-D codes of the test images, coloured by their class: the network never saw "
+            "a label, yet classes such as trousers, bags and footwear form their own regions.",
+        )
 knn_raw = knn_accuracy(x_train[:knn_train], y_train[:knn_train], x_test, y_test)
-show_table([{"code size k": k, "autoencoder MSE": r["mse"], "PCA MSE": r["pca_mse"],
-             f"{NEIGHBOURS}-NN accuracy on codes": r["knn_accuracy"]} for k, r in results.items()],
-           title="Test set, per code size")
+show_table(
+    [
+        {
+            "code size k": k,
+            "autoencoder MSE": r["mse"],
+            "PCA MSE": r["pca_mse"],
+            f"{NEIGHBOURS}-NN accuracy on codes": r["knn_accuracy"],
+        }
+        for k, r in results.items()
+    ],
+    title="Test set, per code size",
+)
 print(f"{NEIGHBOURS}-NN accuracy on the raw pixels: {knn_raw:.3f} (chance: 0.1)")
 
 # %% [markdown]
@@ -162,42 +180,71 @@ print(f"{NEIGHBOURS}-NN accuracy on the raw pixels: {knn_raw:.3f} (chance: 0.1)"
 # %%
 ks = list(code_sizes)
 mean_image_mse = float(np.mean((x_test - x_train.mean(0)) ** 2))
-error_plot(ks, [results[k]["mse"] for k in ks], [results[k]["pca_mse"] for k in ks],
-           [results[k]["knn_accuracy"] for k in ks], knn_raw, out / "error_vs_code_size.png",
-           caption="Left: the test reconstruction error falls as the code grows, for the autoencoder and for "
-                   "PCA. Right: k-NN accuracy on the codes rises towards k-NN on all 784 pixels (dotted).")
-print(f"predicting the mean image: MSE {mean_image_mse:.4f}; autoencoder beats PCA at k = "
-      f"{[k for k in ks if results[k]['mse'] < results[k]['pca_mse']]}")
+error_plot(
+    ks,
+    [results[k]["mse"] for k in ks],
+    [results[k]["pca_mse"] for k in ks],
+    [results[k]["knn_accuracy"] for k in ks],
+    knn_raw,
+    out / "error_vs_code_size.png",
+    caption="Left: the test reconstruction error falls as the code grows, for the autoencoder and for "
+    "PCA. Right: k-NN accuracy on the codes rises towards k-NN on all 784 pixels (dotted).",
+)
+print(
+    f"predicting the mean image: MSE {mean_image_mse:.4f}; autoencoder beats PCA at k = "
+    f"{[k for k in ks if results[k]['mse'] < results[k]['pca_mse']]}"
+)
 
 # %% [markdown]
 # ## Reconstructions and training curves
 
 # %%
 rows = [x_test[:8]] + [reconstructions[k] for k in ks]
-image_grid(np.concatenate(rows)[..., 0], out / "reconstructions.png", ncols=8,
-           labels=[f"{name}" for name in ["input"] + [f"k={k}" for k in ks] for _ in range(8)],
-           title="Test images (top row) and their reconstructions, code size k",
-           caption="Test images (top row) and their reconstructions: with 2 numbers only the rough shape "
-                   "and brightness survive; larger codes bring back outlines and some pattern.")
-plot_history(histories, out / "training.png", title="Reconstruction MSE",
-             caption="Training (solid) and test (dashed) reconstruction MSE per epoch, one pair per code size.")
-show_table([{"code size": name, "first epoch loss": h.history["loss"][0], "last epoch loss": h.history["loss"][-1],
-             "last test loss": h.history["val_loss"][-1]} for name, h in histories.items()], title="Training")
+image_grid(
+    np.concatenate(rows)[..., 0],
+    out / "reconstructions.png",
+    ncols=8,
+    labels=[f"{name}" for name in ["input"] + [f"k={k}" for k in ks] for _ in range(8)],
+    title="Test images (top row) and their reconstructions, code size k",
+    caption="Test images (top row) and their reconstructions: with 2 numbers only the rough shape "
+    "and brightness survive; larger codes bring back outlines and some pattern.",
+)
+plot_history(
+    histories,
+    out / "training.png",
+    title="Reconstruction MSE",
+    caption="Training (solid) and test (dashed) reconstruction MSE per epoch, one pair per code size.",
+)
+show_table(
+    [
+        {
+            "code size": name,
+            "first epoch loss": h.history["loss"][0],
+            "last epoch loss": h.history["loss"][-1],
+            "last test loss": h.history["val_loss"][-1],
+        }
+        for name, h in histories.items()
+    ],
+    title="Training",
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "mse_by_code_size": {str(k): results[k]["mse"] for k in ks},
-    "pca_mse_by_code_size": {str(k): results[k]["pca_mse"] for k in ks},
-    "knn_accuracy_by_code_size": {str(k): results[k]["knn_accuracy"] for k in ks},
-    "knn_accuracy_raw_pixels": knn_raw,
-    "mse_mean_image_baseline": mean_image_mse,
-    "chance_accuracy": 0.1,
-    "train_examples": n_train,
-    "epochs": epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        "mse_by_code_size": {str(k): results[k]["mse"] for k in ks},
+        "pca_mse_by_code_size": {str(k): results[k]["pca_mse"] for k in ks},
+        "knn_accuracy_by_code_size": {str(k): results[k]["knn_accuracy"] for k in ks},
+        "knn_accuracy_raw_pixels": knn_raw,
+        "mse_mean_image_baseline": mean_image_mse,
+        "chance_accuracy": 0.1,
+        "train_examples": n_train,
+        "epochs": epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -85,14 +85,14 @@ def random_patches(images, count, seed):
     for n, i in enumerate(picks):
         h, w = images[i].shape[:2]
         y, x = rng.integers(0, h - PATCH), rng.integers(0, w - PATCH)
-        out[n] = images[i][y:y + PATCH, x:x + PATCH]
+        out[n] = images[i][y : y + PATCH, x : x + PATCH]
     return out
 
 
 def tile(image):
     """Non-overlapping PATCH x PATCH tiles of ``image`` (cropped to a multiple of PATCH) and the grid shape."""
     rows, cols = image.shape[0] // PATCH, image.shape[1] // PATCH
-    crop = image[:rows * PATCH, :cols * PATCH]
+    crop = image[: rows * PATCH, : cols * PATCH]
     tiles = crop.reshape(rows, PATCH, cols, PATCH, -1).swapaxes(1, 2).reshape(-1, PATCH, PATCH, crop.shape[-1])
     return tiles, (rows, cols)
 
@@ -104,7 +104,7 @@ def untile(tiles, grid):
 
 def photo_panels(images, titles, path, title, caption):
     fig, axes = plt.subplots(1, len(images), figsize=(4.5 * len(images), 3.6))
-    for ax, image, name in zip(axes, images, titles):
+    for ax, image, name in zip(axes, images, titles, strict=True):
         ax.imshow(np.clip(image[..., 0], 0, 1), cmap="gray", vmin=0, vmax=1)
         ax.set_title(name, fontsize=9)
         ax.axis("off")
@@ -134,13 +134,14 @@ n_train, n_test, epochs, code = (2000, 500, 3, 32) if quick else (20000, 2000, 5
 (x_train, _), (x_test, _) = load_fashion_mnist()
 x_train = x_train[:n_train, :, :, None].astype("float32") / 255.0
 x_test = x_test[:n_test, :, :, None].astype("float32") / 255.0
-noise = {kind: Corruption(kind, amount, seed=seed + 1) for kind, amount in
-         (("gaussian", SIGMA), ("masking", 0.4))}
+noise = {kind: Corruption(kind, amount, seed=seed + 1) for kind, amount in (("gaussian", SIGMA), ("masking", 0.4))}
 noisy = {kind: keras.ops.convert_to_numpy(layer(x_test, training=True)) for kind, layer in noise.items()}
 shape = (28, 28, 1)
 metrics = {"psnr_noisy_input": mean_psnr(x_test, noisy["gaussian"])}
-print(f"{n_train} training and {n_test} test images, code size {code}, {epochs} epochs; "
-      f"noisy test input (sigma {SIGMA}): {metrics['psnr_noisy_input']:.2f} dB")
+print(
+    f"{n_train} training and {n_test} test images, code size {code}, {epochs} epochs; "
+    f"noisy test input (sigma {SIGMA}): {metrics['psnr_noisy_input']:.2f} dB"
+)
 
 # %% [markdown]
 # ## A plain autoencoder, trained on clean images
@@ -166,19 +167,29 @@ if not quick:  # the loss comparison (and building the pretrained extractor) tak
     losses["DAE perceptual"] = PerceptualLoss("efficientnet_lite0", pixel_weight=1.0)
 models = {}
 for label, loss in losses.items():
-    models[label], _, _ = denoising_autoencoder(shape, code, kind="conv", noise="gaussian", amount=SIGMA,
-                                                seed=seed, filters=FILTERS)
-    histories[label] = train(models[label], loss, x_train, epochs, quick, seed,
-                             checkpoint_dir(out, label.replace(" ", "_").lower()))
+    models[label], _, _ = denoising_autoencoder(
+        shape, code, kind="conv", noise="gaussian", amount=SIGMA, seed=seed, filters=FILTERS
+    )
+    histories[label] = train(
+        models[label], loss, x_train, epochs, quick, seed, checkpoint_dir(out, label.replace(" ", "_").lower())
+    )
     outputs[label] = models[label].predict(noisy["gaussian"], verbose=0)
 for label, output in outputs.items():
     metrics[f"psnr_{label.replace(' ', '_').lower()}"] = mean_psnr(x_test, output)
 metrics["psnr_gain_dae_mse_db"] = metrics["psnr_dae_mse"] - metrics["psnr_noisy_input"]
 metrics["psnr_gain_plain_ae_db"] = metrics["psnr_plain_ae"] - metrics["psnr_noisy_input"]
-show_table([{"model": "noisy input", "PSNR (dB)": metrics["psnr_noisy_input"], "gain (dB)": 0.0}]
-           + [{"model": label, "PSNR (dB)": metrics[f"psnr_{label.replace(' ', '_').lower()}"],
-               "gain (dB)": metrics[f"psnr_{label.replace(' ', '_').lower()}"] - metrics["psnr_noisy_input"]}
-              for label in outputs], title=f"Gaussian noise, sigma {SIGMA}: PSNR on the test images")
+show_table(
+    [{"model": "noisy input", "PSNR (dB)": metrics["psnr_noisy_input"], "gain (dB)": 0.0}]
+    + [
+        {
+            "model": label,
+            "PSNR (dB)": metrics[f"psnr_{label.replace(' ', '_').lower()}"],
+            "gain (dB)": metrics[f"psnr_{label.replace(' ', '_').lower()}"] - metrics["psnr_noisy_input"],
+        }
+        for label in outputs
+    ],
+    title=f"Gaussian noise, sigma {SIGMA}: PSNR on the test images",
+)
 
 # %% [markdown]
 # ## Masking noise (Vincent et al.): 40% of the pixels set to 0
@@ -186,8 +197,7 @@ show_table([{"model": "noisy input", "PSNR (dB)": metrics["psnr_noisy_input"], "
 # around it.
 
 # %%
-masked, _, _ = denoising_autoencoder(shape, code, kind="conv", noise="masking", amount=0.4, seed=seed,
-                                     filters=FILTERS)
+masked, _, _ = denoising_autoencoder(shape, code, kind="conv", noise="masking", amount=0.4, seed=seed, filters=FILTERS)
 histories["DAE masking"] = train(masked, "mse", x_train, epochs, quick, seed, checkpoint_dir(out, "dae_masking"))
 metrics["psnr_masked_input"] = mean_psnr(x_test, noisy["masking"])
 metrics["psnr_dae_masking"] = mean_psnr(x_test, masked.predict(noisy["masking"], verbose=0))
@@ -199,20 +209,38 @@ print(f"masked input {metrics['psnr_masked_input']:.2f} dB -> denoised {metrics[
 # %%
 rows = [x_test[:8], noisy["gaussian"][:8]] + [o[:8] for o in outputs.values()]
 names = ["clean", f"noisy sigma={SIGMA}"] + list(outputs)
-image_grid(np.concatenate(rows)[..., 0], out / "denoising_grid.png", ncols=8,
-           labels=[n for n in names for _ in range(8)], title="Gaussian noise: inputs and outputs",
-           caption="Clean test images, their noisy copies, and each model's output for the noisy copy: the "
-                   "plain autoencoder leaves a grey haze, the denoising autoencoder a cleaner, blurred garment.")
-image_grid(np.concatenate([x_test[:8], noisy["masking"][:8], masked.predict(noisy["masking"][:8], verbose=0)])
-           [..., 0], out / "masking_grid.png", ncols=8,
-           labels=[n for n in ("clean", "40% masked", "DAE") for _ in range(8)], title="Masking noise",
-           caption="Clean images, the same with 40% of the pixels set to 0, and the denoising autoencoder's "
-                   "output: the holes are filled in from the shape around them.")
-plot_history(histories, out / "training.png", title="Training loss (each model's own loss)",
-             caption="Training loss per epoch of each model, each in its own loss (so the curves of "
-                     "different losses are not comparable with each other).")
-show_table([{"model": label, "first epoch": h.history["loss"][0], "last epoch": h.history["loss"][-1]}
-            for label, h in histories.items()], title="Training loss")
+image_grid(
+    np.concatenate(rows)[..., 0],
+    out / "denoising_grid.png",
+    ncols=8,
+    labels=[n for n in names for _ in range(8)],
+    title="Gaussian noise: inputs and outputs",
+    caption="Clean test images, their noisy copies, and each model's output for the noisy copy: the "
+    "plain autoencoder leaves a grey haze, the denoising autoencoder a cleaner, blurred garment.",
+)
+image_grid(
+    np.concatenate([x_test[:8], noisy["masking"][:8], masked.predict(noisy["masking"][:8], verbose=0)])[..., 0],
+    out / "masking_grid.png",
+    ncols=8,
+    labels=[n for n in ("clean", "40% masked", "DAE") for _ in range(8)],
+    title="Masking noise",
+    caption="Clean images, the same with 40% of the pixels set to 0, and the denoising autoencoder's "
+    "output: the holes are filled in from the shape around them.",
+)
+plot_history(
+    histories,
+    out / "training.png",
+    title="Training loss (each model's own loss)",
+    caption="Training loss per epoch of each model, each in its own loss (so the curves of "
+    "different losses are not comparable with each other).",
+)
+show_table(
+    [
+        {"model": label, "first epoch": h.history["loss"][0], "last epoch": h.history["loss"][-1]}
+        for label, h in histories.items()
+    ],
+    title="Training loss",
+)
 
 # %% [markdown]
 # ## Real photos: train on patches of 7 photos, clean an unseen one (the cat "chelsea")
@@ -223,8 +251,9 @@ show_table([{"model": label, "first epoch": h.history["loss"][0], "last epoch": 
 # %%
 photos = [grey(name) for name in TRAIN_PHOTOS]
 patches = random_patches(photos, 2000 if quick else 15000, seed)
-photo_model, _, _ = denoising_autoencoder(shape, code, kind="conv", noise="gaussian", amount=SIGMA, seed=seed,
-                                         filters=FILTERS)
+photo_model, _, _ = denoising_autoencoder(
+    shape, code, kind="conv", noise="gaussian", amount=SIGMA, seed=seed, filters=FILTERS
+)
 histories_photo = train(photo_model, "mse", patches, epochs, quick, seed, checkpoint_dir(out, "photo_dae"))
 tiles, grid = tile(grey(TEST_PHOTO))
 noisy_tiles = keras.ops.convert_to_numpy(noise["gaussian"](tiles, training=True))
@@ -234,22 +263,28 @@ metrics["photo_psnr_noisy"] = mean_psnr(clean_image[None], noisy_image[None])
 metrics["photo_psnr_denoised"] = mean_psnr(clean_image[None], denoised_image[None])
 metrics["photo_psnr_gain_db"] = metrics["photo_psnr_denoised"] - metrics["photo_psnr_noisy"]
 metrics["photo_train_loss_first_last"] = [histories_photo.history["loss"][0], histories_photo.history["loss"][-1]]
-photo_panels([clean_image, noisy_image, denoised_image],
-             ["clean (unseen photo)", f"noisy, sigma={SIGMA}: {metrics['photo_psnr_noisy']:.1f} dB",
-              f"denoised patch by patch: {metrics['photo_psnr_denoised']:.1f} dB"],
-             out / "photo_denoising.png",
-             f"Denoising autoencoder trained on patches of {len(TRAIN_PHOTOS)} other photos",
-             caption="An unseen photo, its noisy copy and the denoiser's output, tile by tile: the noise is "
-                     "gone and the shapes stay, at the cost of some blur and visible seams between the tiles.")
-print(f"{len(patches)} patches, {len(tiles)} tiles ({grid[0]} x {grid[1]}); unseen photo "
-      f"{metrics['photo_psnr_noisy']:.2f} dB -> {metrics['photo_psnr_denoised']:.2f} dB")
+photo_panels(
+    [clean_image, noisy_image, denoised_image],
+    [
+        "clean (unseen photo)",
+        f"noisy, sigma={SIGMA}: {metrics['photo_psnr_noisy']:.1f} dB",
+        f"denoised patch by patch: {metrics['photo_psnr_denoised']:.1f} dB",
+    ],
+    out / "photo_denoising.png",
+    f"Denoising autoencoder trained on patches of {len(TRAIN_PHOTOS)} other photos",
+    caption="An unseen photo, its noisy copy and the denoiser's output, tile by tile: the noise is "
+    "gone and the shapes stay, at the cost of some blur and visible seams between the tiles.",
+)
+print(
+    f"{len(patches)} patches, {len(tiles)} tiles ({grid[0]} x {grid[1]}); unseen photo "
+    f"{metrics['photo_psnr_noisy']:.2f} dB -> {metrics['photo_psnr_denoised']:.2f} dB"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {**metrics, "sigma": SIGMA, "code_size": code, "train_examples": n_train,
-                             "epochs": epochs})
+metrics = save_metrics(out, {**metrics, "sigma": SIGMA, "code_size": code, "train_examples": n_train, "epochs": epochs})
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

@@ -91,9 +91,34 @@ KEY_FIGURES = {  # metrics.json key: (what it is, unit)
 quick, seed, out = recipe_parameters("q35_word2vec", quick, seed, out)
 set_seed(seed)
 PROBES = ("war", "music", "government", "january", "three", "water")
-MAP_WORDS = ("one", "two", "three", "four", "five", "six", "january", "march", "april", "june",
-             "war", "army", "military", "soldiers", "police", "music", "album", "band", "song",
-             "government", "minister", "president", "party", "water", "energy", "light")
+MAP_WORDS = (
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "january",
+    "march",
+    "april",
+    "june",
+    "war",
+    "army",
+    "military",
+    "soldiers",
+    "police",
+    "music",
+    "album",
+    "band",
+    "song",
+    "government",
+    "minister",
+    "president",
+    "party",
+    "water",
+    "energy",
+    "light",
+)
 
 
 def _neighbours(kv, words, topn=5):
@@ -108,14 +133,21 @@ def _softmax_skipgram(sentences, quick, seed, run_dir):
     centres, contexts = skipgram_pairs(ids, 2, rng, sentence_ids)
     n = 60_000 if quick else len(centres)
     order = rng.permutation(len(centres))[:n]
-    train, val = order[:n - n // 10], order[n - n // 10:]  # 10% of the pairs held out
+    train, val = order[: n - n // 10], order[n - n // 10 :]  # 10% of the pairs held out
     model = SkipGramSoftmax(len(vocab), 50, seed=seed)
     model.build((None,))  # fit restores checkpoints into built variables
-    model.compile(optimizer=keras.optimizers.Adam(3e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays would not, once seeded)
-    history = fit(model, make_dataset(centres[train], contexts[train], 512, seed=seed), 2 if quick else 5,
-                  run_dir=run_dir, validation_data=(centres[val], contexts[val]), verbose=0 if quick else "auto")
+    history = fit(
+        model,
+        make_dataset(centres[train], contexts[train], 512, seed=seed),
+        2 if quick else 5,
+        run_dir=run_dir,
+        validation_data=(centres[val], contexts[val]),
+        verbose=0 if quick else "auto",
+    )
     return history, float(np.log(len(vocab)))
 
 
@@ -151,12 +183,18 @@ start = time.perf_counter()
 gensim_kv = Word2Vec(sentences, workers=2, **hyper).wv
 gensim_seconds = time.perf_counter() - start
 ours, theirs = evaluate_embeddings(kv, analogies=not quick), evaluate_embeddings(gensim_kv, analogies=not quick)
-show_table([{"test": test, "ours (Keras)": ours[test], "gensim": theirs[test]} for test in ours],
-           title="Word-vector tests (Spearman correlation; the _oov rows: share of pairs with an unknown word)")
-print(f"negative-sampling loss per example, by epoch: {[round(x, 3) for x in info['loss']]} "
-      f"(start: (1 + k) ln 2 = {6 * np.log(2):.2f})")
-print(f"speed: ours {words * epochs / info['seconds']:,.0f} words/s, "
-      f"gensim {words * epochs / gensim_seconds:,.0f} words/s")
+show_table(
+    [{"test": test, "ours (Keras)": ours[test], "gensim": theirs[test]} for test in ours],
+    title="Word-vector tests (Spearman correlation; the _oov rows: share of pairs with an unknown word)",
+)
+print(
+    f"negative-sampling loss per example, by epoch: {[round(x, 3) for x in info['loss']]} "
+    f"(start: (1 + k) ln 2 = {6 * np.log(2):.2f})"
+)
+print(
+    f"speed: ours {words * epochs / info['seconds']:,.0f} words/s, "
+    f"gensim {words * epochs / gensim_seconds:,.0f} words/s"
+)
 
 # %% [markdown]
 # ## Nearest neighbours and a 2-D map, side by side
@@ -170,13 +208,22 @@ print(f"speed: ours {words * epochs / info['seconds']:,.0f} words/s, "
 # %%
 probes = [w for w in PROBES if w in kv.key_to_index]
 neighbours_ours, neighbours_gensim = _neighbours(kv, probes), _neighbours(gensim_kv, probes)
-plot_word_maps({"ours (Keras skip-gram)": kv, "gensim Word2Vec": gensim_kv}, MAP_WORDS,
-               out / "word_map.png", title="PCA of chosen words' vectors",
-               caption="Chosen words' vectors projected on their first two principal axes, ours and gensim's. "
-                       "After a full run the numbers and the months each form a tight group in both panels; "
-                       "after quick mode's single epoch on a tiny corpus the map means nothing yet.")
-show_table([{"word": w, "ours (Keras)": ", ".join(neighbours_ours[w]), "gensim": ", ".join(neighbours_gensim[w])}
-            for w in probes], title="5 nearest neighbours (cosine similarity)")
+plot_word_maps(
+    {"ours (Keras skip-gram)": kv, "gensim Word2Vec": gensim_kv},
+    MAP_WORDS,
+    out / "word_map.png",
+    title="PCA of chosen words' vectors",
+    caption="Chosen words' vectors projected on their first two principal axes, ours and gensim's. "
+    "After a full run the numbers and the months each form a tight group in both panels; "
+    "after quick mode's single epoch on a tiny corpus the map means nothing yet.",
+)
+show_table(
+    [
+        {"word": w, "ours (Keras)": ", ".join(neighbours_ours[w]), "gensim": ", ".join(neighbours_gensim[w])}
+        for w in probes
+    ],
+    title="5 nearest neighbours (cosine similarity)",
+)
 
 # %% [markdown]
 # ## Full softmax skip-gram on a small vocabulary
@@ -186,32 +233,41 @@ show_table([{"word": w, "ours (Keras)": ", ".join(neighbours_ours[w]), "gensim":
 
 # %%
 history, uniform_loss = _softmax_skipgram(sentences, quick, seed, checkpoint_dir(out, "softmax_skipgram"))
-plot_history(history, out / "softmax_skipgram.png", title=f"Full-softmax skip-gram (ln V = {uniform_loss:.2f})",
-             caption=f"Training and held-out cross-entropy of the full-softmax skip-gram: both fall below "
-                     f"the uniform guess ln V = {uniform_loss:.2f} nats, and keep falling with each epoch.")
-print(f"uniform guess {uniform_loss:.3f} nats; first epoch {history.history['loss'][0]:.3f}; "
-      f"held-out at the end {history.history['val_loss'][-1]:.3f}")
+plot_history(
+    history,
+    out / "softmax_skipgram.png",
+    title=f"Full-softmax skip-gram (ln V = {uniform_loss:.2f})",
+    caption=f"Training and held-out cross-entropy of the full-softmax skip-gram: both fall below "
+    f"the uniform guess ln V = {uniform_loss:.2f} nats, and keep falling with each epoch.",
+)
+print(
+    f"uniform guess {uniform_loss:.3f} nats; first epoch {history.history['loss'][0]:.3f}; "
+    f"held-out at the end {history.history['val_loss'][-1]:.3f}"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "corpus_tokens": words,
-    "vocab": len(kv),
-    "epochs": epochs,
-    "ours": ours,
-    "gensim": theirs,
-    "wordsim353_gap_ours_minus_gensim": ours["wordsim353"] - theirs["wordsim353"],
-    "ours_words_per_s": words * epochs / info["seconds"],
-    "gensim_words_per_s": words * epochs / gensim_seconds,
-    "ns_loss_per_epoch": info["loss"],
-    "neighbours_ours": neighbours_ours,
-    "neighbours_gensim": neighbours_gensim,
-    "softmax_uniform_loss": uniform_loss,
-    "softmax_first_loss": history.history["loss"][0],
-    "softmax_final_val_loss": history.history["val_loss"][-1],
-})
+metrics = save_metrics(
+    out,
+    {
+        "corpus_tokens": words,
+        "vocab": len(kv),
+        "epochs": epochs,
+        "ours": ours,
+        "gensim": theirs,
+        "wordsim353_gap_ours_minus_gensim": ours["wordsim353"] - theirs["wordsim353"],
+        "ours_words_per_s": words * epochs / info["seconds"],
+        "gensim_words_per_s": words * epochs / gensim_seconds,
+        "ns_loss_per_epoch": info["loss"],
+        "neighbours_ours": neighbours_ours,
+        "neighbours_gensim": neighbours_gensim,
+        "softmax_uniform_loss": uniform_loss,
+        "softmax_first_loss": history.history["loss"][0],
+        "softmax_final_val_loss": history.history["val_loss"][-1],
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

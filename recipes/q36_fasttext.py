@@ -71,10 +71,22 @@ KEY_FIGURES = {  # metrics.json key: (what it is, unit)
 }
 quick, seed, out = recipe_parameters("q36_fasttext", quick, seed, out)
 set_seed(seed)
-MISSPELLINGS = {"tehnology": "technology", "goverment": "government", "austrlia": "australia",
-                "internatonal": "international", "infromation": "information", "presdient": "president",
-                "militray": "military", "economc": "economic", "langauge": "language", "philosphy": "philosophy",
-                "politcal": "political", "histroy": "history", "musci": "music", "copmany": "company"}
+MISSPELLINGS = {
+    "tehnology": "technology",
+    "goverment": "government",
+    "austrlia": "australia",
+    "internatonal": "international",
+    "infromation": "information",
+    "presdient": "president",
+    "militray": "military",
+    "economc": "economic",
+    "langauge": "language",
+    "philosphy": "philosophy",
+    "politcal": "political",
+    "histroy": "history",
+    "musci": "music",
+    "copmany": "company",
+}
 
 
 def _cosine(a, b):
@@ -85,9 +97,12 @@ def _misspelling_report(get_vector, most_similar, pairs):
     rows = {}
     for typo, word in pairs.items():
         neighbours = [w for w, _ in most_similar(typo)]
-        rows[typo] = {"correct": word, "cosine": _cosine(get_vector(typo), get_vector(word)),
-                      "rank_of_correct": neighbours.index(word) + 1 if word in neighbours else None,
-                      "neighbours": neighbours[:5]}
+        rows[typo] = {
+            "correct": word,
+            "cosine": _cosine(get_vector(typo), get_vector(word)),
+            "rank_of_correct": neighbours.index(word) + 1 if word in neighbours else None,
+            "neighbours": neighbours[:5],
+        }
     return rows
 
 
@@ -110,13 +125,24 @@ def _mean_pair_cosine(normed):
 sentences = load_word2vec_corpus()
 if quick:  # ~60k tokens, one epoch, fewer buckets
     sentences = sentences[:60]
-hyper = dict(vector_size=100 if not quick else 50, window=5, negative=5, min_count=5,
-             epochs=1 if quick else 3, sample=1e-3, seed=seed)
+hyper = dict(
+    vector_size=100 if not quick else 50,
+    window=5,
+    negative=5,
+    min_count=5,
+    epochs=1 if quick else 3,
+    sample=1e-3,
+    seed=seed,
+)
 buckets = 20_000 if quick else 200_000
 tokens_where = char_ngrams("where", 3, 6)
-show_table([{"n": len(g) if g != "<where>" else "word", "token": f"`{g}`", "bucket": h}
-            for g, h in zip(tokens_where, ngram_hashes("where", 3, 6, buckets) + ["(its own row)"])],
-           title=f'The {len(tokens_where)} tokens of "where" ({buckets:,} buckets)')
+show_table(
+    [
+        {"n": len(g) if g != "<where>" else "word", "token": f"`{g}`", "bucket": h}
+        for g, h in zip(tokens_where, ngram_hashes("where", 3, 6, buckets) + ["(its own row)"], strict=True)
+    ],
+    title=f'The {len(tokens_where)} tokens of "where" ({buckets:,} buckets)',
+)
 
 # %% [markdown]
 # ## Ours and gensim's, same corpus and settings
@@ -135,11 +161,15 @@ kv = vectors.to_keyed_vectors()
 ours_eval = evaluate_embeddings(kv, analogies=False)
 gensim_eval = evaluate_embeddings(gensim_model.wv, analogies=False)
 words = sum(len(s) for s in sentences)
-show_table([{"test": test, "ours (Keras)": ours_eval[test], "gensim": gensim_eval[test]} for test in ours_eval],
-           title="Word-vector tests (Spearman correlation; the _oov rows: share of pairs with an unknown word)")
+show_table(
+    [{"test": test, "ours (Keras)": ours_eval[test], "gensim": gensim_eval[test]} for test in ours_eval],
+    title="Word-vector tests (Spearman correlation; the _oov rows: share of pairs with an unknown word)",
+)
 print(f"{words:,} tokens, vocabulary {info['vocab']:,} words, {hyper['epochs']} epoch(s)")
-print(f"speed: ours {words * hyper['epochs'] / info['seconds']:,.0f} words/s, "
-      f"gensim {words * hyper['epochs'] / gensim_seconds:,.0f} words/s")
+print(
+    f"speed: ours {words * hyper['epochs'] / info['seconds']:,.0f} words/s, "
+    f"gensim {words * hyper['epochs'] / gensim_seconds:,.0f} words/s"
+)
 
 # %% [markdown]
 # ## Misspelled words never seen in training
@@ -152,14 +182,27 @@ print(f"speed: ours {words * hyper['epochs'] / info['seconds']:,.0f} words/s, "
 # %%
 pairs = {t: w for t, w in MISSPELLINGS.items() if w in vectors and t not in vectors}
 ours_typos = _misspelling_report(lambda w: vectors[w], lambda w: vectors.most_similar(w, topn=10), pairs)
-gensim_typos = _misspelling_report(lambda w: gensim_model.wv[w],
-                                   lambda w: gensim_model.wv.most_similar(w, topn=10), pairs)
-show_table([{"misspelling": t, "correct": r["correct"], "rank, ours": r["rank_of_correct"],
-             "rank, gensim": gensim_typos[t]["rank_of_correct"], "5 nearest, ours": ", ".join(r["neighbours"]),
-             "5 nearest, gensim": ", ".join(gensim_typos[t]["neighbours"])} for t, r in ours_typos.items()],
-           title="Where unseen misspellings land (rank of the correct word among the 10 nearest; - : not there)")
-print(f"mean cosine of two vocabulary words, for comparison: ours {_mean_pair_cosine(kv.get_normed_vectors()):.5f}, "
-      f"gensim {_mean_pair_cosine(gensim_model.wv.get_normed_vectors()):.5f}")
+gensim_typos = _misspelling_report(
+    lambda w: gensim_model.wv[w], lambda w: gensim_model.wv.most_similar(w, topn=10), pairs
+)
+show_table(
+    [
+        {
+            "misspelling": t,
+            "correct": r["correct"],
+            "rank, ours": r["rank_of_correct"],
+            "rank, gensim": gensim_typos[t]["rank_of_correct"],
+            "5 nearest, ours": ", ".join(r["neighbours"]),
+            "5 nearest, gensim": ", ".join(gensim_typos[t]["neighbours"]),
+        }
+        for t, r in ours_typos.items()
+    ],
+    title="Where unseen misspellings land (rank of the correct word among the 10 nearest; - : not there)",
+)
+print(
+    f"mean cosine of two vocabulary words, for comparison: ours {_mean_pair_cosine(kv.get_normed_vectors()):.5f}, "
+    f"gensim {_mean_pair_cosine(gensim_model.wv.get_normed_vectors()):.5f}"
+)
 
 typos = list(ours_typos)
 x = np.arange(len(typos))
@@ -170,36 +213,44 @@ ax.set_xticks(x, [f"{t}\n({ours_typos[t]['correct']})" for t in typos], rotation
 ax.set_ylabel("cosine(misspelled, correct)")
 ax.set_title("Unseen misspellings get vectors from their n-grams")
 ax.legend(fontsize=8)
-save_figure(fig, out / "misspellings.png",
-            caption="Cosine between each unseen misspelling's vector (built from its n-grams) and its correct "
-                    "word's, ours and gensim's: high for both. Compare it with the mean cosine of two unrelated "
-                    "words printed above: in quick mode that is near 1 as well.")
+save_figure(
+    fig,
+    out / "misspellings.png",
+    caption="Cosine between each unseen misspelling's vector (built from its n-grams) and its correct "
+    "word's, ours and gensim's: high for both. Compare it with the mean cosine of two unrelated "
+    "words printed above: in quick mode that is near 1 as well.",
+)
 
-print(f"correct word among the 10 nearest: ours {found(ours_typos)} of {len(pairs)}, "
-      f"gensim {found(gensim_typos)} of {len(pairs)}")
+print(
+    f"correct word among the 10 nearest: ours {found(ours_typos)} of {len(pairs)}, "
+    f"gensim {found(gensim_typos)} of {len(pairs)}"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "example_tokens_where": tokens_where,
-    "corpus_tokens": words,
-    "vocab": info["vocab"],
-    "buckets": buckets,
-    "epochs": hyper["epochs"],
-    "ours": ours_eval,
-    "gensim": gensim_eval,
-    "misspellings_tested": len(pairs),
-    "ours_correct_in_top10": found(ours_typos),
-    "gensim_correct_in_top10": found(gensim_typos),
-    "ours_mean_cosine_typo_correct": float(np.mean([r["cosine"] for r in ours_typos.values()])),
-    "gensim_mean_cosine_typo_correct": float(np.mean([r["cosine"] for r in gensim_typos.values()])),
-    "ours_typos": ours_typos,
-    "gensim_typos": gensim_typos,
-    "ours_words_per_s": words * hyper["epochs"] / info["seconds"],
-    "gensim_words_per_s": words * hyper["epochs"] / gensim_seconds,
-})
+metrics = save_metrics(
+    out,
+    {
+        "example_tokens_where": tokens_where,
+        "corpus_tokens": words,
+        "vocab": info["vocab"],
+        "buckets": buckets,
+        "epochs": hyper["epochs"],
+        "ours": ours_eval,
+        "gensim": gensim_eval,
+        "misspellings_tested": len(pairs),
+        "ours_correct_in_top10": found(ours_typos),
+        "gensim_correct_in_top10": found(gensim_typos),
+        "ours_mean_cosine_typo_correct": float(np.mean([r["cosine"] for r in ours_typos.values()])),
+        "gensim_mean_cosine_typo_correct": float(np.mean([r["cosine"] for r in gensim_typos.values()])),
+        "ours_typos": ours_typos,
+        "gensim_typos": gensim_typos,
+        "ours_words_per_s": words * hyper["epochs"] / info["seconds"],
+        "gensim_words_per_s": words * hyper["epochs"] / gensim_seconds,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

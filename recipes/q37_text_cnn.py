@@ -91,10 +91,11 @@ def _tfidf_baseline(fit, dev, train, test):
     the whole training set. Each argument is ``(texts, labels)``; returns (test accuracy, choice)."""
 
     def model(ngrams, c):
-        return make_pipeline(TfidfVectorizer(tokenizer=tokenize, token_pattern=None, ngram_range=ngrams,
-                                             sublinear_tf=True),
-                             # liblinear: the same L2-regularised objective, ~10x faster than lbfgs here
-                             LogisticRegression(C=c, solver="liblinear", max_iter=2000))
+        return make_pipeline(
+            TfidfVectorizer(tokenizer=tokenize, token_pattern=None, ngram_range=ngrams, sublinear_tf=True),
+            # liblinear: the same L2-regularised objective, ~10x faster than lbfgs here
+            LogisticRegression(C=c, solver="liblinear", max_iter=2000),
+        )
 
     grid = [(ngrams, c) for ngrams in ((1, 1), (1, 2)) for c in (1.0, 2.0, 4.0, 8.0, 16.0)]
     ngrams, c = max(grid, key=lambda g: model(*g).fit(*fit).score(*dev))
@@ -114,8 +115,10 @@ if quick:
 tokens_train = [tokenize(t) for t in texts_train]
 tokens_test = [tokenize(t) for t in texts_test]
 n_dev = len(texts_train) // 10  # the dev set, carved from the (shuffled) training set
-print(f"{len(texts_train):,} training snippets ({n_dev:,} of them the dev set), {len(texts_test):,} test snippets; "
-      f"{y_test.mean():.1%} of the test snippets are fresh")
+print(
+    f"{len(texts_train):,} training snippets ({n_dev:,} of them the dev set), {len(texts_test):,} test snippets; "
+    f"{y_test.mean():.1%} of the test snippets are fresh"
+)
 print("example:", texts_train[0], "->", "fresh" if y_train[0] else "rotten")
 
 # %% [markdown]
@@ -127,10 +130,19 @@ print("example:", texts_train[0], "->", "fresh" if y_train[0] else "rotten")
 # %%
 plots = [tokenize(text) for text in load_rotten_tomatoes_plots()]
 w2v_sentences = tokens_train if quick else load_word2vec_corpus() + 3 * (tokens_train + plots)
-kv = train_word2vec(w2v_sentences, vector_size=100, window=5, min_count=2, epochs=2 if quick else 5, seed=seed,
-                    batch_size=2048 if quick else 8192)
-print(f"word2vec: {len(kv):,} words with a {kv.vector_size}-dimensional vector, "
-      f"trained on {sum(len(s) for s in w2v_sentences):,} tokens")
+kv = train_word2vec(
+    w2v_sentences,
+    vector_size=100,
+    window=5,
+    min_count=2,
+    epochs=2 if quick else 5,
+    seed=seed,
+    batch_size=2048 if quick else 8192,
+)
+print(
+    f"word2vec: {len(kv):,} words with a {kv.vector_size}-dimensional vector, "
+    f"trained on {sum(len(s) for s in w2v_sentences):,} tokens"
+)
 
 # %% [markdown]
 # ## Sentences as padded word ids (0 = padding); vocabulary from the training reviews
@@ -144,8 +156,10 @@ x_train = encode_padded(tokens_train, vocab, max_len=56, min_len=5)
 x_test = encode_padded(tokens_test, vocab, max_len=56, min_len=5)
 x_dev, y_dev, x_fit, y_fit = x_train[:n_dev], y_train[:n_dev], x_train[n_dev:], y_train[n_dev:]
 embeddings, found = pretrained_matrix(vocab.words, kv, np.random.default_rng(seed))
-print(f"vocabulary {len(vocab):,} words, {found:,} of them with a word2vec vector; "
-      f"x_train {x_train.shape}, x_test {x_test.shape}, embeddings {embeddings.shape}")
+print(
+    f"vocabulary {len(vocab):,} words, {found:,} of them with a word2vec vector; "
+    f"x_train {x_train.shape}, x_test {x_test.shape}, embeddings {embeddings.shape}"
+)
 print("first snippet as ids:", x_train[0].tolist())
 
 # %% [markdown]
@@ -160,25 +174,49 @@ results, histories, best_epochs = {}, {}, {}
 num_filters, epochs = (32, 3) if quick else (100, 10)
 for variant in VARIANTS:
     keras.utils.set_random_seed(seed)
-    model = text_cnn(len(vocab) + 1, 100, variant=variant, embeddings=None if variant == "rand" else embeddings,
-                     num_filters=num_filters)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = text_cnn(
+        len(vocab) + 1,
+        100,
+        variant=variant,
+        embeddings=None if variant == "rand" else embeddings,
+        num_filters=num_filters,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=3, restore_best_weights=True)
     # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays would not, once seeded)
-    histories[variant] = fit(model, make_dataset(x_fit, y_fit, 50, seed=seed), epochs,
-                             run_dir=checkpoint_dir(out, f"text_cnn_{variant}"), validation_data=(x_dev, y_dev),
-                             callbacks=[] if quick else [stop], verbose=0 if quick else "auto")
+    histories[variant] = fit(
+        model,
+        make_dataset(x_fit, y_fit, 50, seed=seed),
+        epochs,
+        run_dir=checkpoint_dir(out, f"text_cnn_{variant}"),
+        validation_data=(x_dev, y_dev),
+        callbacks=[] if quick else [stop],
+        verbose=0 if quick else "auto",
+    )
     best_epochs[variant] = int(np.argmax(histories[variant].history["val_accuracy"])) + 1
     results[variant] = float(model.evaluate(x_test, y_test, verbose=0)[1])
-plot_history(histories, out / "training.png", metrics=("loss", "accuracy"), title="Kim's CNN variants",
-             caption="Training (solid) and dev-set (dashed) loss and accuracy of the four variants: those that "
-                     "train their word vectors (rand, non-static, multichannel) fit the training set much faster "
-                     "than static, which can only train its filters and output layer; the dev curves show how "
-                     "much of that carries over to unseen snippets.")
-show_table([{"variant": v, "best dev epoch": best_epochs[v], "test accuracy": results[v],
-             "best dev accuracy": max(histories[v].history["val_accuracy"])} for v in VARIANTS],
-           title="Kim's CNN, four ways to get the word vectors")
+plot_history(
+    histories,
+    out / "training.png",
+    metrics=("loss", "accuracy"),
+    title="Kim's CNN variants",
+    caption="Training (solid) and dev-set (dashed) loss and accuracy of the four variants: those that "
+    "train their word vectors (rand, non-static, multichannel) fit the training set much faster "
+    "than static, which can only train its filters and output layer; the dev curves show how "
+    "much of that carries over to unseen snippets.",
+)
+show_table(
+    [
+        {
+            "variant": v,
+            "best dev epoch": best_epochs[v],
+            "test accuracy": results[v],
+            "best dev accuracy": max(histories[v].history["val_accuracy"]),
+        }
+        for v in VARIANTS
+    ],
+    title="Kim's CNN, four ways to get the word vectors",
+)
 
 # %% [markdown]
 # ## A baseline: TF-IDF + logistic regression
@@ -187,45 +225,57 @@ show_table([{"variant": v, "best dev epoch": best_epochs[v], "test accuracy": re
 # and $C$ are chosen on the same dev set, then it is refit on the whole training part.
 
 # %%
-baseline, tfidf_choice = _tfidf_baseline((texts_train[n_dev:], y_fit), (texts_train[:n_dev], y_dev),
-                                         (texts_train, y_train), (texts_test, y_test))
+baseline, tfidf_choice = _tfidf_baseline(
+    (texts_train[n_dev:], y_fit), (texts_train[:n_dev], y_dev), (texts_train, y_train), (texts_test, y_test)
+)
 majority = float(max(y_test.mean(), 1 - y_test.mean()))
 names = list(results) + ["TF-IDF + LR"]
 values = [results[n] for n in results] + [baseline]
 
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
 bars = ax.bar(names, values, color=["tab:blue"] * len(results) + ["tab:gray"])
-for bar, value in zip(bars, values):
+for bar, value in zip(bars, values, strict=True):
     ax.text(bar.get_x() + bar.get_width() / 2, value + 0.003, f"{value:.3f}", ha="center", fontsize=8)
 ax.set_ylim(min(values) - 0.05, max(values) + 0.03)
 ax.set_ylabel("test accuracy")
 ax.set_title("Rotten Tomatoes, same split")
-save_figure(fig, out / "test_accuracy.png",
-            caption="Test accuracy of the four CNN variants (blue) and of TF-IDF + logistic regression (grey) "
-                    "on the same split. Note the cut y axis: the differences are a few points.")
-show_table([{"model": n, "test accuracy": v, "minus majority class": v - majority} for n, v in zip(names, values)],
-           title=f"Test accuracy on {len(texts_test):,} snippets (majority class: {majority:.3f})")
+save_figure(
+    fig,
+    out / "test_accuracy.png",
+    caption="Test accuracy of the four CNN variants (blue) and of TF-IDF + logistic regression (grey) "
+    "on the same split. Note the cut y axis: the differences are a few points.",
+)
+show_table(
+    [
+        {"model": n, "test accuracy": v, "minus majority class": v - majority}
+        for n, v in zip(names, values, strict=True)
+    ],
+    title=f"Test accuracy on {len(texts_test):,} snippets (majority class: {majority:.3f})",
+)
 print("TF-IDF settings chosen on the dev set:", tfidf_choice)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "test_accuracy": results,
-    "tfidf_logreg_accuracy": baseline,
-    "tfidf_dev_choice": tfidf_choice,
-    "non_static_minus_rand": results["non-static"] - results["rand"],
-    "non_static_minus_tfidf": results["non-static"] - baseline,
-    "majority_baseline": majority,
-    "vocab": len(vocab),
-    "words_with_word2vec_vector": found,
-    "train_examples": len(x_fit),
-    "dev_examples": n_dev,
-    "test_examples": len(texts_test),
-    "epochs_max": epochs,
-    "best_dev_epoch": best_epochs,
-})
+metrics = save_metrics(
+    out,
+    {
+        "test_accuracy": results,
+        "tfidf_logreg_accuracy": baseline,
+        "tfidf_dev_choice": tfidf_choice,
+        "non_static_minus_rand": results["non-static"] - results["rand"],
+        "non_static_minus_tfidf": results["non-static"] - baseline,
+        "majority_baseline": majority,
+        "vocab": len(vocab),
+        "words_with_word2vec_vector": found,
+        "train_examples": len(x_fit),
+        "dev_examples": n_dev,
+        "test_examples": len(texts_test),
+        "epochs_max": epochs,
+        "best_dev_epoch": best_epochs,
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

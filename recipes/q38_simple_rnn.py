@@ -174,12 +174,17 @@ ax.set_ylabel("||dL / dh_t||")
 ax.set_title("Gradient reaching h_t through BPTT")
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8)
-save_figure(fig, out / "gradient_norm_vs_time.png",
-            caption="Norm of the gradient reaching h_t, for a loss at step 50 (log scale): with W_hh = 0.5 x "
-                    "orthogonal it vanishes by 16 orders of magnitude over 50 steps, with 3 x orthogonal it grows "
-                    "by millions; the early steps barely learn from the loss, or get huge updates.")
-show_table([{"W_hh": f"{name[6:]} x orthogonal", "||dL/dh_1|| / ||dL/dh_50||": r} for name, r in ratios.items()],
-           title="How much of the gradient survives 49 steps back")
+save_figure(
+    fig,
+    out / "gradient_norm_vs_time.png",
+    caption="Norm of the gradient reaching h_t, for a loss at step 50 (log scale): with W_hh = 0.5 x "
+    "orthogonal it vanishes by 16 orders of magnitude over 50 steps, with 3 x orthogonal it grows "
+    "by millions; the early steps barely learn from the loss, or get huge updates.",
+)
+show_table(
+    [{"W_hh": f"{name[6:]} x orthogonal", "||dL/dh_1|| / ||dL/dh_50||": r} for name, r in ratios.items()],
+    title="How much of the gradient survives 49 steps back",
+)
 
 # %% [markdown]
 # ## Gradient clipping
@@ -205,13 +210,18 @@ for ax in axes:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
 fig.suptitle("RNN with W_hh = 2 x orthogonal, SGD lr 1.0, BPTT over 30 steps")
-save_figure(fig, out / "gradient_clipping.png",
-            caption="Training loss (left) and gradient norm before clipping (right) of the same RNN trained "
-                    "with and without clipping: unclipped, huge steps throw the loss up again and again, far above "
-                    "the uniform guess; clipped to norm 1, it falls slowly and steadily.")
+save_figure(
+    fig,
+    out / "gradient_clipping.png",
+    caption="Training loss (left) and gradient norm before clipping (right) of the same RNN trained "
+    "with and without clipping: unclipped, huge steps throw the loss up again and again, far above "
+    "the uniform guess; clipped to norm 1, it falls slowly and steadily.",
+)
 final_losses = {label: float(np.nanmean(losses[-20:])) for label, (losses, _) in curves.items()}
-show_table([{"training": label, "mean loss, last 20 steps (nats/char)": loss} for label, loss in final_losses.items()],
-           title=f"Final training loss (uniform guess: ln {len(vocab)} = {np.log(len(vocab)):.2f})")
+show_table(
+    [{"training": label, "mean loss, last 20 steps (nats/char)": loss} for label, loss in final_losses.items()],
+    title=f"Final training loss (uniform guess: ln {len(vocab)} = {np.log(len(vocab)):.2f})",
+)
 
 # %% [markdown]
 # ## A character language model on Hamlet (last 10% held out)
@@ -222,23 +232,37 @@ show_table([{"training": label, "mean loss, last 20 steps (nats/char)": loss} fo
 
 # %%
 split = int(0.9 * len(ids))
-train_ids, val_ids = (ids[:30_000], ids[split:split + 5_000]) if quick else (ids[:split], ids[split:])
+train_ids, val_ids = (ids[:30_000], ids[split : split + 5_000]) if quick else (ids[:split], ids[split:])
 seq_len = 50 if quick else 100
 x_train, y_train = char_windows(train_ids, seq_len, stride=seq_len // 2)
 x_val, y_val = char_windows(val_ids, seq_len)
 lm = char_language_model(len(vocab), units=96 if quick else 256, embedding_dim=32)
-lm.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3, global_clipnorm=1.0),
-           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+lm.compile(
+    optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3, global_clipnorm=1.0),
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+)
 initial_perplexity = perplexity(lm, x_val, y_val)
 # make_dataset reshuffles every epoch (fit(shuffle=True) on arrays would not, once seeded)
-history = fit(lm, make_dataset(x_train, y_train, 64, seed=seed), 3 if quick else 30,
-              run_dir=checkpoint_dir(out, "char_lm"), validation_data=(x_val, y_val), verbose=verbose)
+history = fit(
+    lm,
+    make_dataset(x_train, y_train, 64, seed=seed),
+    3 if quick else 30,
+    run_dir=checkpoint_dir(out, "char_lm"),
+    validation_data=(x_val, y_val),
+    verbose=verbose,
+)
 val_perplexity = perplexity(lm, x_val, y_val)
-plot_history(history, out / "char_lm.png", title="Character RNN on Hamlet (loss in nats/char)",
-             caption="Training and held-out loss of the character RNN, epoch by epoch, in nats per character: "
-                     f"both fall from the uniform guess ln {len(vocab)} = {np.log(len(vocab)):.2f}.")
-print(f"{len(vocab)} characters, {len(x_train):,} training windows of {seq_len}; held-out perplexity "
-      f"{initial_perplexity:.1f} before training, {val_perplexity:.2f} after")
+plot_history(
+    history,
+    out / "char_lm.png",
+    title="Character RNN on Hamlet (loss in nats/char)",
+    caption="Training and held-out loss of the character RNN, epoch by epoch, in nats per character: "
+    f"both fall from the uniform guess ln {len(vocab)} = {np.log(len(vocab)):.2f}.",
+)
+print(
+    f"{len(vocab)} characters, {len(x_train):,} training windows of {seq_len}; held-out perplexity "
+    f"{initial_perplexity:.1f} before training, {val_perplexity:.2f} after"
+)
 
 # %% [markdown]
 # ## Samples at several temperatures
@@ -247,8 +271,10 @@ print(f"{len(vocab)} characters, {len(x_train):,} training windows of {seq_len};
 # repeats the likeliest characters, a high one approaches uniform noise.
 
 # %%
-samples = {str(t): sample_text(lm, vocab, "HAMLET\n", length=120 if quick else 300, temperature=t, seed=seed)
-           for t in TEMPERATURES}
+samples = {
+    str(t): sample_text(lm, vocab, "HAMLET\n", length=120 if quick else 300, temperature=t, seed=seed)
+    for t in TEMPERATURES
+}
 (out / "samples.txt").write_text("".join(f"--- temperature {t}\n{s}\n\n" for t, s in samples.items()))
 for t, s in samples.items():
     print(f"--- temperature {t}\nHAMLET\n{s}\n")
@@ -268,39 +294,57 @@ word_vocab = build_vocab(tokens_train, min_count=2)
 x_rt_train = encode_padded(tokens_train, word_vocab, max_len=50)
 x_rt_test = encode_padded([tokenize(t) for t in texts_test], word_vocab, max_len=50)
 classifier = rnn_classifier(len(word_vocab) + 1, units=64, embedding_dim=64)
-classifier.compile(optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0),
-                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+classifier.compile(
+    optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0),
+    loss="sparse_categorical_crossentropy",
+    metrics=["accuracy"],
+)
 n_fit = len(x_rt_train) - len(x_rt_train) // 10  # the last 10% of the (shuffled) training set validates
-rt_history = fit(classifier, make_dataset(x_rt_train[:n_fit], y_rt_train[:n_fit], 64, seed=seed),
-                 3 if quick else 6, run_dir=checkpoint_dir(out, "review_rnn"),
-                 validation_data=(x_rt_train[n_fit:], y_rt_train[n_fit:]), verbose=verbose)
+rt_history = fit(
+    classifier,
+    make_dataset(x_rt_train[:n_fit], y_rt_train[:n_fit], 64, seed=seed),
+    3 if quick else 6,
+    run_dir=checkpoint_dir(out, "review_rnn"),
+    validation_data=(x_rt_train[n_fit:], y_rt_train[n_fit:]),
+    verbose=verbose,
+)
 _, rt_accuracy = classifier.evaluate(x_rt_test, y_rt_test, verbose=0)
 majority = float(max(y_rt_test.mean(), 1 - y_rt_test.mean()))
-plot_history(rt_history, out / "review_rnn.png", metrics=("loss", "accuracy"), title="RNN review classifier",
-             caption="Training and validation loss and accuracy of the RNN review classifier, epoch by epoch. "
-                     "Where training accuracy climbs while the validation loss rises, the network memorises its "
-                     f"training snippets (overfitting). Always answering 'fresh' would score {majority:.3f}.")
-print(f"{len(texts_train):,} training snippets, vocabulary {len(word_vocab):,} words; "
-      f"test accuracy {rt_accuracy:.3f} (majority class {majority:.3f})")
+plot_history(
+    rt_history,
+    out / "review_rnn.png",
+    metrics=("loss", "accuracy"),
+    title="RNN review classifier",
+    caption="Training and validation loss and accuracy of the RNN review classifier, epoch by epoch. "
+    "Where training accuracy climbs while the validation loss rises, the network memorises its "
+    f"training snippets (overfitting). Always answering 'fresh' would score {majority:.3f}.",
+)
+print(
+    f"{len(texts_train):,} training snippets, vocabulary {len(word_vocab):,} words; "
+    f"test accuracy {rt_accuracy:.3f} (majority class {majority:.3f})"
+)
 
 # %% [markdown]
 # ## Results
 
 # %%
-metrics = save_metrics(out, {
-    "max_abs_difference_vs_keras_simple_rnn": layer_diff,
-    "max_abs_difference_bptt_vs_gradient_tape": grad_diff,
-    "gradient_ratio_first_over_last_step": ratios,
-    "clipping_final_train_loss": final_losses,
-    "char_vocab": len(vocab),
-    "lm_initial_val_perplexity": initial_perplexity,
-    "lm_val_perplexity": val_perplexity,
-    "lm_train_loss": history.history["loss"],
-    "samples": samples,
-    "review_test_accuracy": rt_accuracy,
-    "review_majority_baseline": majority,
-    "review_train_examples": len(texts_train),
-})
+metrics = save_metrics(
+    out,
+    {
+        "max_abs_difference_vs_keras_simple_rnn": layer_diff,
+        "max_abs_difference_bptt_vs_gradient_tape": grad_diff,
+        "gradient_ratio_first_over_last_step": ratios,
+        "clipping_final_train_loss": final_losses,
+        "char_vocab": len(vocab),
+        "lm_initial_val_perplexity": initial_perplexity,
+        "lm_val_perplexity": val_perplexity,
+        "lm_train_loss": history.history["loss"],
+        "samples": samples,
+        "review_test_accuracy": rt_accuracy,
+        "review_majority_baseline": majority,
+        "review_train_examples": len(texts_train),
+    },
+)
 show_key_figures(metrics, KEY_FIGURES)
 
 # %% [markdown]

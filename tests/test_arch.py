@@ -4,8 +4,19 @@ import keras
 import numpy as np
 import pytest
 
-from keras_course.arch import (ALEXNET_PARAMS, GOOGLENET_PARAMS, BottleneckBlock, InceptionModule, ResidualBlock,
-                               alexnet, googlenet, inception_params, resnet, resnet_cifar, vgg)
+from keras_course.arch import (
+    ALEXNET_PARAMS,
+    GOOGLENET_PARAMS,
+    BottleneckBlock,
+    InceptionModule,
+    ResidualBlock,
+    alexnet,
+    googlenet,
+    inception_params,
+    resnet,
+    resnet_cifar,
+    vgg,
+)
 from keras_course.arch.googlenet import GOOGLENET_AUX_PARAMS, GOOGLENET_MODULES
 
 
@@ -56,14 +67,18 @@ def test_alexnet_and_googlenet_match_derived_counts():
 
 
 # ---------------------------------------------------------------- small variants
-@pytest.mark.parametrize("build,shape", [
-    (lambda s: alexnet(small=True, input_shape=s, width=0.25), (28, 28, 1)),
-    (lambda s: vgg("A", small=True, input_shape=s, width=0.125, batch_norm=True), (32, 32, 3)),
-    (lambda s: vgg("C", small=True, input_shape=s, width=0.125), (28, 28, 1)),
-    (lambda s: googlenet(small=True, input_shape=s, width=0.125), (32, 32, 3)),
-    (lambda s: resnet(18, small=True, input_shape=s, width=0.125), (28, 28, 1)),
-    (lambda s: resnet(50, small=True, input_shape=s, width=0.125), (32, 32, 3)),
-], ids=["alexnet", "vgg_a_bn", "vgg_c", "googlenet", "resnet18", "resnet50"])
+@pytest.mark.parametrize(
+    "build,shape",
+    [
+        (lambda s: alexnet(small=True, input_shape=s, width=0.25), (28, 28, 1)),
+        (lambda s: vgg("A", small=True, input_shape=s, width=0.125, batch_norm=True), (32, 32, 3)),
+        (lambda s: vgg("C", small=True, input_shape=s, width=0.125), (28, 28, 1)),
+        (lambda s: googlenet(small=True, input_shape=s, width=0.125), (32, 32, 3)),
+        (lambda s: resnet(18, small=True, input_shape=s, width=0.125), (28, 28, 1)),
+        (lambda s: resnet(50, small=True, input_shape=s, width=0.125), (32, 32, 3)),
+    ],
+    ids=["alexnet", "vgg_a_bn", "vgg_c", "googlenet", "resnet18", "resnet50"],
+)
 def test_small_variants_take_28_and_32_pixel_images(build, shape):
     model = build(shape)
     probs = keras.ops.convert_to_numpy(model(np.random.rand(2, *shape).astype("float32")))
@@ -79,7 +94,7 @@ def test_vgg_without_top_and_pooling():
 
 # ---------------------------------------------------------------- custom layers vs Keras built-ins
 def copy_into(reference_layers, layer_weights):
-    for ref, weights in zip(reference_layers, layer_weights):
+    for ref, weights in zip(reference_layers, layer_weights, strict=True):
         ref.set_weights(weights)
 
 
@@ -91,12 +106,19 @@ def test_inception_module_equals_keras_branches():
     assert module.count_params() == inception_params(5, 8, 6, 10, 2, 4, 3)
     # The same four branches from keras.layers, with the module's weights.
     L = keras.layers
-    convs = [L.Conv2D(8, 1, activation="relu"), L.Conv2D(6, 1, activation="relu"),
-             L.Conv2D(10, 3, padding="same", activation="relu"), L.Conv2D(2, 1, activation="relu"),
-             L.Conv2D(4, 5, padding="same", activation="relu"), L.Conv2D(3, 1, activation="relu")]
+    convs = [
+        L.Conv2D(8, 1, activation="relu"),
+        L.Conv2D(6, 1, activation="relu"),
+        L.Conv2D(10, 3, padding="same", activation="relu"),
+        L.Conv2D(2, 1, activation="relu"),
+        L.Conv2D(4, 5, padding="same", activation="relu"),
+        L.Conv2D(3, 1, activation="relu"),
+    ]
     inputs = keras.Input((9, 9, 5))
     pooled = L.MaxPooling2D(3, strides=1, padding="same")(inputs)
-    outputs = L.Concatenate()([convs[0](inputs), convs[2](convs[1](inputs)), convs[4](convs[3](inputs)), convs[5](pooled)])
+    outputs = L.Concatenate()(
+        [convs[0](inputs), convs[2](convs[1](inputs)), convs[4](convs[3](inputs)), convs[5](pooled)]
+    )
     reference = keras.Model(inputs, outputs)
     ours = [layer for branch in module.branches for layer in branch if layer.weights]
     copy_into(convs, [layer.get_weights() for layer in ours])
@@ -110,7 +132,9 @@ def keras_residual_reference(block, in_channels, size):
     x, refs = inputs, []
     for layer in block.branch:
         if isinstance(layer, L.Conv2D):
-            ref = L.Conv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding="same", use_bias=layer.use_bias)
+            ref = L.Conv2D(
+                layer.filters, layer.kernel_size, strides=layer.strides, padding="same", use_bias=layer.use_bias
+            )
         elif isinstance(layer, L.BatchNormalization):
             ref = L.BatchNormalization(epsilon=layer.epsilon)
         else:
@@ -132,9 +156,15 @@ def keras_residual_reference(block, in_channels, size):
     return model
 
 
-@pytest.mark.parametrize("block_class,filters,strides,in_channels", [
-    (ResidualBlock, 6, 1, 6), (ResidualBlock, 8, 2, 4), (BottleneckBlock, 3, 1, 12), (BottleneckBlock, 4, 2, 6),
-])
+@pytest.mark.parametrize(
+    "block_class,filters,strides,in_channels",
+    [
+        (ResidualBlock, 6, 1, 6),
+        (ResidualBlock, 8, 2, 4),
+        (BottleneckBlock, 3, 1, 12),
+        (BottleneckBlock, 4, 2, 6),
+    ],
+)
 def test_residual_blocks_equal_keras_composition(block_class, filters, strides, in_channels):
     block = block_class(filters, strides=strides, use_bias=True)
     x = np.random.default_rng(1).normal(size=(2, 8, 8, in_channels)).astype("float32")
@@ -142,8 +172,9 @@ def test_residual_blocks_equal_keras_composition(block_class, filters, strides, 
     # Non-trivial BN statistics so inference-mode BN matters.
     for layer in block.branch + (block.projection or []):
         if isinstance(layer, keras.layers.BatchNormalization):
-            layer.set_weights([w + np.random.default_rng(2).uniform(0.1, 0.5, w.shape).astype("float32")
-                               for w in layer.get_weights()])
+            layer.set_weights(
+                [w + np.random.default_rng(2).uniform(0.1, 0.5, w.shape).astype("float32") for w in layer.get_weights()]
+            )
     y = keras.ops.convert_to_numpy(block(x, training=False))
     reference = keras_residual_reference(block, in_channels, 8)
     np.testing.assert_allclose(y, keras.ops.convert_to_numpy(reference(x, training=False)), atol=1e-4)
@@ -175,18 +206,22 @@ def test_resnet_cifar_depths_and_equal_params():
     assert resnet_cifar(20, residual=False).count_params() == resnet_cifar(20).count_params() == 270_810
     for depth in (20, 56):
         res = resnet_cifar(depth, residual=True)
-        blocks = [l for l in res.layers if isinstance(l, ResidualBlock)]
-        convs = sum(isinstance(l, keras.layers.Conv2D) for l in res.layers) + 2 * len(blocks)
+        blocks = [layer for layer in res.layers if isinstance(layer, ResidualBlock)]
+        convs = sum(isinstance(layer, keras.layers.Conv2D) for layer in res.layers) + 2 * len(blocks)
         assert convs + 1 == depth  # convs + the softmax layer = 6n + 2 weighted layers
         assert all(b.projection is None for b in blocks)  # option A: no parameters in shortcuts
 
 
 # ---------------------------------------------------------------- serialization
-@pytest.mark.parametrize("make", [
-    lambda: InceptionModule(4, 3, 5, 2, 3, 2, batch_norm=True),
-    lambda: ResidualBlock(4, strides=2, shortcut="pad"),
-    lambda: BottleneckBlock(2, strides=2),
-], ids=["inception", "residual", "bottleneck"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: InceptionModule(4, 3, 5, 2, 3, 2, batch_norm=True),
+        lambda: ResidualBlock(4, strides=2, shortcut="pad"),
+        lambda: BottleneckBlock(2, strides=2),
+    ],
+    ids=["inception", "residual", "bottleneck"],
+)
 def test_custom_layers_round_trip(make, tmp_path):
     inputs = keras.Input((8, 8, 3))
     model = keras.Model(inputs, make()(inputs))
@@ -207,17 +242,20 @@ def test_small_model_round_trip(tmp_path):
 
 
 # ---------------------------------------------------------------- bad arguments
-@pytest.mark.parametrize("call,match", [
-    (lambda: vgg("F"), "config"),
-    (lambda: resnet(19), "depth"),
-    (lambda: resnet_cifar(21), "6n"),
-    (lambda: alexnet(groups=3), "groups"),
-    (lambda: googlenet(small=True, width=0), "width"),
-    (lambda: vgg("A", input_shape=(28, 28)), "input_shape"),
-    (lambda: vgg("A", pooling="sum", include_top=False), "pooling"),
-    (lambda: InceptionModule(0, 1, 1, 1, 1, 1), "filters_1x1"),
-    (lambda: ResidualBlock(4, shortcut="maybe"), "shortcut"),
-])
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: vgg("F"), "config"),
+        (lambda: resnet(19), "depth"),
+        (lambda: resnet_cifar(21), "6n"),
+        (lambda: alexnet(groups=3), "groups"),
+        (lambda: googlenet(small=True, width=0), "width"),
+        (lambda: vgg("A", input_shape=(28, 28)), "input_shape"),
+        (lambda: vgg("A", pooling="sum", include_top=False), "pooling"),
+        (lambda: InceptionModule(0, 1, 1, 1, 1, 1), "filters_1x1"),
+        (lambda: ResidualBlock(4, shortcut="maybe"), "shortcut"),
+    ],
+)
 def test_bad_arguments_raise_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()

@@ -14,17 +14,18 @@ def images():
 
 
 def batches(images, seed, steps=AUGMENTATIONS):
-    dataset = make_dataset(images, np.arange(len(images)), batch_size=8, seed=0,
-                           augment=make_pipeline(steps, seed=seed))
+    dataset = make_dataset(
+        images, np.arange(len(images)), batch_size=8, seed=0, augment=make_pipeline(steps, seed=seed)
+    )
     return [(keras.ops.convert_to_numpy(x), keras.ops.convert_to_numpy(y)) for x, y in dataset]
 
 
 def test_same_seed_same_batches_in_tf_data(images):
     first, again, other = batches(images, 7), batches(images, 7), batches(images, 8)
-    for (xa, ya), (xb, yb) in zip(first, again):
+    for (xa, ya), (xb, yb) in zip(first, again, strict=True):
         np.testing.assert_array_equal(xa, xb)
         np.testing.assert_array_equal(ya, yb)
-    assert any(not np.array_equal(xa, xc) for (xa, _), (xc, _) in zip(first, other))
+    assert any(not np.array_equal(xa, xc) for (xa, _), (xc, _) in zip(first, other, strict=True))
     # The labels travel with their images; the images did change.
     for x, y in first:
         assert x.shape == (len(y), 16, 16, 3)
@@ -42,7 +43,7 @@ def test_each_step_changes_images_in_training_only(step, images):
 
 def test_flip_is_an_exact_mirror(images):
     out = keras.ops.convert_to_numpy(make_pipeline({"flip": "horizontal"}, seed=0)(images, training=True))
-    for o, i in zip(out, images):
+    for o, i in zip(out, images, strict=True):
         assert np.array_equal(o, i) or np.array_equal(o, i[:, ::-1])
 
 
@@ -58,8 +59,14 @@ def test_rgb_shift_shifts_each_channel_by_a_constant():
 
 
 def test_pipeline_keras_round_trip(tmp_path, images):
-    model = keras.Sequential([keras.Input((16, 16, 3)), make_pipeline(["flip", "rgb_shift", "erasing"], seed=3),
-                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2)])
+    model = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            make_pipeline(["flip", "rgb_shift", "erasing"], seed=3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2),
+        ]
+    )
     model.save(tmp_path / "aug.keras")
     loaded = keras.saving.load_model(tmp_path / "aug.keras")
     assert isinstance(loaded.layers[0].layers[1], RandomRGBShift)
@@ -69,23 +76,27 @@ def test_pipeline_keras_round_trip(tmp_path, images):
 
 def test_show_augmentations_on_a_real_photo(tmp_path):
     photo = load_photo("chelsea")[::4, ::4]
-    path = show_augmentations(photo, {step: make_pipeline([step]) for step in ("flip", "rgb_shift")},
-                              tmp_path / "grid.png", n=3)
+    path = show_augmentations(
+        photo, {step: make_pipeline([step]) for step in ("flip", "rgb_shift")}, tmp_path / "grid.png", n=3
+    )
     assert path.is_file() and path.stat().st_size > 10_000
     assert show_augmentations(photo[..., 0], make_pipeline(["zoom"]), tmp_path / "one.png", n=2).is_file()
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: make_pipeline(["warp"]), ValueError, "unknown augmentation"),
-    (lambda: make_pipeline({"rotation": -1}), ValueError, "strength of 'rotation'"),
-    (lambda: make_pipeline({"flip": "sideways"}), ValueError, "strength of 'flip'"),
-    (lambda: make_pipeline(["flip", "flip"]), ValueError, "repeat"),
-    (lambda: make_pipeline("flip"), TypeError, "steps"),
-    (lambda: make_pipeline(["flip"], seed=-1), ValueError, "seed"),
-    (lambda: make_pipeline(["zoom"], fill_mode="mirror"), ValueError, "fill_mode"),
-    (lambda: RandomRGBShift(0), ValueError, "factor"),
-    (lambda: show_augmentations(np.zeros((2, 2, 2, 3)), make_pipeline(["flip"]), "x.png"), ValueError, "image"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: make_pipeline(["warp"]), ValueError, "unknown augmentation"),
+        (lambda: make_pipeline({"rotation": -1}), ValueError, "strength of 'rotation'"),
+        (lambda: make_pipeline({"flip": "sideways"}), ValueError, "strength of 'flip'"),
+        (lambda: make_pipeline(["flip", "flip"]), ValueError, "repeat"),
+        (lambda: make_pipeline("flip"), TypeError, "steps"),
+        (lambda: make_pipeline(["flip"], seed=-1), ValueError, "seed"),
+        (lambda: make_pipeline(["zoom"], fill_mode="mirror"), ValueError, "fill_mode"),
+        (lambda: RandomRGBShift(0), ValueError, "factor"),
+        (lambda: show_augmentations(np.zeros((2, 2, 2, 3)), make_pipeline(["flip"]), "x.png"), ValueError, "image"),
+    ],
+)
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()

@@ -1,5 +1,6 @@
 """keras_course.nn.autodiff against tf.GradientTape (float64) and finite differences."""
 
+import itertools
 import math
 
 import numpy as np
@@ -21,13 +22,19 @@ from keras_course.nn.autodiff import (
 def test_every_operation_against_tensorflow():
     a, b = 0.7, -1.3
     x, y = Value(a), Value(b)
-    out = ((x * y + x / (y - 3.0)) ** 2 - (2.0 - x).exp() + (x + 2).log() * y.tanh() + x.sigmoid() * (-y).relu()
-           + 1.0 / x)
+    out = (
+        (x * y + x / (y - 3.0)) ** 2 - (2.0 - x).exp() + (x + 2).log() * y.tanh() + x.sigmoid() * (-y).relu() + 1.0 / x
+    )
     out.backward()
     ta, tb = tf.Variable(a, dtype=tf.float64), tf.Variable(b, dtype=tf.float64)
     with tf.GradientTape() as tape:
-        t = ((ta * tb + ta / (tb - 3.0)) ** 2 - tf.exp(2.0 - ta) + tf.math.log(ta + 2) * tf.tanh(tb)
-             + tf.sigmoid(ta) * tf.nn.relu(-tb) + 1.0 / ta)
+        t = (
+            (ta * tb + ta / (tb - 3.0)) ** 2
+            - tf.exp(2.0 - ta)
+            + tf.math.log(ta + 2) * tf.tanh(tb)
+            + tf.sigmoid(ta) * tf.nn.relu(-tb)
+            + 1.0 / ta
+        )
     ga, gb = tape.gradient(t, [ta, tb])
     assert out.data == pytest.approx(float(t), rel=1e-12)
     assert x.grad == pytest.approx(float(ga), rel=1e-12)
@@ -45,7 +52,7 @@ def test_a_reused_node_accumulates_its_gradient():
 
 def _mlp_value(weights, biases, x, activations):
     h = [Value(v) for v in x]
-    for W, b, act in zip(weights, biases, activations):
+    for W, b, act in zip(weights, biases, activations, strict=True):
         h = [sum((h[i] * W[i][j] for i in range(len(h))), b[j]) for j in range(len(b))]
         h = [getattr(v, act)() if act != "linear" else v for v in h]
     return h
@@ -56,7 +63,7 @@ def test_engine_gradients_equal_gradient_tape_on_random_mlps(seed):
     rng = np.random.default_rng(seed)
     sizes = [int(rng.integers(2, 5)) for _ in range(int(rng.integers(2, 4)))] + [int(rng.integers(1, 4))]
     acts = [str(rng.choice(["tanh", "sigmoid", "relu"])) for _ in sizes[2:]] + ["linear"]
-    shapes = list(zip(sizes, sizes[1:]))
+    shapes = list(itertools.pairwise(sizes))
     weights_np = [rng.normal(size=s) for s in shapes]
     biases_np = [rng.normal(size=s[1]) for s in shapes]
     x_np, y_np = rng.normal(size=sizes[0]), rng.normal(size=sizes[-1])
@@ -64,22 +71,22 @@ def test_engine_gradients_equal_gradient_tape_on_random_mlps(seed):
     weights = [[[Value(w) for w in row] for row in W] for W in weights_np]
     biases = [[Value(v) for v in b] for b in biases_np]
     out = _mlp_value(weights, biases, x_np, acts)
-    loss = sum(((o - t) ** 2 for o, t in zip(out, y_np)), Value(0.0)) / len(out)
+    loss = sum(((o - t) ** 2 for o, t in zip(out, y_np, strict=True)), Value(0.0)) / len(out)
     loss.backward()
 
     tw = [tf.Variable(W) for W in weights_np]
     tb = [tf.Variable(b) for b in biases_np]
     with tf.GradientTape() as tape:
         h = tf.constant(x_np[None])
-        for W, b, act in zip(tw, tb, acts):
+        for W, b, act in zip(tw, tb, acts, strict=True):
             h = h @ W + b
             h = {"tanh": tf.tanh, "sigmoid": tf.sigmoid, "relu": tf.nn.relu, "linear": tf.identity}[act](h)
         tloss = tf.reduce_mean((h[0] - y_np) ** 2)
     gw, gb = tape.gradient(tloss, [tw, tb])
     assert loss.data == pytest.approx(float(tloss), rel=1e-12)
-    for W, g in zip(weights, gw):
+    for W, g in zip(weights, gw, strict=True):
         np.testing.assert_allclose([[v.grad for v in row] for row in W], g.numpy(), rtol=1e-10, atol=1e-14)
-    for b, g in zip(biases, gb):
+    for b, g in zip(biases, gb, strict=True):
         np.testing.assert_allclose([v.grad for v in b], g.numpy(), rtol=1e-10, atol=1e-14)
 
 
@@ -137,8 +144,9 @@ def test_dependencies_of_v11_follow_the_paths():
 
 
 def test_relu_units_pass_no_dependencies_on_their_inputs():
-    network = Network(("x",), {"h": ("relu", {"x": "w1"}), "g": ("relu", {"h": "w2"}), "a": ("linear", {"g": "w3"})},
-                      "a")
+    network = Network(
+        ("x",), {"h": ("relu", {"x": "w1"}), "g": ("relu", {"h": "w2"}), "a": ("linear", {"g": "w3"})}, "a"
+    )
     assert gradient_dependencies(network, "w1", "output") == {"w2", "w3"}
     params = {"w1": 0.8, "w2": 1.1, "w3": -0.7}
     assert numeric_dependencies(network, "w1", params, {"x": 1.5}, loss="output") == {"w2", "w3"}
@@ -185,9 +193,9 @@ def test_path_sums_equal_backprop_and_cost_what_the_formula_says(sizes):
 
 def test_path_cost_grows_exponentially_with_depth():
     costs = [path_sum_multiplications([4] * depth + [1]) for depth in range(2, 7)]
-    ratios = [b / a for a, b in zip(costs, costs[1:])]
+    ratios = [b / a for a, b in itertools.pairwise(costs)]
     assert all(r > 4 for r in ratios)  # about the width per extra layer
     backprop = [backprop_multiplications([4] * depth + [1]) for depth in range(2, 7)]
-    assert all(b - a == 16 + 4 + 16 for a, b in zip(backprop[1:], backprop[2:]))  # linear: per-layer constant
+    assert all(b - a == 16 + 4 + 16 for a, b in itertools.pairwise(backprop))  # linear: per-layer constant
     with pytest.raises(ValueError, match="one output"):
         path_sum_multiplications([3, 2])

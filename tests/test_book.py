@@ -26,14 +26,24 @@ def book(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM and CHROMEDRIVER, "the browser tests need Debian's chromium and chromium-driver (make installs them)"
+    assert CHROMIUM and CHROMEDRIVER, (
+        "the browser tests need Debian's chromium and chromium-driver (make installs them)"
+    )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1280,2000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,2000",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield driver
@@ -114,5 +124,7 @@ def test_index_lists_the_38_questions(book, browser):
     browser.get((book / "index.html").as_uri())
     rows = browser.execute_script("return document.querySelectorAll('table.index tbody tr').length")
     assert rows == 38
-    linked = browser.execute_script("return [...document.querySelectorAll('table.index a')].map(a => a.getAttribute('href'))")
+    linked = browser.execute_script(
+        "return [...document.querySelectorAll('table.index a')].map(a => a.getAttribute('href'))"
+    )
     assert sorted(set(linked)) == sorted(f"{n}.html" for n in PAGES)

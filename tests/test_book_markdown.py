@@ -20,9 +20,12 @@ from keras_course.book.pages import (
 from keras_course.book.render import render_notebook, terminal_text
 
 # A 1x1 PNG: the renderer writes the bytes it is given, it does not decode them.
-PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+).decode()
 
 
 # ----------------------------------------------------------------------------- markdown and math
@@ -77,23 +80,41 @@ def _notebook():
     cells = [
         v4.new_markdown_cell("# Receptive field\n\nThe field is $r_k$.\n\n> **Errata (notes 1.1.10).** Fixed."),
         v4.new_code_cell("quick = False\nseed = 0\nout = None", metadata={"tags": ["parameters"]}),
-        v4.new_code_cell('# Parameters\nquick = True\nseed = 0\nout = "/tmp/x/run"\n',
-                         metadata={"tags": ["injected-parameters"]}),
-        v4.new_code_cell("print('measured: 7x7')\nshow_table(rows)\nsave_figure(fig, out / 'field.png', caption=c)",
-                         outputs=[
-                             v4.new_output("stream", name="stdout", text="epoch 1\repoch 2\nmeasured: 7x7\n"),
-                             v4.new_output("display_data", data={"text/markdown": "**Fields**\n\n| layer | px |\n"
-                                                                 "|---|---|\n| conv1 | 3 |",
-                                                                 "text/plain": "<Markdown>"}),
-                             v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<figure>"},
-                                           metadata={"keras_course": {"file": "field.png",
-                                                                      "caption": "The 7x7 field, $r_2 = 7$."}}),
-                             v4.new_output("execute_result", execution_count=3,
-                                           data={"text/plain": "PosixPath('/tmp/x/run/field.png')"}),
-                         ]),
-        v4.new_code_cell("1 / 0", outputs=[v4.new_output("error", ename="ZeroDivisionError",
-                                                         evalue="division by zero",
-                                                         traceback=["\x1b[0;31mTraceback\x1b[0m", "1 / 0"])]),
+        v4.new_code_cell(
+            '# Parameters\nquick = True\nseed = 0\nout = "/tmp/x/run"\n', metadata={"tags": ["injected-parameters"]}
+        ),
+        v4.new_code_cell(
+            "print('measured: 7x7')\nshow_table(rows)\nsave_figure(fig, out / 'field.png', caption=c)",
+            outputs=[
+                v4.new_output("stream", name="stdout", text="epoch 1\repoch 2\nmeasured: 7x7\n"),
+                v4.new_output(
+                    "display_data",
+                    data={
+                        "text/markdown": "**Fields**\n\n| layer | px |\n|---|---|\n| conv1 | 3 |",
+                        "text/plain": "<Markdown>",
+                    },
+                ),
+                v4.new_output(
+                    "display_data",
+                    data={"image/png": PNG, "text/plain": "<figure>"},
+                    metadata={"keras_course": {"file": "field.png", "caption": "The 7x7 field, $r_2 = 7$."}},
+                ),
+                v4.new_output(
+                    "execute_result", execution_count=3, data={"text/plain": "PosixPath('/tmp/x/run/field.png')"}
+                ),
+            ],
+        ),
+        v4.new_code_cell(
+            "1 / 0",
+            outputs=[
+                v4.new_output(
+                    "error",
+                    ename="ZeroDivisionError",
+                    evalue="division by zero",
+                    traceback=["\x1b[0;31mTraceback\x1b[0m", "1 / 0"],
+                )
+            ],
+        ),
     ]
     return v4.new_notebook(cells=cells)
 
@@ -108,7 +129,7 @@ def test_an_executed_notebook_renders_each_kind_of_output(tmp_path):
     assert '<pre class="stream stdout">epoch 2\nmeasured: 7x7</pre>' in html  # \r overwrote the progress line
     assert "<table>" in html and "<strong>Fields</strong>" in html
     assert '<figure class="output"><img src="page/figures/field.png"' in html
-    assert "<figcaption>The 7x7 field, <span class=\"math\"><math" in html
+    assert '<figcaption>The 7x7 field, <span class="math"><math' in html
     assert (tmp_path / "figures" / "field.png").read_bytes() == base64.b64decode(PNG)
     assert rendered.figures == {"field.png": "The 7x7 field, $r_2 = 7$."}
     assert "PosixPath" not in html
@@ -121,8 +142,11 @@ def test_terminal_text_applies_carriage_returns_backspaces_and_drops_colours():
 
 
 # ----------------------------------------------------------------------------- key figures
-KEY_FIGURES = {"field": ("receptive field", "px"), "growth.pooled": ("pooled, after 3 layers", "px"),
-               "absent": ("never measured", "")}
+KEY_FIGURES = {
+    "field": ("receptive field", "px"),
+    "growth.pooled": ("pooled, after 3 layers", "px"),
+    "absent": ("never measured", ""),
+}
 
 
 def _record(root, metrics, run=None):
@@ -150,11 +174,17 @@ def test_key_figures_without_any_record(tmp_path):
 
 
 def test_the_run_line_says_when_where_and_on_which_commit(tmp_path):
-    run = {"started": "2026-12-03T18:36:40+00:00", "seed": 0, "wall_seconds": 8.2, "commit": "3a721529a24b2eb",
-           "machine": {"cpu": "AMD EPYC", "cores": 2}}
+    run = {
+        "started": "2026-12-03T18:36:40+00:00",
+        "seed": 0,
+        "wall_seconds": 8.2,
+        "commit": "3a721529a24b2eb",
+        "machine": {"cpu": "AMD EPYC", "cores": 2},
+    }
     line = run_line(_record(tmp_path, {}, run).run)
-    assert line == ("Full run: 2026-12-03 18:36 UTC on AMD EPYC, 2 cores, seed 0, 8.2 s of wall time, "
-                    "measured on commit 3a72152.")
+    assert line == (
+        "Full run: 2026-12-03 18:36 UTC on AMD EPYC, 2 cores, seed 0, 8.2 s of wall time, measured on commit 3a72152."
+    )
 
 
 def test_only_a_quick_build_has_the_banner():
@@ -165,8 +195,10 @@ def test_a_record_without_captions_takes_this_builds_then_the_file_stem(tmp_path
     record = _record(tmp_path, {})
     for name in ("field.png", "growth_curve.png"):
         (record.folder / name).write_bytes(b"png")
-    assert record.captions({"field.png": "From this build."}) == {"field.png": "From this build.",
-                                                                  "growth_curve.png": "growth curve"}
+    assert record.captions({"field.png": "From this build."}) == {
+        "field.png": "From this build.",
+        "growth_curve.png": "growth curve",
+    }
 
 
 def test_library_modules_follow_a_package_to_the_defining_module():
@@ -195,13 +227,16 @@ def test_the_index_links_every_page_in_the_folder_and_search_lists_them(tmp_path
     assert script.startswith("window.BOOK_SEARCH = [") and script.count('"url"') == 2
 
 
-@pytest.mark.parametrize("kwargs, error, argument", [
-    ({"jobs": 0}, ValueError, "jobs"),
-    ({"jobs": 1.5}, TypeError, "jobs"),
-    ({"seed": -1}, ValueError, "seed"),
-    ({"quick": "yes"}, TypeError, "quick"),
-    ({"names": ["no_such_recipe"]}, ValueError, "no_such_recipe"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, argument",
+    [
+        ({"jobs": 0}, ValueError, "jobs"),
+        ({"jobs": 1.5}, TypeError, "jobs"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"quick": "yes"}, TypeError, "quick"),
+        ({"names": ["no_such_recipe"]}, ValueError, "no_such_recipe"),
+    ],
+)
 def test_build_book_checks_its_arguments_before_any_work(tmp_path, kwargs, error, argument):
     from keras_course.book.build import build_book
 

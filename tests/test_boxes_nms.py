@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_course.detection import (batched_nms, box_area, clip_boxes, convert_boxes, decode_deltas, encode_deltas,
-                                    iou, nms)
+from keras_course.detection import (
+    batched_nms,
+    box_area,
+    clip_boxes,
+    convert_boxes,
+    decode_deltas,
+    encode_deltas,
+    iou,
+    nms,
+)
 
 
 def random_boxes(rng, n, size=100.0):
@@ -27,7 +35,7 @@ def test_iou_matches_a_pixel_count():
     rng = np.random.default_rng(1)
     boxes = np.round(random_boxes(rng, 12, 40))
     masks = np.zeros((12, 64, 64), bool)
-    for m, (x1, y1, x2, y2) in zip(masks, boxes.astype(int)):
+    for m, (x1, y1, x2, y2) in zip(masks, boxes.astype(int), strict=True):
         m[y1:y2, x1:x2] = True
     inter = np.einsum("ahw,bhw->ab", masks.astype(int), masks.astype(int))
     union = masks.sum((1, 2))[:, None] + masks.sum((1, 2))[None, :] - inter
@@ -73,8 +81,12 @@ def test_nms_identical_to_tensorflow(seed):
     for threshold, score_threshold, max_output in ((0.5, -np.inf, None), (0.3, 0.4, 20), (0.7, 0.1, 5)):
         ours = nms(boxes, scores, threshold, score_threshold, max_output)
         theirs = tf.image.non_max_suppression(
-            boxes[:, [1, 0, 3, 2]].astype(np.float32), scores.astype(np.float32), max_output or n, threshold,
-            float(score_threshold)).numpy()
+            boxes[:, [1, 0, 3, 2]].astype(np.float32),
+            scores.astype(np.float32),
+            max_output or n,
+            threshold,
+            float(score_threshold),
+        ).numpy()
         np.testing.assert_array_equal(ours, theirs)
 
 

@@ -14,7 +14,7 @@ def test_list_shows_all_38_questions(capsys):
     assert len(lines) == len(QUESTIONS) == 38
     assert "q01_fully_connected" in lines[0]
     table = runner.question_table()
-    for q, line in zip(QUESTIONS, lines):
+    for q, line in zip(QUESTIONS, lines, strict=True):
         assert line.strip().endswith(", ".join(table[q]) or "planned")
 
 
@@ -23,19 +23,29 @@ def test_unknown_recipe_is_a_clear_error():
         runner.load_recipe("nope")
 
 
-@pytest.mark.parametrize("text, expected", [("13", "q13_lenet"), ("Q10", "q09_q10_receptive_field"),
-                                            ("q22", "q20_q22_architectures"), ("q31_yolo", "q31_yolo")])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("13", "q13_lenet"),
+        ("Q10", "q09_q10_receptive_field"),
+        ("q22", "q20_q22_architectures"),
+        ("q31_yolo", "q31_yolo"),
+    ],
+)
 def test_a_question_number_finds_its_recipe(text, expected):
     assert runner.find_recipe(text) == expected
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["run", "nope"], "unknown recipe 'nope'"),
-    (["run", "39"], "there is no question 39"),
-    (["run", "q01_fully_connected", "--seed", "-1"], "--seed must be a non-negative integer, got -1"),
-    (["book", "nope"], "unknown recipe 'nope'"),
-    (["book", "--jobs", "0"], "--jobs must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "nope"], "unknown recipe 'nope'"),
+        (["run", "39"], "there is no question 39"),
+        (["run", "q01_fully_connected", "--seed", "-1"], "--seed must be a non-negative integer, got -1"),
+        (["book", "nope"], "unknown recipe 'nope'"),
+        (["book", "--jobs", "0"], "--jobs must be at least 1"),
+    ],
+)
 def test_bad_command_is_one_line_and_status_2(argv, message, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -60,26 +70,30 @@ def test_command_line_hides_tensorflow_native_logs():
 
 
 def test_recipe_module_command_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "recipes.q01_fully_connected", "--help"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "recipes.q01_fully_connected", "--help"], capture_output=True, text=True, check=True
+    )
     assert "--quick" in result.stdout and "--seed" in result.stdout and "--out" in result.stdout
 
 
 def test_native_log_filter_keeps_everything_else():
     from keras_course.native_logs import drop_native_logs
 
-    text = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-            "I0000 00:00:1796322905.468959   18645 port.cc:153] oneDNN custom operations are on.\n"
-            "E0000 00:00:1796322553.119925    4560 node_def_util.cc:682] NodeDef mentions attribute\n"
-            "UserWarning: something a reader should see\n")
+    text = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796322905.468959   18645 port.cc:153] oneDNN custom operations are on.\n"
+        "E0000 00:00:1796322553.119925    4560 node_def_util.cc:682] NodeDef mentions attribute\n"
+        "UserWarning: something a reader should see\n"
+    )
     assert drop_native_logs(text) == "UserWarning: something a reader should see\n"
 
 
 def test_save_metrics_converts_numpy(tmp_path):
     import numpy as np
 
-    metrics = runner.save_metrics(tmp_path, {"a": np.float32(0.5), "b": np.arange(3), "c": {"d": np.int64(2)},
-                                             "nan": float("nan")})
+    metrics = runner.save_metrics(
+        tmp_path, {"a": np.float32(0.5), "b": np.arange(3), "c": {"d": np.int64(2)}, "nan": float("nan")}
+    )
     assert metrics == {"a": 0.5, "b": [0, 1, 2], "c": {"d": 2}, "nan": None}
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
     with pytest.raises(TypeError, match="metrics must be a dict"):
@@ -100,12 +114,15 @@ def test_out_that_cannot_be_created_is_one_line(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "cannot be created" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("tf_config, message", [
-    (None, "needs the environment variable TF_CONFIG"),
-    ("{not json", "TF_CONFIG is not valid JSON"),
-    ('{"cluster": {"worker": []}, "task": {"type": "worker", "index": 0}}', "must list the workers"),
-    ('{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 3}}', "0 <= i < 1"),
-])
+@pytest.mark.parametrize(
+    "tf_config, message",
+    [
+        (None, "needs the environment variable TF_CONFIG"),
+        ("{not json", "TF_CONFIG is not valid JSON"),
+        ('{"cluster": {"worker": []}, "task": {"type": "worker", "index": 0}}', "must list the workers"),
+        ('{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 3}}', "0 <= i < 1"),
+    ],
+)
 def test_multi_worker_needs_a_valid_tf_config(tf_config, message, monkeypatch, capsys):
     if tf_config is None:
         monkeypatch.delenv("TF_CONFIG", raising=False)

@@ -53,16 +53,18 @@ def test_conv2d_is_scipy_cross_correlation():
     np.testing.assert_allclose(conv2d(image, kernel), scipy.signal.correlate2d(image, kernel, "valid"), atol=1e-12)
     # zero padding of a 3x3 kernel = scipy's "same"; no kernel flip (that would be convolve2d)
     k3 = RNG.normal(size=(3, 3))
-    np.testing.assert_allclose(conv2d(image, k3, padding="zeros"), scipy.signal.correlate2d(image, k3, "same"),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        conv2d(image, k3, padding="zeros"), scipy.signal.correlate2d(image, k3, "same"), atol=1e-12
+    )
 
 
 def test_conv2d_follows_the_notes_formula_at_one_pixel():
     kernel = RNG.normal(size=(3, 3, 3, 4))
     out = conv2d(X[0], kernel, stride=2, dilation=2)
     y, x, t = 1, 2, 3
-    by_hand = sum(kernel[i, j, c, t] * X[0, 2 * y + 2 * i, 2 * x + 2 * j, c]
-                  for i in range(3) for j in range(3) for c in range(3))
+    by_hand = sum(
+        kernel[i, j, c, t] * X[0, 2 * y + 2 * i, 2 * x + 2 * j, c] for i in range(3) for j in range(3) for c in range(3)
+    )
     assert out[y, x, t] == pytest.approx(by_hand, abs=1e-9)
 
 
@@ -71,8 +73,7 @@ CASES = list(itertools.product(["valid", "same", "reflect", "replicate"], [1, 2,
 
 @pytest.mark.parametrize("padding,stride,dilation", CASES)
 def test_conv2d_layer_matches_numpy_reference(padding, stride, dilation):
-    layer = Conv2D(4, (3, 2), strides=stride, padding=padding, dilation_rate=dilation,
-                   bias_initializer="random_normal")
+    layer = Conv2D(4, (3, 2), strides=stride, padding=padding, dilation_rate=dilation, bias_initializer="random_normal")
     out = np.asarray(layer(X))
     kernel, bias = layer.get_weights()
     expected = conv2d(X, kernel, stride, padding, dilation) + bias
@@ -80,8 +81,9 @@ def test_conv2d_layer_matches_numpy_reference(padding, stride, dilation):
     np.testing.assert_allclose(out, expected, atol=1e-5)
 
 
-@pytest.mark.parametrize("padding,stride,dilation", [c for c in CASES if c[0] in ("valid", "same")
-                                                     and not (c[1] > 1 and c[2] > 1)])
+@pytest.mark.parametrize(
+    "padding,stride,dilation", [c for c in CASES if c[0] in ("valid", "same") and not (c[1] > 1 and c[2] > 1)]
+)
 def test_conv2d_layer_matches_keras_conv2d(padding, stride, dilation):
     ours = Conv2D(5, 3, strides=stride, padding=padding, dilation_rate=dilation, bias_initializer="random_normal")
     reference = keras.layers.Conv2D(5, 3, strides=stride, padding=padding, dilation_rate=dilation)
@@ -105,7 +107,7 @@ def test_conv2d_gradients_match_keras():
             with tf.GradientTape() as tape:
                 loss = tf.reduce_sum(layer(X) ** 2)
             grads.append(tape.gradient(loss, layer.trainable_variables))
-        for a, b in zip(*grads):
+        for a, b in zip(*grads, strict=True):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-4)
 
 
@@ -133,8 +135,14 @@ def test_conv_rejects_bad_arguments():
 
 
 def test_conv2d_and_maxpool_save_load_round_trip(tmp_path):
-    model = keras.Sequential([keras.Input((12, 12, 3)), Conv2D(4, 3, strides=2, padding="reflect", activation="relu"),
-                              MaxPool2D(2, padding="same"), Conv2D(2, 3, padding="replicate")])
+    model = keras.Sequential(
+        [
+            keras.Input((12, 12, 3)),
+            Conv2D(4, 3, strides=2, padding="reflect", activation="relu"),
+            MaxPool2D(2, padding="same"),
+            Conv2D(2, 3, padding="replicate"),
+        ]
+    )
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
@@ -183,8 +191,9 @@ def _random_stack(rng):
             layer_type = Conv2D if rng.random() < 0.5 else keras.layers.Conv2D
             stride = int(rng.integers(2, 4)) if kind == "strided" else 1
             dilation = int(rng.integers(2, 4)) if kind == "dilated" else 1
-            layers.append(layer_type(2, int(rng.integers(1, 6)), strides=stride, dilation_rate=dilation,
-                                     padding=padding))
+            layers.append(
+                layer_type(2, int(rng.integers(1, 6)), strides=stride, dilation_rate=dilation, padding=padding)
+            )
     return keras.Sequential(layers)
 
 
@@ -222,8 +231,9 @@ def test_lenet_shapes_params_and_round_trip(tmp_path):
     x = RNG.normal(size=(3, 28, 28, 1)).astype("float32")
     np.testing.assert_allclose(np.asarray(model(x)).sum(axis=1), 1.0, rtol=1e-5)
     model.save(tmp_path / "lenet.keras")
-    np.testing.assert_allclose(np.asarray(keras.saving.load_model(tmp_path / "lenet.keras")(x)),
-                               np.asarray(model(x)), atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(keras.saving.load_model(tmp_path / "lenet.keras")(x)), np.asarray(model(x)), atol=1e-6
+    )
     with pytest.raises(ValueError, match="pooling"):
         lenet(pooling="median")
     with pytest.raises(ValueError, match="input_shape"):

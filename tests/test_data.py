@@ -67,7 +67,7 @@ def test_digits_equal_scikit_learn():
 def test_photos_are_rgb_in_unit_range(name):
     photo = data.load_photo(name)
     assert photo.ndim == 3 and photo.shape[-1] == 3 and photo.dtype == np.float32
-    assert 0.0 <= photo.min() and photo.max() <= 1.0 and photo.max() > 0.5
+    assert photo.min() >= 0.0 and photo.max() <= 1.0 and photo.max() > 0.5
 
 
 def test_photo_equals_its_source():
@@ -90,7 +90,7 @@ def test_make_dataset_is_deterministic_and_shuffles_before_batching():
     y = np.arange(100)
     first = _epoch(data.make_dataset(x, y, batch_size=10, seed=3))
     second = _epoch(data.make_dataset(x, y, batch_size=10, seed=3))
-    for (xa, ya), (xb, yb) in zip(first, second):
+    for (xa, ya), (xb, yb) in zip(first, second, strict=True):
         np.testing.assert_array_equal(xa, xb)
         np.testing.assert_array_equal(ya, yb)
     seen = np.concatenate([b[1] for b in first])
@@ -99,7 +99,7 @@ def test_make_dataset_is_deterministic_and_shuffles_before_batching():
     # 10 consecutive indices (which is what shuffling whole batches would leave).
     assert not all(np.ptp(b[1]) == 9 for b in first)
     different_seed = _epoch(data.make_dataset(x, y, batch_size=10, seed=4))
-    assert any(not np.array_equal(a[1], b[1]) for a, b in zip(first, different_seed))
+    assert any(not np.array_equal(a[1], b[1]) for a, b in zip(first, different_seed, strict=True))
 
 
 def test_make_dataset_without_shuffle_keeps_order_and_applies_augment():
@@ -115,15 +115,18 @@ def test_make_dataset_with_keras_layer_augment_runs_in_training_mode():
 
     x = np.ones((8, 4, 4, 1), "float32")
     dropout = keras.layers.Dropout(0.5, seed=0)  # the identity unless training=True
-    (x_batch, _), = _epoch(data.make_dataset(x, np.zeros(8), batch_size=8, augment=dropout))
+    ((x_batch, _),) = _epoch(data.make_dataset(x, np.zeros(8), batch_size=8, augment=dropout))
     assert np.any(x_batch == 0.0)
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    ({"batch_size": 0}, ValueError, "batch_size"),
-    ({"y": np.zeros(3)}, ValueError, "y must have"),
-    ({"augment": 3}, TypeError, "augment"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"y": np.zeros(3)}, ValueError, "y must have"),
+        ({"augment": 3}, TypeError, "augment"),
+    ],
+)
 def test_make_dataset_rejects_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         data.make_dataset(np.zeros((5, 2)), **{"y": np.zeros(5), **kwargs})

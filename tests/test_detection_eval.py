@@ -6,8 +6,15 @@ import io
 import numpy as np
 import pytest
 
-from keras_course.detection import (average_precision, coco_map, convert_boxes, evaluate_detections, match,
-                                    mean_average_precision, precision_recall)
+from keras_course.detection import (
+    average_precision,
+    coco_map,
+    convert_boxes,
+    evaluate_detections,
+    match,
+    mean_average_precision,
+    precision_recall,
+)
 
 
 def random_problem(seed, n_images=40, n_classes=3):
@@ -37,17 +44,28 @@ def pycocotools_stats(detections, ground_truths):
     from pycocotools.cocoeval import COCOeval
 
     images, annotations, results = [], [], []
-    for i, (d, g) in enumerate(zip(detections, ground_truths), 1):
+    for i, (d, g) in enumerate(zip(detections, ground_truths, strict=True), 1):
         images.append({"id": i, "width": 128, "height": 128})
-        for box, label in zip(convert_boxes(g["boxes"], "xyxy", "xywh"), g["labels"]):
-            annotations.append({"id": len(annotations) + 1, "image_id": i, "category_id": int(label) + 1,
-                                "bbox": box.tolist(), "area": float(box[2] * box[3]), "iscrowd": 0})
-        for box, score, label in zip(convert_boxes(d["boxes"], "xyxy", "xywh"), d["scores"], d["labels"]):
+        for box, label in zip(convert_boxes(g["boxes"], "xyxy", "xywh"), g["labels"], strict=True):
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": i,
+                    "category_id": int(label) + 1,
+                    "bbox": box.tolist(),
+                    "area": float(box[2] * box[3]),
+                    "iscrowd": 0,
+                }
+            )
+        for box, score, label in zip(convert_boxes(d["boxes"], "xyxy", "xywh"), d["scores"], d["labels"], strict=True):
             results.append({"image_id": i, "category_id": int(label) + 1, "bbox": box.tolist(), "score": float(score)})
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO()
-        gt.dataset = {"images": images, "annotations": annotations,
-                      "categories": [{"id": c + 1, "name": str(c)} for c in range(3)]}
+        gt.dataset = {
+            "images": images,
+            "annotations": annotations,
+            "categories": [{"id": c + 1, "name": str(c)} for c in range(3)],
+        }
         gt.createIndex()
         evaluator = COCOeval(gt, gt.loadRes(results), "bbox")
         evaluator.evaluate()
@@ -112,6 +130,7 @@ def test_voc_map_on_perfect_and_shuffled_detections():
     # the mean over classes of per-class AP computed on one-class problems
     result = evaluate_detections(detections, ground_truths)
     for k, c in enumerate(result["classes"]):
+
         def only(entries, c=c):
             return [{key: np.asarray(v)[np.asarray(d["labels"]) == c] for key, v in d.items()} for d in entries]
 

@@ -18,10 +18,10 @@ def scenes():
 def test_shapes_and_determinism(scenes):
     images, targets = scenes
     assert images.shape == (12, 64, 64, 1) and images.dtype == np.float32
-    assert 0 <= images.min() and images.max() <= 1
+    assert images.min() >= 0 and images.max() <= 1
     again_images, again_targets = detection_scenes(12, size=64, max_objects=3, seed=4)
     np.testing.assert_array_equal(images, again_images)
-    for t, u in zip(targets, again_targets):
+    for t, u in zip(targets, again_targets, strict=True):
         np.testing.assert_array_equal(t["boxes"], u["boxes"])
         np.testing.assert_array_equal(t["labels"], u["labels"])
         assert t["boxes"].dtype == np.float32 and t["boxes"].shape == (len(t["labels"]), 4)
@@ -33,7 +33,7 @@ def test_shapes_and_determinism(scenes):
 
 def test_single_item_boxes_are_tight():
     images, targets = detection_scenes(8, size=48, max_objects=1, seed=1)
-    for image, target in zip(images, targets):
+    for image, target in zip(images, targets, strict=True):
         rows, cols = np.nonzero(image[..., 0] > SILHOUETTE_THRESHOLD)
         np.testing.assert_array_equal(target["boxes"][0], [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1])
 
@@ -54,7 +54,7 @@ def test_voc_round_trip(scenes, tmp_path):
     loaded, loaded_targets, names = load_voc(tmp_path, class_names=DETECTION_CLASSES)
     np.testing.assert_allclose(loaded, images, atol=0.5 / 255 + 1e-6)
     assert names == DETECTION_CLASSES
-    for t, u in zip(targets, loaded_targets):
+    for t, u in zip(targets, loaded_targets, strict=True):
         np.testing.assert_array_equal(t["boxes"], u["boxes"])
         np.testing.assert_array_equal(t["labels"], u["labels"])
     # the VOC convention: 1-based, inclusive
@@ -71,11 +71,12 @@ def test_coco_round_trip(scenes, tmp_path):
     loaded, loaded_targets, names, files = load_coco(tmp_path / "ann.json", tmp_path / "images")
     np.testing.assert_allclose(loaded, images, atol=0.5 / 255 + 1e-6)
     assert names == DETECTION_CLASSES and files[0] == "scene00000.png"
-    for t, u in zip(targets, loaded_targets):
+    for t, u in zip(targets, loaded_targets, strict=True):
         np.testing.assert_array_equal(t["boxes"], u["boxes"])
         np.testing.assert_array_equal(t["labels"], u["labels"])
-    results = to_coco([dict(t, scores=np.ones(len(t["labels"]))) for t in targets], DETECTION_CLASSES, (64, 64),
-                      scores=True)
+    results = to_coco(
+        [dict(t, scores=np.ones(len(t["labels"]))) for t in targets], DETECTION_CLASSES, (64, 64), scores=True
+    )
     assert set(results[0]) == {"image_id", "category_id", "bbox", "score"}
 
 
@@ -103,7 +104,7 @@ def test_detection_stream_draws_new_deterministic_scenes_each_epoch():
 
     def encode(images, targets):  # what the stream hands to fit: here the boxes of each scene, padded
         boxes = np.full((len(targets), 8, 4), -1.0, np.float32)
-        for row, t in zip(boxes, targets):
+        for row, t in zip(boxes, targets, strict=True):
             row[: len(t["boxes"])] = t["boxes"]
         return images, boxes
 
@@ -114,32 +115,45 @@ def test_detection_stream_draws_new_deterministic_scenes_each_epoch():
     # Batch 1 of epoch 0 is detection_scenes with the batch's own seed, a random part of it mirrored.
     reference, targets = detection_scenes(4, seed=stream_seed(5, 0, 1), **SCENE_KWARGS)
     images, boxes = stream[1]
-    mirrored = [not np.array_equal(image, ref) for image, ref in zip(images, reference)]
-    for image, ref, target, row, flipped in zip(images, reference, targets, boxes, mirrored):
+    mirrored = [not np.array_equal(image, ref) for image, ref in zip(images, reference, strict=True)]
+    for image, ref, target, row, flipped in zip(images, reference, targets, boxes, mirrored, strict=True):
         np.testing.assert_array_equal(image, ref[:, ::-1] if flipped else ref)
         expected = flip_boxes(target["boxes"], 64) if flipped else target["boxes"]
         np.testing.assert_array_equal(row[: len(expected)], expected)
-    counts = [sum(not np.array_equal(a, b) for a, b in zip(stream[i][0], detection_scenes(
-        len(stream[i][0]), seed=stream_seed(5, 0, i), **SCENE_KWARGS)[0])) for i in range(3)]
+    counts = [
+        sum(
+            not np.array_equal(a, b)
+            for a, b in zip(
+                stream[i][0],
+                detection_scenes(len(stream[i][0]), seed=stream_seed(5, 0, i), **SCENE_KWARGS)[0],
+                strict=True,
+            )
+        )
+        for i in range(3)
+    ]
     assert 0 < sum(counts) < 10  # some mirrored, not all
     np.testing.assert_array_equal(stream[1][0], DetectionStream(10, 4, encode, seed=5)[1][0])  # deterministic
     first = stream[0][0]
     stream.on_epoch_end()  # Keras calls this after each epoch: the next epoch gets new scenes
     assert stream.epoch == 1 and not np.array_equal(stream[0][0], first)
     unflipped = DetectionStream(4, 4, encode, seed=5, flip=False, split="test")[0][0]
-    np.testing.assert_array_equal(unflipped, detection_scenes(4, seed=stream_seed(5, 0, 0), split="test",
-                                                              **SCENE_KWARGS)[0])
+    np.testing.assert_array_equal(
+        unflipped, detection_scenes(4, seed=stream_seed(5, 0, 0), split="test", **SCENE_KWARGS)[0]
+    )
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(n=0, batch_size=2), ValueError, "n must be"),
-    (dict(n=4, batch_size=0), ValueError, "batch_size"),
-    (dict(n=4, batch_size=2, seed=-1), ValueError, "seed"),
-    (dict(n=4, batch_size=2, encode="yolo"), TypeError, "encode must be a callable"),
-    (dict(n=4, batch_size=2, flip=1), TypeError, "flip must be a bool"),
-    (dict(n=4, batch_size=2, split="validation"), ValueError, "split"),
-    (dict(n=4, batch_size=2, scale_range=(2.0, 1.0)), ValueError, "scale_range"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(n=0, batch_size=2), ValueError, "n must be"),
+        (dict(n=4, batch_size=0), ValueError, "batch_size"),
+        (dict(n=4, batch_size=2, seed=-1), ValueError, "seed"),
+        (dict(n=4, batch_size=2, encode="yolo"), TypeError, "encode must be a callable"),
+        (dict(n=4, batch_size=2, flip=1), TypeError, "flip must be a bool"),
+        (dict(n=4, batch_size=2, split="validation"), ValueError, "split"),
+        (dict(n=4, batch_size=2, scale_range=(2.0, 1.0)), ValueError, "scale_range"),
+    ],
+)
 def test_detection_stream_bad_arguments(kwargs, error, match):
     from keras_course.detection.experiment import DetectionStream
 
@@ -154,7 +168,7 @@ def test_held_out_scenes_are_the_test_part_of_scene_splits():
     (_, _), (x_test, t_test) = scene_splits(2, 3, seed=4)
     x_held, t_held = held_out_scenes(3, seed=4)
     np.testing.assert_array_equal(x_held, x_test)
-    for t, u in zip(t_held, t_test):
+    for t, u in zip(t_held, t_test, strict=True):
         np.testing.assert_array_equal(t["boxes"], u["boxes"])
     # drawn from Fashion-MNIST's test split: not the train-split scenes of the same seed
     train_split, _ = detection_scenes(3, seed=5, split="train", **SCENE_KWARGS)

@@ -26,8 +26,13 @@ def _free_ports(n):
 
 
 def _start(strategy, out, env=None, *extra):
-    return subprocess.Popen([sys.executable, str(WORKER), strategy, str(out), *extra],
-                            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), strategy, str(out), *extra],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _finish(process):
@@ -56,11 +61,11 @@ def test_two_workers_end_equal_to_single_process(single_process, tmp_path):
         workers.append(_start("multi-worker", tmp_path / f"worker{index}.npz", {"TF_CONFIG": config}))
     for process in workers:
         _finish(process)
-    expected, reference = single_process
+    expected, _reference = single_process
     first, archive = _weights(tmp_path / "worker0.npz")
     second, _ = _weights(tmp_path / "worker1.npz")
     assert int(archive["replicas"]) == 2
-    for a, b, c in zip(first, second, expected):
+    for a, b, c in zip(first, second, expected, strict=True):
         np.testing.assert_array_equal(a, b)  # the workers agree exactly
         np.testing.assert_allclose(a, c, atol=1e-5)  # and with one process on the same batches
     assert archive["loss"][-1] < archive["loss"][0]
@@ -70,7 +75,7 @@ def test_mirrored_on_two_logical_cpus_equals_default(single_process, tmp_path):
     _finish(_start("mirrored", tmp_path / "mirrored.npz", None, "--logical-cpus", "2"))
     weights, archive = _weights(tmp_path / "mirrored.npz")
     assert int(archive["replicas"]) == 2
-    for a, c in zip(weights, single_process[0]):
+    for a, c in zip(weights, single_process[0], strict=True):
         np.testing.assert_allclose(a, c, atol=1e-5)
 
 
@@ -88,10 +93,24 @@ def test_a_recipe_runs_end_to_end_on_two_workers(tmp_path):
     workers = []
     for index in range(2):
         config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-        workers.append(subprocess.Popen(
-            [sys.executable, "-m", "recipes.q01_fully_connected", "--quick", "--strategy", "multi-worker",
-             "--out", str(tmp_path / f"worker{index}")],
-            env={**os.environ, "TF_CONFIG": config}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "recipes.q01_fully_connected",
+                    "--quick",
+                    "--strategy",
+                    "multi-worker",
+                    "--out",
+                    str(tmp_path / f"worker{index}"),
+                ],
+                env={**os.environ, "TF_CONFIG": config},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     for process in workers:
         _finish(process)
     first, second = (json.loads((tmp_path / f"worker{i}" / "metrics.json").read_text()) for i in range(2))

@@ -43,8 +43,9 @@ def test_dropout_fresh_masks_and_seed_repeatability():
 def test_dropout_in_fit_and_keras_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 4)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"),
-                              Dropout(0.3, seed=0), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(16, activation="relu"), Dropout(0.3, seed=0), keras.layers.Dense(1)]
+    )
     model.compile("sgd", "mse")
     history = model.fit(x, y, epochs=3, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
@@ -54,10 +55,12 @@ def test_dropout_in_fit_and_keras_round_trip(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, error", [({"rate": 1.0}, ValueError), ({"rate": -0.1}, ValueError),
-                                           ({"rate": 0.5, "seed": 1.5}, TypeError)])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [({"rate": 1.0}, ValueError), ({"rate": -0.1}, ValueError), ({"rate": 0.5, "seed": 1.5}, TypeError)],
+)
 def test_dropout_bad_arguments(kwargs, error):
-    with pytest.raises(error, match="rate|seed"):
+    with pytest.raises(error, match=r"rate|seed"):
         Dropout(**kwargs)
 
 
@@ -68,19 +71,27 @@ def test_batchnorm_matches_keras_in_both_modes(shape):
     ours, theirs = BatchNormalization(momentum=0.9), keras.layers.BatchNormalization(momentum=0.9)
     ours.build(shape)
     theirs.build(shape)
-    weights = [rng.uniform(0.5, 2, shape[-1]), rng.normal(size=shape[-1]),
-               rng.normal(size=shape[-1]), rng.uniform(0.5, 2, shape[-1])]
+    weights = [
+        rng.uniform(0.5, 2, shape[-1]),
+        rng.normal(size=shape[-1]),
+        rng.normal(size=shape[-1]),
+        rng.uniform(0.5, 2, shape[-1]),
+    ]
     ours.set_weights(weights)
     theirs.set_weights(weights)
     for _ in range(3):  # training: batch statistics, and the moving averages move alike
         x = (rng.normal(size=shape) * 3 + 1).astype("float32")
         a, b = (keras.ops.convert_to_numpy(layer(x, training=True)) for layer in (ours, theirs))
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
-    for w_ours, w_theirs in zip(ours.get_weights(), theirs.get_weights()):
+    for w_ours, w_theirs in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_allclose(w_ours, w_theirs, rtol=1e-5, atol=1e-6)
     x = rng.normal(size=shape).astype("float32")
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(ours(x, training=False)),
-                               keras.ops.convert_to_numpy(theirs(x, training=False)), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(ours(x, training=False)),
+        keras.ops.convert_to_numpy(theirs(x, training=False)),
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 def test_batchnorm_formula_in_numpy():
@@ -100,24 +111,33 @@ def test_batchnorm_trains_in_fit_and_keras_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(128, 6, 6, 2)).astype("float32") * 4 + 2
     y = (x.mean(axis=(1, 2, 3)) > 2).astype("float32")
-    model = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(4, 3), BatchNormalization(),
-                              keras.layers.ReLU(), keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 2)),
+            keras.layers.Conv2D(4, 3),
+            BatchNormalization(),
+            keras.layers.ReLU(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy")
     before = [w.copy() for w in model.layers[1].get_weights()]
     history = model.fit(x, y, batch_size=32, epochs=5, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     after = model.layers[1].get_weights()
-    assert all(not np.allclose(a, b) for a, b in zip(before, after))  # gamma, beta and moving stats moved
+    assert all(not np.allclose(a, b) for a, b in zip(before, after, strict=True))  # gamma, beta and moving stats moved
     model.save(tmp_path / "bn.keras")
     loaded = keras.saving.load_model(tmp_path / "bn.keras")
     assert isinstance(loaded.layers[1], BatchNormalization)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, error", [({"momentum": 1.0}, ValueError), ({"epsilon": 0.0}, ValueError),
-                                           ({"momentum": "0.9"}, TypeError)])
+@pytest.mark.parametrize(
+    "kwargs, error", [({"momentum": 1.0}, ValueError), ({"epsilon": 0.0}, ValueError), ({"momentum": "0.9"}, TypeError)]
+)
 def test_batchnorm_bad_arguments(kwargs, error):
-    with pytest.raises(error, match="momentum|epsilon"):
+    with pytest.raises(error, match=r"momentum|epsilon"):
         BatchNormalization(**kwargs)
 
 

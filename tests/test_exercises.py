@@ -57,7 +57,9 @@ def test_every_known_slip_fails_and_is_named(name):
     for slip in ex.slips:
         report = check(ex, slip.impl, max_examples=0)
         assert not report.passed, f"{name}: the slip {slip.name!r} passes every case"
-        named = [r for r in report.results if r.status == "fail" and any(s.startswith(slip.name + ":") for s in r.slips)]
+        named = [
+            r for r in report.results if r.status == "fail" and any(s.startswith(slip.name + ":") for s in r.slips)
+        ]
         assert named, f"{name}: no failing case names the slip {slip.name!r}:\n{report.text()}"
         text = report.text()
         assert f"FAIL   {named[0].name}" in text and f"likely slip: {slip.name}:" in text
@@ -80,6 +82,7 @@ def test_another_wrong_implementation_fails_with_the_case_named(name):
 
     def constant(**kwargs):  # right shapes, wrong values: no known slip
         return _zeros(reference(**kwargs))
+
     report = check(ex, constant, max_examples=0)
     failed = [r for r in report.results if r.status == "fail"]
     assert failed and not any(r.slips for r in failed)
@@ -93,6 +96,7 @@ def test_an_independent_autodiff_engine_passes_and_a_random_failure_is_shrunk():
     def iou(boxes_a, boxes_b):  # right on every fixed case, wrong from three boxes on
         out = reference(boxes_a, boxes_b)
         return out * 0.5 if len(boxes_a) >= 3 else out
+
     report = check("iou", iou, max_examples=30, shrink_seconds=5)
     fixed, random = report.results[:-1], report.results[-1]
     assert all(r.passed for r in fixed) and random.status == "fail"
@@ -160,9 +164,11 @@ def test_differ_and_show():
 
 
 def test_checking_a_numpy_exercise_imports_no_tensorflow():
-    code = ("import sys, json; from keras_course.exercises.checker import check, _reference;"
-            "r = check('iou', _reference(__import__('keras_course.exercises', fromlist=['x']).EXERCISES['iou']),"
-            " max_examples=5); print(json.dumps([r.passed, 'tensorflow' in sys.modules, 'keras' in sys.modules,"
-            " sorted(m for m in sys.modules if m.startswith('keras_course.detection'))]))")
+    code = (
+        "import sys, json; from keras_course.exercises.checker import check, _reference;"
+        "r = check('iou', _reference(__import__('keras_course.exercises', fromlist=['x']).EXERCISES['iou']),"
+        " max_examples=5); print(json.dumps([r.passed, 'tensorflow' in sys.modules, 'keras' in sys.modules,"
+        " sorted(m for m in sys.modules if m.startswith('keras_course.detection'))]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, False, False, []]

@@ -13,7 +13,7 @@ from keras_course.exercises import EXERCISES
 
 COMMAND = [sys.executable, "-m", "keras_course.cli", "exercise"]
 
-CORRECT = '''import numpy as np
+CORRECT = """import numpy as np
 
 def iou(boxes_a, boxes_b):
     a, b = np.asarray(boxes_a, float).reshape(-1, 4), np.asarray(boxes_b, float).reshape(-1, 4)
@@ -22,11 +22,15 @@ def iou(boxes_a, boxes_b):
     area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])
     union = area(a)[:, None] + area(b)[None, :] - w * h
     return np.divide(w * h, union, out=np.zeros_like(union), where=union > 0)
-'''
-WRONG = CORRECT.replace("area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])",
-                        "area = lambda x: (x[:, 2] - x[:, 0] + 1) * (x[:, 3] - x[:, 1] + 1)").replace(
-    "b[None, :, 0]), 0, None)", "b[None, :, 0]) + 1, 0, None)").replace(
-    "b[None, :, 1]), 0, None)", "b[None, :, 1]) + 1, 0, None)")
+"""
+WRONG = (
+    CORRECT.replace(
+        "area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])",
+        "area = lambda x: (x[:, 2] - x[:, 0] + 1) * (x[:, 3] - x[:, 1] + 1)",
+    )
+    .replace("b[None, :, 0]), 0, None)", "b[None, :, 0]) + 1, 0, None)")
+    .replace("b[None, :, 1]), 0, None)", "b[None, :, 1]) + 1, 0, None)")
+)
 CRASH = "import os\n\ndef iou(boxes_a, boxes_b):\n    os.abort()\n"
 ENDLESS = "def iou(boxes_a, boxes_b):\n    while True:\n        pass\n"
 
@@ -72,12 +76,15 @@ def test_start_and_check_a_keras_backed_exercise_in_process(tmp_path, capsys):
     assert "conv2d raises NotImplementedError" in out and "Traceback" not in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["exercise", "start", "nope"], "no exercise named 'nope'"),
-    (["exercise", "check", "iou", "missing.py"], "missing.py: no such file"),
-    (["exercise", "grade", "iou", "missing", "--report", "r"], "no such file or folder: missing"),
-    (["exercise"], "choose one of: list, start NAME"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["exercise", "start", "nope"], "no exercise named 'nope'"),
+        (["exercise", "check", "iou", "missing.py"], "missing.py: no such file"),
+        (["exercise", "grade", "iou", "missing", "--report", "r"], "no such file or folder: missing"),
+        (["exercise"], "choose one of: list, start NAME"),
+    ],
+)
 def test_bad_arguments_are_one_line_and_status_2(argv, message, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -86,8 +93,11 @@ def test_bad_arguments_are_one_line_and_status_2(argv, message, capsys):
 
 def test_bad_grade_options_and_existing_skeletons_are_status_2(tmp_path, capsys):
     (tmp_path / "a.py").write_text(CORRECT)
-    for option, message in ((["--timeout", "0"], "--timeout must be > 0"), (["--jobs", "0"], "--jobs must be at least 1"),
-                            (["--memory", "-1"], "--memory must be >= 0")):
+    for option, message in (
+        (["--timeout", "0"], "--timeout must be > 0"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
+        (["--memory", "-1"], "--memory must be >= 0"),
+    ):
         assert cli.main(["exercise", "grade", "iou", str(tmp_path), "--report", str(tmp_path / "r"), *option]) == 2
         assert message in capsys.readouterr().err
     assert cli.main(["exercise", "start", "iou", "--out", str(tmp_path)]) == 0
@@ -106,7 +116,11 @@ def test_grade_a_folder_end_to_end(tmp_path):
     with open(report / "scores.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(Path(r["submission"]).stem, r["outcome"]) for r in rows] == [
-        ("a_correct", "pass"), ("b_wrong", "fail"), ("c_crash", "crash"), ("d_endless", "timeout")]
+        ("a_correct", "pass"),
+        ("b_wrong", "fail"),
+        ("c_crash", "crash"),
+        ("d_endless", "timeout"),
+    ]
     correct, wrong, crash, endless = rows
     assert correct["score"] == "1.000" and correct["random inputs (25 examples)"] == "1"
     assert wrong["by hand: equal, touching, inside, apart"] == "0" and "+1 pixel" in wrong["slips"]

@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 
 from keras_course.detection import decode_deltas, iou
-from keras_course.detection.fast_rcnn import (DELTA_WEIGHTS, FastRCNNLoss, RoIPooling, fast_rcnn, pad_proposals,
-                                              postprocess, sample_rois)
+from keras_course.detection.fast_rcnn import (
+    DELTA_WEIGHTS,
+    FastRCNNLoss,
+    RoIPooling,
+    fast_rcnn,
+    pad_proposals,
+    postprocess,
+    sample_rois,
+)
 
 
 def numpy_roi_pool(features, rois, pool_size, scale):
@@ -59,16 +66,16 @@ def test_roi_pooling_whole_map_is_max_pooling():
 
 def numpy_fast_rcnn_loss(y_true, y_pred, k, box_weight):
     out = []
-    for t_img, p_img in zip(y_true, y_pred):
+    for t_img, p_img in zip(y_true, y_pred, strict=True):
         total, count = 0.0, 0
-        for t, p in zip(t_img, p_img):
+        for t, p in zip(t_img, p_img, strict=True):
             u = int(t[0])
             if u < 0:
                 continue
             count += 1
             total += -np.log(p[u])
             if u >= 1:
-                d = np.abs(p[k + 1 + 4 * (u - 1): k + 1 + 4 * u] - t[1:])
+                d = np.abs(p[k + 1 + 4 * (u - 1) : k + 1 + 4 * u] - t[1:])
                 total += box_weight * np.sum(np.where(d < 1, 0.5 * d**2, d - 0.5))
         out.append(total / max(count, 1))
     return np.array(out)
@@ -115,8 +122,9 @@ def test_model_save_load_and_postprocess(tmp_path):
     out = model.predict([images, rois], verbose=0)
     assert out.shape == (2, 2, 4 + 12) and np.allclose(out[..., :4].sum(-1), 1, atol=1e-5)
     model.save(tmp_path / "frcnn.keras")
-    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "frcnn.keras").predict([images, rois], verbose=0),
-                               out, atol=1e-6)
+    np.testing.assert_allclose(
+        keras.saving.load_model(tmp_path / "frcnn.keras").predict([images, rois], verbose=0), out, atol=1e-6
+    )
     detections = postprocess(out[1], proposals[1], 3, 32, score_threshold=0.0)
     assert detections["boxes"].shape[1] == 4 and len(detections["boxes"]) <= 3  # one proposal, <= 3 classes
 

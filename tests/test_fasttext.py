@@ -79,8 +79,9 @@ def test_train_fasttext_unseen_words():
     rng = np.random.default_rng(0)
     topics = [["elephant", "giraffe", "leopard", "crocodile"], ["computer", "keyboard", "monitor", "printer"]]
     sentences = [list(rng.choice(topics[i % 2], 8)) for i in range(300)]
-    vectors, info = train_fasttext(sentences, vector_size=16, window=3, min_count=1, epochs=2, buckets=5000,
-                                   sample=None, batch_size=64)
+    vectors, info = train_fasttext(
+        sentences, vector_size=16, window=3, min_count=1, epochs=2, buckets=5000, sample=None, batch_size=64
+    )
     assert info["vocab"] == 8
     kv = vectors.to_keyed_vectors()
     same = kv.similarity("elephant", "giraffe")

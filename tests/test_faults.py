@@ -30,8 +30,11 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
 
     marker = tmp_path / "reached"
     run_dir = tmp_path / "killed"
-    process = subprocess.Popen([sys.executable, str(WORKER), str(run_dir), "--pause-at", "2", "10", str(marker)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, str(WORKER), str(run_dir), "--pause-at", "2", "10", str(marker)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -80,7 +83,9 @@ def test_checkpoints_are_written_atomically_and_partial_files_ignored(tmp_path):
     assert train.restore_checkpoint(fresh, tmp_path) == 1
     # weights, optimizer moments and step, and the dropout layer's random state (which
     # save_weights would leave out) all come back
-    for a, b in zip(fresh.variables + fresh.optimizer.variables, model.variables + model.optimizer.variables):
+    for a, b in zip(
+        fresh.variables + fresh.optimizer.variables, model.variables + model.optimizer.variables, strict=True
+    ):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert int(fresh.optimizer.iterations) == int(model.optimizer.iterations) == 2
     # A history line cut short by a kill is skipped, and a redone epoch replaces its first try.
@@ -108,8 +113,9 @@ def test_a_finished_fit_removes_its_checkpoints_unless_asked(tmp_path):
 def test_epoch_times_survive_a_resume(tmp_path):
     """EpochTimer's seconds ride in the checkpointed logs: a fit resumed after 2 of 3 epochs
     reports the 2 earlier epochs' times as they were measured, and a third of its own."""
-    first = train.fit(_tiny_model(), _tiny_data(), 2, run_dir=tmp_path, callbacks=[train.EpochTimer()],
-                      keep_checkpoints=True)
+    first = train.fit(
+        _tiny_model(), _tiny_data(), 2, run_dir=tmp_path, callbacks=[train.EpochTimer()], keep_checkpoints=True
+    )
     earlier = first.history["epoch_seconds"]
     assert len(earlier) == 2 and all(0 < t < 60 for t in earlier)
     resumed = train.fit(_tiny_model(), _tiny_data(), 3, run_dir=tmp_path, callbacks=[train.EpochTimer("t")])
@@ -123,7 +129,7 @@ def test_fit_rejects_bad_arguments(tmp_path):
     model = _tiny_model()
     with pytest.raises(ValueError, match="epochs"):
         train.fit(model, _tiny_data(), 0)
-    with pytest.raises(TypeError, match="tf.data.Dataset"):
+    with pytest.raises(TypeError, match=r"tf\.data\.Dataset"):
         train.fit(model, np.ones((8, 3)), 1)
     unbuilt = keras.Sequential([keras.layers.Dense(2)])
     unbuilt.compile(optimizer="adam", loss="mse")
@@ -169,14 +175,21 @@ KILLED_RECIPE = "q19_augmentation"  # CNNs on reshuffled, randomly augmented bat
 
 def _figures(metrics):
     """The recipe's numeric results, without wall-clock times."""
-    return {k: v for k, v in metrics.items()
-            if isinstance(v, (int, float)) and not any(t in k for t in ("seconds", "time", "per_s"))}
+    return {
+        k: v
+        for k, v in metrics.items()
+        if isinstance(v, (int, float)) and not any(t in k for t in ("seconds", "time", "per_s"))
+    }
 
 
 def test_a_recipe_killed_mid_epoch_resumes_to_the_same_figures(tmp_path):
     def run(out, *extra):
-        return subprocess.Popen([sys.executable, str(RECIPE_WORKER), KILLED_RECIPE, str(out), *extra],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, str(RECIPE_WORKER), KILLED_RECIPE, str(out), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def figures(process):
         out, err = process.communicate(timeout=600)
@@ -200,7 +213,8 @@ def test_a_recipe_killed_mid_epoch_resumes_to_the_same_figures(tmp_path):
     for key, value in expected.items():
         assert resumed[key] == pytest.approx(value, abs=1e-6), key
     assert not (tmp_path / "killed" / "checkpoints").exists() or not any(
-        (tmp_path / "killed" / "checkpoints").rglob("*.npz"))  # a finished run leaves none behind
+        (tmp_path / "killed" / "checkpoints").rglob("*.npz")
+    )  # a finished run leaves none behind
 
 
 def test_a_finished_recipe_fit_leaves_no_checkpoints_folder(tmp_path):

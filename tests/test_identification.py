@@ -37,8 +37,11 @@ def reference_triplet_loss(labels, emb, margin, mining, distance):
     n = len(labels)
     d = np.array([[0.0 if i == j else np_distance(emb[i], emb[j], distance) for j in range(n)] for i in range(n)])
     if mining == "all":
-        terms = [max(d[a, p] - d[a, q] + margin, 0.0) for a, p, q in itertools.product(range(n), repeat=3)
-                 if a != p and labels[a] == labels[p] and labels[q] != labels[a]]
+        terms = [
+            max(d[a, p] - d[a, q] + margin, 0.0)
+            for a, p, q in itertools.product(range(n), repeat=3)
+            if a != p and labels[a] == labels[p] and labels[q] != labels[a]
+        ]
         return np.mean(terms) if terms else 0.0
     if mining == "hard":
         terms = []
@@ -110,8 +113,9 @@ def test_degenerate_batches(mining):
     assert float(triplet_loss(np.arange(4), emb, mining=mining)) == 0.0
     # One label: no negatives. "all"/"hard" have no triplet (0); semi-hard keeps TF Addons' fallback.
     one = float(triplet_loss(np.zeros(4, int), emb, margin=0.5, mining=mining))
-    assert one == pytest.approx(reference_triplet_loss(np.zeros(4, int), emb.astype(float), 0.5, mining, "euclidean"),
-                                rel=1e-5)
+    assert one == pytest.approx(
+        reference_triplet_loss(np.zeros(4, int), emb.astype(float), 0.5, mining, "euclidean"), rel=1e-5
+    )
 
 
 def test_semi_hard_picks_the_closest_farther_negative():
@@ -248,8 +252,13 @@ def test_metrics_match_sklearn():
     assert verification_auc(emb, labels) == pytest.approx(roc_auc_score(labels[i] == labels[j], -dist[i, j]))
     assert verification_auc(dist, labels, distance="precomputed") == pytest.approx(verification_auc(emb, labels))
     # recall@1 is leave-one-out 1-NN accuracy.
-    loo = np.mean([KNeighborsClassifier(1).fit(np.delete(emb, n, 0), np.delete(labels, n)).predict(emb[n:n + 1])[0]
-                   == labels[n] for n in range(40)])
+    loo = np.mean(
+        [
+            KNeighborsClassifier(1).fit(np.delete(emb, n, 0), np.delete(labels, n)).predict(emb[n : n + 1])[0]
+            == labels[n]
+            for n in range(40)
+        ]
+    )
     assert recall_at_k(emb, labels, 1) == pytest.approx(loo)
     recalls = [recall_at_k(emb, labels, k) for k in (1, 2, 5, 10)]
     assert recalls == sorted(recalls) and recalls[-1] <= 1.0

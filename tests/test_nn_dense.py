@@ -45,8 +45,9 @@ def test_dense_keras_round_trip(tmp_path):
 @pytest.mark.parametrize("units", [0, -3, 2.5, True, "4"])
 def test_dense_rejects_bad_units(units):
     # a wrong kind of value (float, bool, str) is a TypeError, a bad int a ValueError
-    with pytest.raises(ValueError if isinstance(units, int) and not isinstance(units, bool) else TypeError,
-                       match="units"):
+    with pytest.raises(
+        ValueError if isinstance(units, int) and not isinstance(units, bool) else TypeError, match="units"
+    ):
         Dense(units)
 
 
@@ -63,11 +64,14 @@ def test_dense_params_rejects_bad_sizes():
 X = np.linspace(-5, 5, 1001)
 
 
-@pytest.mark.parametrize("name,reference", [
-    ("sigmoid", keras.activations.sigmoid),
-    ("relu", keras.activations.relu),
-    ("leaky_relu", lambda x: keras.activations.leaky_relu(x, negative_slope=0.1)),
-])
+@pytest.mark.parametrize(
+    "name,reference",
+    [
+        ("sigmoid", keras.activations.sigmoid),
+        ("relu", keras.activations.relu),
+        ("leaky_relu", lambda x: keras.activations.leaky_relu(x, negative_slope=0.1)),
+    ],
+)
 def test_activations_equal_keras(name, reference):
     function, _ = activations.ACTIVATIONS[name]
     kwargs = {"alpha": 0.1} if name == "leaky_relu" else {}

@@ -60,21 +60,32 @@ def np_adam(grad, w, lr, b1, b2, eps, steps=STEPS, eps_hat=False):
 
 # (ours, keras built-in with agreeing conventions, numpy reference)
 CASES = {
-    "sgd": (lambda: SGD(0.1), lambda: keras.optimizers.SGD(0.1),
-            lambda g, w: np_sgd(g, w, 0.1)),
-    "momentum": (lambda: SGD(0.05, momentum=0.9), lambda: keras.optimizers.SGD(0.05, momentum=0.9),
-                 lambda g, w: np_sgd(g, w, 0.05, momentum=0.9)),
-    "nesterov": (lambda: SGD(0.05, momentum=0.9, nesterov=True),
-                 lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
-                 lambda g, w: np_sgd(g, w, 0.05, momentum=0.9, nesterov=True)),
-    "adagrad": (lambda: AdaGrad(0.3, epsilon=1e-7),
-                lambda: keras.optimizers.Adagrad(0.3, initial_accumulator_value=0.0, epsilon=1e-7),
-                lambda g, w: np_adagrad(g, w, 0.3, 1e-7)),
-    "rmsprop": (lambda: RMSProp(0.005, rho=0.9, epsilon=1e-7),
-                lambda: keras.optimizers.RMSprop(0.005, rho=0.9, epsilon=1e-7),
-                lambda g, w: np_rmsprop(g, w, 0.005, 0.9, 1e-7)),
-    "adam": (lambda: Adam(0.05, epsilon=1e-8), lambda: keras.optimizers.Adam(0.05, epsilon=1e-8),
-             lambda g, w: np_adam(g, w, 0.05, 0.9, 0.999, 1e-8)),
+    "sgd": (lambda: SGD(0.1), lambda: keras.optimizers.SGD(0.1), lambda g, w: np_sgd(g, w, 0.1)),
+    "momentum": (
+        lambda: SGD(0.05, momentum=0.9),
+        lambda: keras.optimizers.SGD(0.05, momentum=0.9),
+        lambda g, w: np_sgd(g, w, 0.05, momentum=0.9),
+    ),
+    "nesterov": (
+        lambda: SGD(0.05, momentum=0.9, nesterov=True),
+        lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+        lambda g, w: np_sgd(g, w, 0.05, momentum=0.9, nesterov=True),
+    ),
+    "adagrad": (
+        lambda: AdaGrad(0.3, epsilon=1e-7),
+        lambda: keras.optimizers.Adagrad(0.3, initial_accumulator_value=0.0, epsilon=1e-7),
+        lambda g, w: np_adagrad(g, w, 0.3, 1e-7),
+    ),
+    "rmsprop": (
+        lambda: RMSProp(0.005, rho=0.9, epsilon=1e-7),
+        lambda: keras.optimizers.RMSprop(0.005, rho=0.9, epsilon=1e-7),
+        lambda g, w: np_rmsprop(g, w, 0.005, 0.9, 1e-7),
+    ),
+    "adam": (
+        lambda: Adam(0.05, epsilon=1e-8),
+        lambda: keras.optimizers.Adam(0.05, epsilon=1e-8),
+        lambda g, w: np_adam(g, w, 0.05, 0.9, 0.999, 1e-8),
+    ),
 }
 
 
@@ -157,18 +168,20 @@ def test_keras_adagrad_default_accumulator_differs(quadratic):
     keras_default = run_on_quadratic(keras.optimizers.Adagrad(0.3), A, b, w0, steps=5)
     assert np.max(np.abs(ours - keras_default)) > 1e-2
     np.testing.assert_allclose(
-        run_on_quadratic(AdaGrad(0.3, initial_accumulator_value=0.1), A, b, w0, steps=5), keras_default, rtol=1e-5)
+        run_on_quadratic(AdaGrad(0.3, initial_accumulator_value=0.1), A, b, w0, steps=5), keras_default, rtol=1e-5
+    )
 
 
 def test_adam_epsilon_placement_differs_from_keras_for_large_epsilon(quadratic):
     """Ours adds eps to sqrt(v_hat) (Algorithm 1); Keras adds it to sqrt(v) ("eps hat")."""
     A, b, w0 = quadratic
-    grad = lambda w: A @ w - b  # noqa: E731
+    grad = lambda w: A @ w - b
     ours = run_on_quadratic(Adam(0.05, epsilon=0.5), A, b, w0, steps=10)
     theirs = run_on_quadratic(keras.optimizers.Adam(0.05, epsilon=0.5), A, b, w0, steps=10)
     np.testing.assert_allclose(ours, np_adam(grad, w0, 0.05, 0.9, 0.999, 0.5, steps=10), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(theirs, np_adam(grad, w0, 0.05, 0.9, 0.999, 0.5, steps=10, eps_hat=True),
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        theirs, np_adam(grad, w0, 0.05, 0.9, 0.999, 0.5, steps=10, eps_hat=True), rtol=1e-4, atol=1e-6
+    )
     assert np.max(np.abs(ours - theirs)) > 1e-3
 
 
@@ -191,27 +204,30 @@ def test_keras_file_round_trip_keeps_optimizer_state(tmp_path, regression):
         loaded = keras.saving.load_model(tmp_path / f"{name}.keras")
         assert type(loaded.optimizer) is type(model.optimizer)
         assert loaded.optimizer.get_config() == model.optimizer.get_config()
-        for a, b in zip(model.optimizer.variables, loaded.optimizer.variables):
+        for a, b in zip(model.optimizer.variables, loaded.optimizer.variables, strict=True):
             np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
         # Training goes on identically: the velocities / moments were restored too.
         for m in (model, loaded):
             m.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
-        for a, b in zip(model.get_weights(), loaded.get_weights()):
+        for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("make, error", [
-    (lambda: SGD(momentum=1.0), ValueError),
-    (lambda: SGD(momentum="0.9"), TypeError),
-    (lambda: SGD(nesterov=1), TypeError),
-    (lambda: SGD(nesterov=True), ValueError),
-    (lambda: AdaGrad(epsilon=-1.0), ValueError),
-    (lambda: AdaGrad(epsilon=0.0), ValueError),
-    (lambda: RMSProp(rho=1.0), ValueError),
-    (lambda: RMSProp(epsilon=0.0), ValueError),
-    (lambda: Adam(beta_1=-0.1), ValueError),
-    (lambda: Adam(beta_2=1.0), ValueError),
-])
+@pytest.mark.parametrize(
+    "make, error",
+    [
+        (lambda: SGD(momentum=1.0), ValueError),
+        (lambda: SGD(momentum="0.9"), TypeError),
+        (lambda: SGD(nesterov=1), TypeError),
+        (lambda: SGD(nesterov=True), ValueError),
+        (lambda: AdaGrad(epsilon=-1.0), ValueError),
+        (lambda: AdaGrad(epsilon=0.0), ValueError),
+        (lambda: RMSProp(rho=1.0), ValueError),
+        (lambda: RMSProp(epsilon=0.0), ValueError),
+        (lambda: Adam(beta_1=-0.1), ValueError),
+        (lambda: Adam(beta_2=1.0), ValueError),
+    ],
+)
 def test_bad_arguments(make, error):
-    with pytest.raises(error, match="momentum|nesterov|epsilon|rho|beta"):
+    with pytest.raises(error, match=r"momentum|nesterov|epsilon|rho|beta"):
         make()

@@ -77,8 +77,12 @@ def test_modules_stay_small():
 
 
 # --------------------------------------------------------------------------- Q4 grad-deps
-_ACT = {"linear": lambda s: s, "tanh": np.tanh, "sigmoid": lambda s: 1 / (1 + np.exp(-s)),
-        "relu": lambda s: max(s, 0.0)}
+_ACT = {
+    "linear": lambda s: s,
+    "tanh": np.tanh,
+    "sigmoid": lambda s: 1 / (1 + np.exp(-s)),
+    "relu": lambda s: max(s, 0.0),
+}
 
 
 def _forward(units, params, x):
@@ -106,8 +110,7 @@ def _dw(data, params, x, y, h=1e-5):
 
 def _finite_difference_dependencies(data, params, x, y):
     base = _dw(data, params, x, y)
-    return {p for p in params if p != data["w"]
-            and abs(_dw(data, {**params, p: params[p] + 1e-2}, x, y) - base) > 1e-7}
+    return {p for p in params if p != data["w"] and abs(_dw(data, {**params, p: params[p] + 1e-2}, x, y) - base) > 1e-7}
 
 
 def _generic_point(data, rng):
@@ -151,7 +154,7 @@ def test_grad_deps_feedback_names_missing_and_extra():
     result = check(p, ", ".join(wrong))
     assert not result.correct and "missing" in result.feedback and sorted(p.answer)[0] in result.feedback
     assert check(p, "w11 zz9").malformed
-    assert check(p, " ".join(f"${n[0]}_{{{n[1:]}}}$" for n in reversed(sorted(p.answer)))).correct
+    assert check(p, " ".join(f"${n[0]}_{{{n[1:]}}}$" for n in sorted(p.answer, reverse=True))).correct
 
 
 # ------------------------------------------------------------------------------ Q9-Q11 rf
@@ -163,10 +166,15 @@ def _empirical_field(layers):
 
     top = receptive_field([(k, s, d) for _, k, s, d in layers])[-1]
     n = top.size + 4 * top.jump
-    model = keras.Sequential([keras.Input((n, n, 1))] + [
-        keras.layers.MaxPooling2D(k, strides=s) if kind == "pool" else
-        keras.layers.Conv2D(1, k, strides=s, dilation_rate=d, use_bias=False, kernel_initializer="ones")
-        for kind, k, s, d in layers])
+    model = keras.Sequential(
+        [keras.Input((n, n, 1))]
+        + [
+            keras.layers.MaxPooling2D(k, strides=s)
+            if kind == "pool"
+            else keras.layers.Conv2D(1, k, strides=s, dilation_rate=d, use_bias=False, kernel_initializer="ones")
+            for kind, k, s, d in layers
+        ]
+    )
     x = tf.constant(np.random.default_rng(0).normal(size=(32, n, n, 1)), tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -203,8 +211,10 @@ def test_dense_against_keras(seed, difficulty):
 
     p = generate("dense", seed, difficulty)
     d = p.data
-    model = keras.Sequential([keras.Input(d["input_shape"])]
-                             + [keras.layers.Dense(w, use_bias=b) for w, b in zip(d["widths"], d["biases"])])
+    model = keras.Sequential(
+        [keras.Input(d["input_shape"])]
+        + [keras.layers.Dense(w, use_bias=b) for w, b in zip(d["widths"], d["biases"], strict=True)]
+    )
     assert p.answer == {"params": model.count_params(), "shape": tuple(model.output_shape[1:])}
 
 
@@ -214,8 +224,10 @@ def test_conv_layers_against_keras(seed, difficulty):
     import keras
 
     p = generate("conv", seed, difficulty)
-    model = keras.Sequential([keras.Input(p.data["input_shape"])]
-                             + [keras.layers.Conv2D(f, k, strides=s, padding=pad) for f, k, s, pad in p.data["layers"]])
+    model = keras.Sequential(
+        [keras.Input(p.data["input_shape"])]
+        + [keras.layers.Conv2D(f, k, strides=s, padding=pad) for f, k, s, pad in p.data["layers"]]
+    )
     assert p.answer == {"shape": tuple(model.output_shape[1:]), "params": model.count_params()}
 
 
@@ -261,13 +273,15 @@ def test_conv_apply_and_maxpool_against_keras(seed, difficulty):
 
     p = generate("conv-apply", seed, difficulty)
     image, kernel = np.array(p.data["image"], float), np.array(p.data["kernel"], float)
-    out = keras.ops.convert_to_numpy(keras.ops.conv(image[None, :, :, None], kernel[:, :, None, None],
-                                                    strides=p.data["stride"]))[0, :, :, 0]
+    out = keras.ops.convert_to_numpy(
+        keras.ops.conv(image[None, :, :, None], kernel[:, :, None, None], strides=p.data["stride"])
+    )[0, :, :, 0]
     assert np.allclose(p.answer["output"], out.ravel())
     assert p.answer["max at"] == tuple(int(i) + 1 for i in np.unravel_index(np.argmax(out), out.shape))
     q = generate("maxpool", seed, difficulty)
     pooled = keras.layers.MaxPooling2D(q.data["pool"], strides=q.data["stride"])(
-        np.array(q.data["x"], "float32")[None, :, :, None])
+        np.array(q.data["x"], "float32")[None, :, :, None]
+    )
     assert q.answer == keras.ops.convert_to_numpy(pooled).ravel().astype(int).tolist()
 
 
@@ -276,13 +290,14 @@ def _keras_steps(d):
     import keras
 
     v = d["variant"]
-    opt = {"mini-batch": lambda: keras.optimizers.SGD(d["lr"]),
-           "momentum": lambda: keras.optimizers.SGD(d["lr"], momentum=d["momentum"]),
-           "nesterov": lambda: keras.optimizers.SGD(d["lr"], momentum=d["momentum"], nesterov=True),
-           "adagrad": lambda: keras.optimizers.Adagrad(d["lr"], initial_accumulator_value=0.0, epsilon=d["epsilon"]),
-           "rmsprop": lambda: keras.optimizers.RMSprop(d["lr"], rho=d["rho"], epsilon=d["epsilon"]),
-           "adam": lambda: keras.optimizers.Adam(d["lr"], beta_1=d["beta_1"], beta_2=d["beta_2"],
-                                                 epsilon=d["epsilon"])}[v]()
+    opt = {
+        "mini-batch": lambda: keras.optimizers.SGD(d["lr"]),
+        "momentum": lambda: keras.optimizers.SGD(d["lr"], momentum=d["momentum"]),
+        "nesterov": lambda: keras.optimizers.SGD(d["lr"], momentum=d["momentum"], nesterov=True),
+        "adagrad": lambda: keras.optimizers.Adagrad(d["lr"], initial_accumulator_value=0.0, epsilon=d["epsilon"]),
+        "rmsprop": lambda: keras.optimizers.RMSprop(d["lr"], rho=d["rho"], epsilon=d["epsilon"]),
+        "adam": lambda: keras.optimizers.Adam(d["lr"], beta_1=d["beta_1"], beta_2=d["beta_2"], epsilon=d["epsilon"]),
+    }[v]()
     var = keras.Variable(np.array(d["w0"]), dtype="float64")
     ws = []
     for t in range(d["steps"]):
@@ -397,8 +412,9 @@ def test_nms_against_tensorflow(seed, difficulty):
 
     p = generate("nms", seed, difficulty)
     boxes = np.array(p.data["boxes"], "float32")[:, [1, 0, 3, 2]]  # TF wants (y1, x1, y2, x2)
-    kept = tf.image.non_max_suppression(boxes, np.array(p.data["scores"], "float32"), len(boxes),
-                                        iou_threshold=p.data["threshold"])
+    kept = tf.image.non_max_suppression(
+        boxes, np.array(p.data["scores"], "float32"), len(boxes), iou_threshold=p.data["threshold"]
+    )
     assert p.answer == sorted(int(i) + 1 for i in kept.numpy())
 
 
@@ -410,19 +426,35 @@ def _coco(p):
     from pycocotools.cocoeval import COCOeval
 
     gt = COCO()
-    gt.dataset = {"images": [{"id": 1}], "categories": [{"id": 1}],
-                  "annotations": [{"id": i + 1, "image_id": 1, "category_id": 1, "bbox": _xywh(b), "iscrowd": 0,
-                                   "area": _xywh(b)[2] * _xywh(b)[3]} for i, b in enumerate(p.data["gt"])]}
+    gt.dataset = {
+        "images": [{"id": 1}],
+        "categories": [{"id": 1}],
+        "annotations": [
+            {
+                "id": i + 1,
+                "image_id": 1,
+                "category_id": 1,
+                "bbox": _xywh(b),
+                "iscrowd": 0,
+                "area": _xywh(b)[2] * _xywh(b)[3],
+            }
+            for i, b in enumerate(p.data["gt"])
+        ],
+    }
     with contextlib.redirect_stdout(io.StringIO()):
         gt.createIndex()
-        dt = gt.loadRes([{"image_id": 1, "category_id": 1, "bbox": _xywh(b), "score": s}
-                         for b, s in zip(p.data["boxes"], p.data["scores"])])
+        dt = gt.loadRes(
+            [
+                {"image_id": 1, "category_id": 1, "bbox": _xywh(b), "score": s}
+                for b, s in zip(p.data["boxes"], p.data["scores"], strict=True)
+            ]
+        )
         evaluation = COCOeval(gt, dt, "bbox")
         evaluation.params.iouThrs = np.array([0.5])
         evaluation.evaluate()
         evaluation.accumulate()
     image = next(e for e in evaluation.evalImgs if e and e["aRng"] == evaluation.params.areaRng[0])
-    tp = {int(i) for i, m in zip(image["dtIds"], image["dtMatches"][0]) if m > 0}
+    tp = {int(i) for i, m in zip(image["dtIds"], image["dtMatches"][0], strict=True) if m > 0}
     precision = evaluation.eval["precision"][0, :, 0, 0, -1]
     return tp, float(np.mean(precision[precision > -1]))
 
@@ -459,8 +491,9 @@ def _brute_triplets(labels, points, margin):
     pos = [(a, q) for a in range(n) for q in range(n) if a != q and labels[a] == labels[q]]
     negs = {a: [m for m in range(n) if labels[m] != labels[a]] for a in range(n)}
     every = [max(dist[a, q] - dist[a, m] + margin, 0) for a, q in pos for m in negs[a]]
-    hard = [max(max(dist[a, q] for b, q in pos if b == a) - min(dist[a, m] for m in negs[a]) + margin, 0)
-            for a in range(n)]
+    hard = [
+        max(max(dist[a, q] for b, q in pos if b == a) - min(dist[a, m] for m in negs[a]) + margin, 0) for a in range(n)
+    ]
     semi = []
     for a, q in pos:
         farther = [dist[a, m] for m in negs[a] if dist[a, m] > dist[a, q]]
@@ -485,7 +518,7 @@ def test_ngrams_against_gensim(seed, difficulty):
     p = generate("ngrams", seed, difficulty)
     word = p.data["word"]
     assert p.answer == set(compute_ngrams(word, p.data["n_min"], p.data["n_max"])) | {f"<{word}>"}
-    assert check(p, " ".join(reversed(sorted(p.answer)))).correct
+    assert check(p, " ".join(sorted(p.answer, reverse=True))).correct
     assert not check(p, ", ".join(sorted(p.answer)[1:])).correct
 
 
@@ -511,8 +544,12 @@ def test_checker_reads_what_students_write():
     p = generate("conv", 4, 2)
     h, w, c = p.answer["shape"]
     params = p.answer["params"]
-    for text in (f"shape: {h}x{w}x{c}; params: {params:,}", f"{h} x {w} x {c}; {params}",
-                 f"params = {params} | shape = (None, {h}, {w}, {c})", f"Shape: [{h}, {w}, {c}]\nparameters: {params}"):
+    for text in (
+        f"shape: {h}x{w}x{c}; params: {params:,}",
+        f"{h} x {w} x {c}; {params}",
+        f"params = {params} | shape = (None, {h}, {w}, {c})",
+        f"Shape: [{h}, {w}, {c}]\nparameters: {params}",
+    ):
         assert check(p, text).correct, text
     wrong = check(p, f"shape: {h}x{w}x{c + 1}; params: {params}")
     assert not wrong.correct and wrong.parts == {"shape": False, "params": True}
@@ -598,9 +635,13 @@ def test_command_exit_statuses(capsys, monkeypatch, tmp_path):
 
 
 def test_command_bad_arguments(capsys):
-    for argv, message in ((["nope"], "unknown problem kind"), (["rf", "--difficulty", "5"], "--difficulty"),
-                          (["rf", "--seed", "-2"], "--seed"), (["--question", "2"], "no problem kind drills"),
-                          (["--sheet", "0"], "--sheet")):
+    for argv, message in (
+        (["nope"], "unknown problem kind"),
+        (["rf", "--difficulty", "5"], "--difficulty"),
+        (["rf", "--seed", "-2"], "--seed"),
+        (["--question", "2"], "no problem kind drills"),
+        (["--sheet", "0"], "--sheet"),
+    ):
         code, _, err = _run(argv, capsys)
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     code, out, _ = _run([], capsys)
@@ -635,7 +676,18 @@ def test_sheet_pdf(tmp_path):
 def test_main_takes_a_namespace(capsys):
     from keras_course.practice.command import main
 
-    args = Namespace(kind="ngrams", seed=4, difficulty=None, answer="x", question=None, solution=False,
-                     figure=None, sheet=None, out=None, no_pdf=False, debug=False)
+    args = Namespace(
+        kind="ngrams",
+        seed=4,
+        difficulty=None,
+        answer="x",
+        question=None,
+        solution=False,
+        figure=None,
+        sheet=None,
+        out=None,
+        no_pdf=False,
+        debug=False,
+    )
     assert main(args) == 1
     assert "n-gram" in capsys.readouterr().out

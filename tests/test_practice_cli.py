@@ -21,8 +21,9 @@ pytestmark = pytest.mark.skipif(COMMAND is None, reason="the keras-course consol
 
 
 def _practice(*argv, stdin=""):
-    return subprocess.run([COMMAND, "practice", *argv], input=stdin, capture_output=True, text=True, env=ENV,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [COMMAND, "practice", *argv], input=stdin, capture_output=True, text=True, env=ENV, timeout=300, check=False
+    )
 
 
 def test_lists_the_kinds():

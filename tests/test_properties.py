@@ -36,8 +36,9 @@ coordinate = st.floats(0, 100, allow_nan=False, width=32)
 @st.composite
 def boxes(draw, max_n=8):
     n = draw(st.integers(1, max_n))
-    corners = np.array(draw(st.lists(st.tuples(coordinate, coordinate, coordinate, coordinate),
-                                     min_size=n, max_size=n)), np.float32)
+    corners = np.array(
+        draw(st.lists(st.tuples(coordinate, coordinate, coordinate, coordinate), min_size=n, max_size=n)), np.float32
+    )
     x = np.sort(corners[:, [0, 2]], axis=1)
     y = np.sort(corners[:, [1, 3]], axis=1)
     return np.stack([x[:, 0], y[:, 0], x[:, 1] + 1, y[:, 1] + 1], axis=1)  # positive area
@@ -51,15 +52,22 @@ def test_receptive_field_grows_and_matches_the_recurrence(stack):
     fields = receptive_field(stack)
     assert len(fields) == len(stack)
     size, jump = 1, 1
-    for (k, s, d), field in zip(stack, fields):
+    for (k, s, d), field in zip(stack, fields, strict=True):
         size += (d * (k - 1)) * jump  # r_l = r_{l-1} + (k_eff - 1) * j_{l-1}
         jump *= s
         assert (field.size, field.jump) == (size, jump)
 
 
 @CASES
-@given(st.one_of(st.integers(-3, 0).map(lambda v: [(v, 1, 1)]), st.just([(3, 0, 1)]), st.just("conv"),
-                st.just([("3", 1, 1)]), st.just([(3, 1, 1, 1, 1, 1)])))
+@given(
+    st.one_of(
+        st.integers(-3, 0).map(lambda v: [(v, 1, 1)]),
+        st.just([(3, 0, 1)]),
+        st.just("conv"),
+        st.just([("3", 1, 1)]),
+        st.just([(3, 1, 1, 1, 1, 1)]),
+    )
+)
 def test_receptive_field_rejects_bad_layers(bad):
     _count("receptive_field invalid")
     with pytest.raises((ValueError, TypeError)):
@@ -90,8 +98,10 @@ def test_iou_rejects_bad_boxes(bad):
 @given(boxes(max_n=12), st.floats(0.1, 0.9), st.data())
 def test_nms_keeps_a_sorted_non_overlapping_subset(candidates, threshold, data):
     _count("nms")
-    scores = np.array(data.draw(st.lists(st.floats(0, 1, width=32), min_size=len(candidates),
-                                         max_size=len(candidates), unique=True)), np.float32)
+    scores = np.array(
+        data.draw(st.lists(st.floats(0, 1, width=32), min_size=len(candidates), max_size=len(candidates), unique=True)),
+        np.float32,
+    )
     kept = np.asarray(nms(candidates, scores, iou_threshold=threshold))
     assert kept.ndim == 1 and len(set(kept.tolist())) == len(kept) and len(kept) >= 1
     assert np.all(np.diff(scores[kept]) <= 0)  # highest score first
@@ -125,8 +135,17 @@ def test_average_precision_lies_in_unit_interval(hits, method):
 
 
 @CASES
-@given(st.sampled_from([("all-point", [0.2, 0.5], [1.0]), ("area", [0.5], [1.0]), ("all-point", [1.5], [1.0]),
-                        ("all-point", [0.5, 0.2], [1.0, 1.0]), ("11-point", [0.5], [float("nan")])]))
+@given(
+    st.sampled_from(
+        [
+            ("all-point", [0.2, 0.5], [1.0]),
+            ("area", [0.5], [1.0]),
+            ("all-point", [1.5], [1.0]),
+            ("all-point", [0.5, 0.2], [1.0, 1.0]),
+            ("11-point", [0.5], [float("nan")]),
+        ]
+    )
+)
 def test_average_precision_rejects_bad_curves(bad):
     _count("average_precision invalid")
     method, recall, precision = bad
@@ -148,12 +167,21 @@ def test_jaccard_per_class_is_nan_only_for_absent_classes(num_classes, data):
     present = np.isin(np.arange(num_classes), np.concatenate([y_true.ravel(), y_pred.ravel()]))
     assert np.all(np.isnan(scores) == ~present)
     assert np.all((scores[present] >= 0) & (scores[present] <= 1))
-    assert np.all(np.asarray(jaccard_per_class(y_true, y_true, num_classes))[np.isin(np.arange(num_classes), y_true)] == 1)
+    assert np.all(
+        np.asarray(jaccard_per_class(y_true, y_true, num_classes))[np.isin(np.arange(num_classes), y_true)] == 1
+    )
 
 
 @CASES
-@given(st.sampled_from([(np.zeros((2, 2), int), np.zeros((3, 2), int), 2), (np.zeros(4, int), np.full(4, 5), 2),
-                        (np.zeros(4, int), np.zeros(4, int), 0)]))
+@given(
+    st.sampled_from(
+        [
+            (np.zeros((2, 2), int), np.zeros((3, 2), int), 2),
+            (np.zeros(4, int), np.full(4, 5), 2),
+            (np.zeros(4, int), np.zeros(4, int), 0),
+        ]
+    )
+)
 def test_jaccard_rejects_bad_inputs(bad):
     _count("jaccard_per_class invalid")
     with pytest.raises((ValueError, TypeError)):
@@ -162,13 +190,19 @@ def test_jaccard_rejects_bad_inputs(bad):
 
 # ---------------------------------------------------------------- triplet loss
 @CASES
-@given(st.integers(2, 10), st.integers(2, 4), st.sampled_from(["all", "hard", "semi-hard"]),
-       st.sampled_from(["euclidean", "squared", "cosine"]), st.data())
+@given(
+    st.integers(2, 10),
+    st.integers(2, 4),
+    st.sampled_from(["all", "hard", "semi-hard"]),
+    st.sampled_from(["euclidean", "squared", "cosine"]),
+    st.data(),
+)
 def test_triplet_loss_is_a_finite_non_negative_scalar(n, dim, mining, distance, data):
     _count("triplet_loss")
     labels = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
-    embeddings = np.array(data.draw(st.lists(st.floats(-3, 3, width=32), min_size=n * dim, max_size=n * dim)),
-                          np.float32).reshape(n, dim)
+    embeddings = np.array(
+        data.draw(st.lists(st.floats(-3, 3, width=32), min_size=n * dim, max_size=n * dim)), np.float32
+    ).reshape(n, dim)
     loss = np.asarray(triplet_loss(labels, embeddings, margin=0.2, mining=mining, distance=distance))
     assert loss.shape == () and np.isfinite(loss) and loss >= 0
 
@@ -184,8 +218,11 @@ def test_triplet_loss_rejects_bad_arguments(bad):
 
 # ---------------------------------------------------------------- character n-grams
 @CASES
-@given(st.text(st.characters(codec="utf-8", exclude_characters="<>"), min_size=1, max_size=12),
-       st.integers(1, 4), st.integers(0, 3))
+@given(
+    st.text(st.characters(codec="utf-8", exclude_characters="<>"), min_size=1, max_size=12),
+    st.integers(1, 4),
+    st.integers(0, 3),
+)
 def test_char_ngrams_count_and_lengths(word, n_min, extra):
     _count("char_ngrams")
     n_max = n_min + extra

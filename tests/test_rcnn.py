@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_course.detection.experiment import scene_splits
-from keras_course.detection.proposals import propose, proposal_recall, selective_search
+from keras_course.detection.proposals import proposal_recall, propose, selective_search
 from keras_course.detection.rcnn import RCNN, label_regions, region_cnn, warp_regions
 
 
@@ -29,7 +29,7 @@ def test_proposal_cache_round_trip(scenes, tmp_path):
     assert len(list(tmp_path.glob("proposals_*.npz"))) == 1
     again, cached_seconds = propose(x[:3], cache_dir=tmp_path)
     assert cached_seconds == seconds
-    for a, b in zip(first, again):
+    for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -45,7 +45,7 @@ def test_warp_is_a_crop_and_resize():
 
 def test_label_regions_by_hand():
     gt = np.array([[0, 0, 10, 10], [20, 20, 30, 30]])
-    labels, best_iou, best = label_regions(np.array([[0, 0, 10, 9], [20, 20, 40, 40], [50, 50, 60, 60]]), gt, [4, 2])
+    labels, best_iou, _best = label_regions(np.array([[0, 0, 10, 9], [20, 20, 40, 40], [50, 50, 60, 60]]), gt, [4, 2])
     assert labels.tolist() == [5, 0, 0]
     np.testing.assert_allclose(best_iou, [0.9, 0.25, 0.0])
 

@@ -50,7 +50,9 @@ def test_recipe_reads_as_a_page(name):
     assert sum("## " in c.source for c in cells if c.cell_type == "markdown") >= 3, "sections with headings"
     for cell in code:
         for node in ast.walk(ast.parse(cell.source)):
-            called = getattr(node.func, "id", None) or getattr(node.func, "attr", "") if isinstance(node, ast.Call) else ""
+            called = (
+                getattr(node.func, "id", None) or getattr(node.func, "attr", "") if isinstance(node, ast.Call) else ""
+            )
             if called in FIGURE_CALLS:  # save_figure(fig, path, caption) may pass it by position
                 positional = called == "save_figure" and len(node.args) >= 3
                 captioned = positional or any(k.arg == "caption" for k in node.keywords)

@@ -42,8 +42,9 @@ def test_simple_rnn_mask_equals_keras():
     ids[1, 4:] = 0  # post-padding
     emb = keras.layers.Embedding(20, 5, mask_zero=True)
     ours, ref = _ours_and_keras(False, (3, 6, 5))
-    np.testing.assert_allclose(ours(emb(ids), mask=emb.compute_mask(ids)),
-                               ref(emb(ids), mask=emb.compute_mask(ids)), atol=1e-5)
+    np.testing.assert_allclose(
+        ours(emb(ids), mask=emb.compute_mask(ids)), ref(emb(ids), mask=emb.compute_mask(ids)), atol=1e-5
+    )
 
 
 def test_cell_formula_matches_numpy():

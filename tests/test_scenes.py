@@ -26,7 +26,7 @@ def test_scenes_shapes_values_and_determinism():
     images, masks = segmentation_scenes(12, size=48, max_objects=3, seed=3, scale_range=(0.8, 1.2))
     assert images.shape == (12, 48, 48, 1) and images.dtype == np.float32
     assert masks.shape == (12, 48, 48) and np.issubdtype(masks.dtype, np.integer)
-    assert 0.0 <= images.min() and images.max() <= 1.0
+    assert images.min() >= 0.0 and images.max() <= 1.0
     assert set(np.unique(masks)) <= set(range(len(SEGMENTATION_CLASSES))) and len(SEGMENTATION_CLASSES) == 11
     assert (masks == 0).mean() > 0.3 and (masks > 0).any(axis=(1, 2)).all()  # every scene has an item
     # Ink only inside the silhouettes: the mask covers every bright pixel.
@@ -70,14 +70,17 @@ def test_silhouette_fills_dark_prints():
     assert silhouette[2:8, 2:8].all() and silhouette.sum() == 36
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n=0), "n must be"),
-    (dict(n=2, scale_range=(1.5, 1.0)), "scale_range"),
-    (dict(n=2, scale_range="big"), "scale_range"),
-    (dict(n=2, split="validation"), "split"),
-    (dict(n=2, size=20), "does not fit"),
-    (dict(n=2, max_objects=0), "max_objects"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n=0), "n must be"),
+        (dict(n=2, scale_range=(1.5, 1.0)), "scale_range"),
+        (dict(n=2, scale_range="big"), "scale_range"),
+        (dict(n=2, split="validation"), "split"),
+        (dict(n=2, size=20), "does not fit"),
+        (dict(n=2, max_objects=0), "max_objects"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         segmentation_scenes(**kwargs)
@@ -104,12 +107,15 @@ def test_scene_stream_draws_new_deterministic_scenes_each_epoch():
     assert not np.array_equal(test_scenes, SceneStream(4, 4, seed=5, **kwargs)[0][1])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n=0, batch_size=2), "n must be"),
-    (dict(n=4, batch_size=0), "batch_size"),
-    (dict(n=4, batch_size=2, split="validation"), "split"),
-    (dict(n=4, batch_size=2, scale_range=(2.0, 1.0)), "scale_range"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n=0, batch_size=2), "n must be"),
+        (dict(n=4, batch_size=0), "batch_size"),
+        (dict(n=4, batch_size=2, split="validation"), "split"),
+        (dict(n=4, batch_size=2, scale_range=(2.0, 1.0)), "scale_range"),
+    ],
+)
 def test_scene_stream_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         SceneStream(**kwargs)

@@ -73,8 +73,10 @@ def test_jaccard_matches_sklearn_notes_formula_and_keras(maps):
 
 def test_confusion_matrix_matches_sklearn(maps):
     truth, logits = maps
-    np.testing.assert_array_equal(confusion_matrix(truth, logits, K),
-                                  sk_confusion_matrix(truth.ravel(), logits.argmax(-1).ravel(), labels=range(K)))
+    np.testing.assert_array_equal(
+        confusion_matrix(truth, logits, K),
+        sk_confusion_matrix(truth.ravel(), logits.argmax(-1).ravel(), labels=range(K)),
+    )
 
 
 def test_streaming_metrics_over_batches_equal_whole_set(maps):
@@ -82,11 +84,13 @@ def test_streaming_metrics_over_batches_equal_whole_set(maps):
     accuracy, per_class, mean = PixelAccuracy(), JaccardPerClass(K), MeanIoU(K)
     keras_mean = keras.metrics.MeanIoU(K, sparse_y_pred=False)
     for start in (0, 2, 4):  # three batches, labels as (B, H, W, 1) like a channel axis
-        y, p = truth[start:start + 2, ..., None], logits[start:start + 2]
+        y, p = truth[start : start + 2, ..., None], logits[start : start + 2]
         for metric in (accuracy, per_class, mean, keras_mean):
             metric.update_state(y, p)
     assert float(accuracy.result()) == pytest.approx(pixel_accuracy(truth, logits))
-    np.testing.assert_allclose(np.asarray(per_class.result()), jaccard_per_class(truth, logits, K), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(
+        np.asarray(per_class.result()), jaccard_per_class(truth, logits, K), rtol=1e-6, equal_nan=True
+    )
     assert float(mean.result()) == pytest.approx(mean_iou(truth, logits, K), rel=1e-6)
     assert float(mean.result()) == pytest.approx(float(keras_mean.result()), rel=1e-6)
     mean.reset_state()
@@ -128,13 +132,16 @@ def test_boundary_iou_matches_distance_transform_reference():
     assert boundary_iou(truth, predicted, 3) < mean_iou(truth, predicted, 3)  # edges are where shifts hurt
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: pixel_accuracy(np.zeros((2, 4, 4)), np.zeros((2, 5, 4))), "one shape"),
-    (lambda: jaccard_per_class(np.zeros((2, 4, 4), int), np.zeros((2, 4, 4), int), 1), "num_classes"),
-    (lambda: jaccard_per_class(np.full((1, 2, 2), 7), np.zeros((1, 2, 2), int), 3), "class ids in"),
-    (lambda: boundary_iou(np.zeros((1, 4, 4), int), np.zeros((1, 4, 4), int), 2, width=0), "width"),
-    (lambda: JaccardPerClass(1), "num_classes"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: pixel_accuracy(np.zeros((2, 4, 4)), np.zeros((2, 5, 4))), "one shape"),
+        (lambda: jaccard_per_class(np.zeros((2, 4, 4), int), np.zeros((2, 4, 4), int), 1), "num_classes"),
+        (lambda: jaccard_per_class(np.full((1, 2, 2), 7), np.zeros((1, 2, 2), int), 3), "class ids in"),
+        (lambda: boundary_iou(np.zeros((1, 4, 4), int), np.zeros((1, 4, 4), int), 2, width=0), "width"),
+        (lambda: JaccardPerClass(1), "num_classes"),
+    ],
+)
 def test_metric_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -152,7 +159,9 @@ def test_pixel_cce_matches_keras_for_integer_and_one_hot_targets(maps):
     keras_logits = keras.losses.sparse_categorical_crossentropy(truth, logits, from_logits=True)
     expected = np.asarray(keras_logits).mean(axis=(1, 2))
     np.testing.assert_allclose(pixel_categorical_crossentropy(truth, logits, from_logits=True), expected, rtol=1e-5)
-    np.testing.assert_allclose(pixel_categorical_crossentropy(truth[..., None], logits, from_logits=True), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        pixel_categorical_crossentropy(truth[..., None], logits, from_logits=True), expected, rtol=1e-5
+    )
     one_hot = np.eye(K, dtype="float32")[truth]
     keras_probs = np.asarray(keras.losses.categorical_crossentropy(one_hot, probabilities)).mean(axis=(1, 2))
     np.testing.assert_allclose(pixel_categorical_crossentropy(one_hot, probabilities), keras_probs, rtol=1e-5)
@@ -182,12 +191,16 @@ def test_balanced_class_weights_match_sklearn_and_numpy():
     np.testing.assert_allclose(balanced_class_weights(masks, 4, power=1.0), reference, rtol=1e-12)
     # power=0.5: f_k ** -0.5 scaled so that the average pixel weighs 1.
     f = np.bincount(masks.ravel(), minlength=4) / masks.size
-    expected = f ** -0.5 / np.sum(f * f ** -0.5)
+    expected = f**-0.5 / np.sum(f * f**-0.5)
     np.testing.assert_allclose(balanced_class_weights(masks, 4), expected, rtol=1e-12)
     assert balanced_class_weights(masks, 4, power=0) == pytest.approx([1.0] * 4)
     absent = balanced_class_weights(masks, 5)  # class 4 never occurs: the largest weight
     assert absent[4] == max(absent[:4]) and absent[:4] == pytest.approx(list(expected))
-    for kwargs, match in ((dict(masks=masks, num_classes=3), "class ids"), (dict(masks=masks, num_classes=4, power=-1), "power"), (dict(masks=masks, num_classes=1), "num_classes")):
+    for kwargs, match in (
+        (dict(masks=masks, num_classes=3), "class ids"),
+        (dict(masks=masks, num_classes=4, power=-1), "power"),
+        (dict(masks=masks, num_classes=1), "num_classes"),
+    ):
         with pytest.raises(ValueError, match=match):
             balanced_class_weights(**kwargs)
     with pytest.raises(TypeError, match="integer class ids"):
@@ -212,19 +225,33 @@ def test_soft_jaccard_and_dice_match_numpy_and_keras(maps):
 def test_combined_loss_adds_the_jaccard_term(maps):
     truth, logits = maps
     combined = PixelCrossEntropy(from_logits=True, jaccard_weight=0.5)(truth, logits)
-    parts = np.mean(pixel_categorical_crossentropy(truth, logits, True)) + 0.5 * np.mean(soft_jaccard_loss(truth, logits, True))
+    parts = np.mean(pixel_categorical_crossentropy(truth, logits, True)) + 0.5 * np.mean(
+        soft_jaccard_loss(truth, logits, True)
+    )
     assert float(combined) == pytest.approx(parts, rel=1e-5)
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: PixelCrossEntropy(from_logits="yes"), TypeError, "from_logits"),
-    (lambda: PixelCrossEntropy(jaccard_weight=-1), ValueError, "jaccard_weight"),
-    (lambda: PixelCrossEntropy(class_weights=[1.0, -2.0]), ValueError, "class_weights"),
-    (lambda: SoftDiceLoss(smooth=-1), ValueError, "smooth"),
-    (lambda: pixel_categorical_crossentropy(np.zeros((2, 4, 4), int), np.ones((2, 4, 4, 3)) / 3, class_weights=[1, 2]),
-     ValueError, "K=3"),
-    (lambda: pixel_categorical_crossentropy(np.zeros((2, 4), int), np.ones((2, 4, 4, 3)) / 3), ValueError, "y_true"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: PixelCrossEntropy(from_logits="yes"), TypeError, "from_logits"),
+        (lambda: PixelCrossEntropy(jaccard_weight=-1), ValueError, "jaccard_weight"),
+        (lambda: PixelCrossEntropy(class_weights=[1.0, -2.0]), ValueError, "class_weights"),
+        (lambda: SoftDiceLoss(smooth=-1), ValueError, "smooth"),
+        (
+            lambda: pixel_categorical_crossentropy(
+                np.zeros((2, 4, 4), int), np.ones((2, 4, 4, 3)) / 3, class_weights=[1, 2]
+            ),
+            ValueError,
+            "K=3",
+        ),
+        (
+            lambda: pixel_categorical_crossentropy(np.zeros((2, 4), int), np.ones((2, 4, 4, 3)) / 3),
+            ValueError,
+            "y_true",
+        ),
+    ],
+)
 def test_loss_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
@@ -232,15 +259,20 @@ def test_loss_errors(call, error, match):
 
 # ---------------------------------------------------------------------------- models
 def _conv_weights(model, prefix):
-    return {layer.name: layer.kernel.shape for layer in model.layers if layer.name.startswith(prefix)
-            and isinstance(layer, keras.layers.Conv2D)}
+    return {
+        layer.name: layer.kernel.shape
+        for layer in model.layers
+        if layer.name.startswith(prefix) and isinstance(layer, keras.layers.Conv2D)
+    }
 
 
 def test_unet_and_fcn_share_the_encoder_and_differ_by_the_skips():
     u = unet((32, 32, 1), 4, base_filters=4, depth=3)
     f = fcn((32, 32, 1), 4, base_filters=4, depth=3)
     assert u.output_shape == f.output_shape == (None, 32, 32, 4)
-    assert _conv_weights(u, "enc") == _conv_weights(f, "enc") and _conv_weights(u, "bottleneck") == _conv_weights(f, "bottleneck")
+    assert _conv_weights(u, "enc") == _conv_weights(f, "enc") and _conv_weights(u, "bottleneck") == _conv_weights(
+        f, "bottleneck"
+    )
     assert sum(isinstance(layer, keras.layers.Concatenate) for layer in u.layers) == 3
     assert not any(isinstance(layer, keras.layers.Concatenate) for layer in f.layers)
     # The only extra weights: each decoder's first 3x3 conv reads f more channels (the skip).
@@ -249,12 +281,15 @@ def test_unet_and_fcn_share_the_encoder_and_differ_by_the_skips():
     np.testing.assert_allclose(probabilities.sum(-1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(input_shape=(30, 30, 1), num_classes=3), "multiples of 2\\*\\*depth"),
-    (dict(input_shape=(32, 32, 1), num_classes=1), "num_classes"),
-    (dict(input_shape=(32, 32), num_classes=3), "input_shape"),
-    (dict(input_shape=(32, 32, 1), num_classes=3, depth=0), "depth"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(input_shape=(30, 30, 1), num_classes=3), "multiples of 2\\*\\*depth"),
+        (dict(input_shape=(32, 32, 1), num_classes=1), "num_classes"),
+        (dict(input_shape=(32, 32), num_classes=3), "input_shape"),
+        (dict(input_shape=(32, 32, 1), num_classes=3, depth=0), "depth"),
+    ],
+)
 def test_model_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         unet(**kwargs)
@@ -266,8 +301,11 @@ def test_fit_with_our_loss_and_metrics_then_keras_round_trip(tmp_path):
     x = rng.random((16, 16, 16, 1)).astype("float32")
     y = (x[..., 0] > 0.5).astype("int32") + (x[..., 0] > 0.8)
     model = unet((16, 16, 1), 3, base_filters=4, depth=2)
-    model.compile(keras.optimizers.Adam(1e-2), PixelCrossEntropy(class_weights=[1.0, 1.0, 2.0], jaccard_weight=0.5),
-                  metrics=[PixelAccuracy(), MeanIoU(3), JaccardPerClass(3)])
+    model.compile(
+        keras.optimizers.Adam(1e-2),
+        PixelCrossEntropy(class_weights=[1.0, 1.0, 2.0], jaccard_weight=0.5),
+        metrics=[PixelAccuracy(), MeanIoU(3), JaccardPerClass(3)],
+    )
     history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     assert {"loss", "pixel_accuracy", "mean_iou", "jaccard_per_class"} <= set(history.history)
     for net in (model, fcn((16, 16, 1), 3, base_filters=4, depth=2)):
@@ -279,8 +317,13 @@ def test_fit_with_our_loss_and_metrics_then_keras_round_trip(tmp_path):
 
 
 def test_losses_and_metrics_config_round_trip():
-    for obj in (PixelCrossEntropy(from_logits=True, class_weights=[1, 2], jaccard_weight=0.3),
-                SoftJaccardLoss(smooth=0.5), SoftDiceLoss(from_logits=True), MeanIoU(7), JaccardPerClass(4),
-                PixelAccuracy(name="acc")):
+    for obj in (
+        PixelCrossEntropy(from_logits=True, class_weights=[1, 2], jaccard_weight=0.3),
+        SoftJaccardLoss(smooth=0.5),
+        SoftDiceLoss(from_logits=True),
+        MeanIoU(7),
+        JaccardPerClass(4),
+        PixelAccuracy(name="acc"),
+    ):
         clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(obj))
         assert type(clone) is type(obj) and clone.get_config() == obj.get_config()

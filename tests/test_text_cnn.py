@@ -13,8 +13,9 @@ def test_variants_trainable_weights():
     emb = _embeddings()
     trainable = {}
     for variant in VARIANTS:
-        model = text_cnn(30, 8, variant=variant, embeddings=None if variant == "rand" else emb,
-                         filter_sizes=(2, 3), num_filters=4)
+        model = text_cnn(
+            30, 8, variant=variant, embeddings=None if variant == "rand" else emb, filter_sizes=(2, 3), num_filters=4
+        )
         assert model(np.ones((2, 7), "int32")).shape == (2, 2)
         trainable[variant] = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     head = 2 * (8 * 4) + 3 * (8 * 4) + 2 * 4 + (8 * 2 + 2)  # two conv sizes + dense
@@ -38,7 +39,7 @@ def test_max_over_time_equals_numpy():
     ids = np.array([[1, 2, 3, 4, 5, 6]])
     kernel, bias = model.get_layer("conv_3").get_weights()
     words = emb[ids[0]]  # (6, 4)
-    responses = np.stack([np.einsum("hd,hdf->f", words[t:t + 3], kernel) + bias for t in range(4)])
+    responses = np.stack([np.einsum("hd,hdf->f", words[t : t + 3], kernel) + bias for t in range(4)])
     pooled = np.maximum(responses, 0).max(axis=0)
     extract = keras.Model(model.input, model.get_layer("max_over_time_3").output)
     np.testing.assert_allclose(extract(ids)[0], pooled, rtol=1e-5, atol=1e-5)

@@ -19,7 +19,7 @@ def test_set_seed_makes_runs_repeatable():
     loss_a, weights_a = _fit_once(7)
     loss_b, weights_b = _fit_once(7)
     assert loss_a == loss_b
-    for a, b in zip(weights_a, weights_b):
+    for a, b in zip(weights_a, weights_b, strict=True):
         np.testing.assert_array_equal(a, b)
     loss_c, _ = _fit_once(8)
     assert loss_c != loss_a
@@ -65,9 +65,8 @@ def test_training_context_sets_and_restores_mixed_precision():
         assert layer.kernel.dtype == "float32" and layer.compute_dtype == "bfloat16"
         assert strategy is tf.distribute.get_strategy()
     assert keras.config.dtype_policy().name == before
-    with pytest.raises(TypeError, match="mixed_precision"):
-        with train.training_context("default", mixed_precision="yes"):
-            pass
+    with pytest.raises(TypeError, match="mixed_precision"), train.training_context("default", mixed_precision="yes"):
+        pass
 
 
 def test_mirrored_context_builds_mirrored_variables():
@@ -102,13 +101,22 @@ def _library_models():
         ("char_lm", char_language_model(20, units=8, embedding_dim=4), ids),
         ("rnn_classifier", rnn_classifier(50, units=8, embedding_dim=4), ids),
         ("region_cnn", region_cnn((32, 32, 1), 3, base_filters=4, feature_size=8), image),
-        ("fast_rcnn", fast_rcnn((32, 32, 1), 3, base_filters=4, hidden=8),
-         [image, np.array([[[0, 0, 16, 16]]] * 2, "float32")]),
+        (
+            "fast_rcnn",
+            fast_rcnn((32, 32, 1), 3, base_filters=4, hidden=8),
+            [image, np.array([[[0, 0, 16, 16]]] * 2, "float32")],
+        ),
         ("yolo_v1", yolo_v1((32, 32, 1), 4, 2, 3, base_filters=4), image),
-        ("autoencoder", autoencoder((28, 28, 1), 4, kind="conv", filters=(4, 8))[0],
-         np.zeros((2, 28, 28, 1), "float32")),
-        ("pair_classifier", pair_classifier(embedding_cnn(width=4), hidden=8),
-         [np.zeros((2, 28, 28, 1), "float32")] * 2),
+        (
+            "autoencoder",
+            autoencoder((28, 28, 1), 4, kind="conv", filters=(4, 8))[0],
+            np.zeros((2, 28, 28, 1), "float32"),
+        ),
+        (
+            "pair_classifier",
+            pair_classifier(embedding_cnn(width=4), hidden=8),
+            [np.zeros((2, 28, 28, 1), "float32")] * 2,
+        ),
     ]
 
 

@@ -8,9 +8,20 @@ import keras
 import numpy as np
 import pytest
 
-from keras_course.arch import (CAT_CLASSES, CUP_CLASSES, application_backbone, build_transfer_model,
-                               convert_lite0_weights, efficientnet_lite0, load_torch_state_dict,
-                               split_transfer_model, two_phase_fine_tune, unfreeze, vgg, vgg16_hed)
+from keras_course.arch import (
+    CAT_CLASSES,
+    CUP_CLASSES,
+    application_backbone,
+    build_transfer_model,
+    convert_lite0_weights,
+    efficientnet_lite0,
+    load_torch_state_dict,
+    split_transfer_model,
+    two_phase_fine_tune,
+    unfreeze,
+    vgg,
+    vgg16_hed,
+)
 from keras_course.arch.efficientnet_lite import lite0_weights_source
 from keras_course.arch.hed import CAFFE_MEAN_RGB, read_hed_conv_weights
 from keras_course.arch.torch_weights import LEGACY_MAGIC
@@ -85,7 +96,7 @@ def test_refuses_pickles_that_name_other_code(tmp_path):
         archive.writestr("evil/data.pkl", evil)
     (tmp_path / "evil_legacy.pth").write_bytes(evil)
     for name in ("evil.pth", "evil_legacy.pth"):
-        with pytest.raises(pickle.UnpicklingError, match="os.system"):
+        with pytest.raises(pickle.UnpicklingError, match=r"os\.system"):
             load_torch_state_dict(tmp_path / name)
     with pytest.raises(ValueError, match="path"):
         load_torch_state_dict(tmp_path / "missing.pth")
@@ -102,11 +113,14 @@ def test_converted_weights_match_the_pth_tensors(lite0):
     tensors = {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
     assert len(tensors) == len(lite0.weights)
     assert sum(v.size for v in tensors.values()) == lite0.count_params() == 4_694_024
-    np.testing.assert_array_equal(lite0.get_layer("stem_conv").get_weights()[0],
-                                  state["_conv_stem.weight"].transpose(2, 3, 1, 0))
-    np.testing.assert_array_equal(lite0.get_layer("block9_dwconv").get_weights()[0][:, :, :, 0],
-                                  state["_blocks.9._depthwise_conv.weight"][:, 0].transpose(1, 2, 0))
-    gamma, beta, mean, var = lite0.get_layer("block15_project_bn").get_weights()
+    np.testing.assert_array_equal(
+        lite0.get_layer("stem_conv").get_weights()[0], state["_conv_stem.weight"].transpose(2, 3, 1, 0)
+    )
+    np.testing.assert_array_equal(
+        lite0.get_layer("block9_dwconv").get_weights()[0][:, :, :, 0],
+        state["_blocks.9._depthwise_conv.weight"][:, 0].transpose(1, 2, 0),
+    )
+    _gamma, _beta, _mean, var = lite0.get_layer("block15_project_bn").get_weights()
     np.testing.assert_array_equal(var, state["_blocks.15._bn2.running_var"])
     kernel, bias = lite0.get_layer("predictions").get_weights()
     np.testing.assert_array_equal(kernel, state["_fc.weight"].T)
@@ -134,7 +148,9 @@ def test_weights_path_no_top_and_bad_arguments(lite0, tmp_path):
     np.testing.assert_allclose(keras.ops.convert_to_numpy(again(x)), keras.ops.convert_to_numpy(lite0(x)), atol=1e-6)
     features = efficientnet_lite0(include_top=False, pooling="avg", input_shape=(64, 64, 3))
     assert features.output.shape == (None, 1280)
-    np.testing.assert_array_equal(features.get_layer("top_conv").get_weights()[0], lite0.get_layer("top_conv").get_weights()[0])
+    np.testing.assert_array_equal(
+        features.get_layer("top_conv").get_weights()[0], lite0.get_layer("top_conv").get_weights()[0]
+    )
     with pytest.raises(ValueError, match="num_classes"):
         efficientnet_lite0(num_classes=10)
     with pytest.raises(ValueError, match="input_shape"):
@@ -156,8 +172,9 @@ def test_vgg16_hed_computes_what_hed_computes():
         reference.get_layer(name).set_weights(list(weights))
     x = np.random.default_rng(1).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
     bgr = x[..., ::-1] - np.array(CAFFE_MEAN_RGB[::-1], dtype="float32")
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), keras.ops.convert_to_numpy(reference(bgr)),
-                               rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model(x)), keras.ops.convert_to_numpy(reference(bgr)), rtol=1e-4, atol=1e-3
+    )
 
 
 def test_vgg16_hed_inner_layers_can_be_tapped():
@@ -192,15 +209,18 @@ def toy_data(n=96, seed=0):
 
 
 def test_build_transfer_model_freezes_backbone_and_adapts_input(tmp_path):
-    model = build_transfer_model(tiny_backbone(), 3, input_shape=(8, 8, 1), input_scale=2.0, head="mlp",
-                                 hidden_units=16)
+    model = build_transfer_model(
+        tiny_backbone(), 3, input_shape=(8, 8, 1), input_scale=2.0, head="mlp", hidden_units=16
+    )
     names = [layer.name for layer in model.layers]
     assert {"input_scale", "resize", "grey_to_rgb", "backbone", "avg_pool", "head_hidden", "head"} <= set(names)
     assert len(model.trainable_weights) == 4  # the two dense layers of the head
     x, _ = toy_data(4)
     assert keras.ops.convert_to_numpy(model(x)).shape == (4, 3)
     features, head = split_transfer_model(model)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(head(features(x))), keras.ops.convert_to_numpy(model(x)), atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(head(features(x))), keras.ops.convert_to_numpy(model(x)), atol=1e-6
+    )
     model.save(tmp_path / "t.keras")
     loaded = keras.saving.load_model(tmp_path / "t.keras")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)), atol=1e-6)
@@ -226,16 +246,26 @@ def test_two_phase_fine_tune_trains_head_then_top_blocks():
     keras.utils.set_random_seed(0)
     model = build_transfer_model(tiny_backbone(), 3, input_shape=(8, 8, 1), dropout=0.0)
     backbone = model.get_layer("backbone")
-    before = {l.name: [w.copy() for w in l.get_weights()] for l in backbone.layers if l.weights}
+    before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in backbone.layers if layer.weights}
     x, y = toy_data()
-    result = two_phase_fine_tune(model, x, y, from_layer="block5_conv1", validation_data=toy_data(30, 1),
-                                 head_epochs=3, fine_tune_epochs=2, head_learning_rate=1e-2,
-                                 fine_tune_learning_rate=1e-3, batch_size=16, precompute_features=True)
+    result = two_phase_fine_tune(
+        model,
+        x,
+        y,
+        from_layer="block5_conv1",
+        validation_data=toy_data(30, 1),
+        head_epochs=3,
+        fine_tune_epochs=2,
+        head_learning_rate=1e-2,
+        fine_tune_learning_rate=1e-3,
+        batch_size=16,
+        precompute_features=True,
+    )
     assert len(result["history"]["loss"]) == len(result["history"]["val_accuracy"]) == 5
     assert result["history"]["loss"][-1] < result["history"]["loss"][0]
-    after = {l.name: l.get_weights() for l in backbone.layers if l.weights}
+    after = {layer.name: layer.get_weights() for layer in backbone.layers if layer.weights}
     for name in before:
-        same = all(np.array_equal(a, b) for a, b in zip(before[name], after[name]))
+        same = all(np.array_equal(a, b) for a, b in zip(before[name], after[name], strict=True))
         assert same == (name != "block5_conv1" and name != "block5_conv2"), name  # BN stats untouched too
     with pytest.raises(ValueError, match="fine_tune_learning_rate"):
         two_phase_fine_tune(model, x, y, "block5_conv1", head_learning_rate=1e-4, fine_tune_learning_rate=1e-3)
@@ -245,8 +275,18 @@ def test_two_phase_fine_tune_cosine_decay_ends_each_phase_near_zero():
     keras.utils.set_random_seed(0)
     model = build_transfer_model(tiny_backbone(), 3, input_shape=(8, 8, 1), dropout=0.0)
     x, y = toy_data(40)
-    two_phase_fine_tune(model, x, y, from_layer="block5_conv1", head_epochs=2, fine_tune_epochs=2,
-                        head_learning_rate=1e-2, fine_tune_learning_rate=1e-3, batch_size=16, cosine_decay=True)
+    two_phase_fine_tune(
+        model,
+        x,
+        y,
+        from_layer="block5_conv1",
+        head_epochs=2,
+        fine_tune_epochs=2,
+        head_learning_rate=1e-2,
+        fine_tune_learning_rate=1e-3,
+        batch_size=16,
+        cosine_decay=True,
+    )
     optimizer = model.optimizer  # the fine-tuning phase's: 2 epochs x 3 steps of a cosine from 1e-3
     assert int(optimizer.iterations) == 6
     step = float(keras.ops.convert_to_numpy(optimizer.learning_rate))  # the rate the next step would use
@@ -276,9 +316,17 @@ def test_two_phase_fine_tune_resumes_after_a_kill_in_phase_two(tmp_path, monkeyp
     from keras_course.train import fit, set_seed
 
     x, y = toy_data(48)
-    options = dict(from_layer="block5_conv1", validation_data=toy_data(30, 1), head_epochs=2, fine_tune_epochs=3,
-                   head_learning_rate=1e-2, fine_tune_learning_rate=1e-3, batch_size=16, precompute_features=True,
-                   cosine_decay=True)
+    options = dict(
+        from_layer="block5_conv1",
+        validation_data=toy_data(30, 1),
+        head_epochs=2,
+        fine_tune_epochs=3,
+        head_learning_rate=1e-2,
+        fine_tune_learning_rate=1e-3,
+        batch_size=16,
+        precompute_features=True,
+        cosine_decay=True,
+    )
 
     def train(run_dir=None):
         set_seed(0)
@@ -288,6 +336,7 @@ def test_two_phase_fine_tune_resumes_after_a_kill_in_phase_two(tmp_path, monkeyp
     def fit_with(extra):  # keras_course.train.fit, with callbacks added per phase folder name
         def patched(model, data, epochs, run_dir=None, **kwargs):
             return fit(model, data, epochs, run_dir=run_dir, callbacks=extra.get(run_dir.name, []), **kwargs)
+
         return patched
 
     plain_model, plain = train()  # uninterrupted, no checkpoints
@@ -304,7 +353,7 @@ def test_two_phase_fine_tune_resumes_after_a_kill_in_phase_two(tmp_path, monkeyp
     assert counters["fine_tune"].trained == 3  # the last epoch only (48 / 16 batches)
     for key, values in plain["history"].items():
         np.testing.assert_allclose(resumed["history"][key], values, rtol=1e-6, err_msg=key)
-    for a, b in zip(plain_model.get_weights(), model.get_weights()):
+    for a, b in zip(plain_model.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert not run_dir.exists()  # a finished run leaves nothing to resume from
 
@@ -315,7 +364,7 @@ def test_application_backbone_from_a_local_weights_file(tmp_path):
     source.save_weights(path)
     keras.backend.clear_session()
     loaded = application_backbone("MobileNetV2", path, input_shape=(32, 32, 3), alpha=0.35, pooling="avg")
-    for a, b in zip(source.get_weights(), loaded.get_weights()):
+    for a, b in zip(source.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     model = build_transfer_model(loaded, 5)
     assert len(model.trainable_weights) == 2
@@ -331,7 +380,7 @@ def test_feature_layers_pool_inner_outputs_next_to_the_last(tmp_path):
     backbone = tiny_backbone()
     inner = "block3_conv1"
     model = build_transfer_model(backbone, 3, input_shape=(8, 8, 1), feature_layers=(inner,))
-    features, head = split_transfer_model(model)
+    features, _head = split_transfer_model(model)
     x, _ = toy_data(4)
     got = keras.ops.convert_to_numpy(features(x))
     # Reference: the same backbone's inner and final maps, averaged over space by numpy.

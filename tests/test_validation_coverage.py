@@ -13,8 +13,20 @@ import test_validation_layers
 import test_validation_vision
 
 TABLES = (test_validation_layers, test_validation_vision, test_validation_data)
-SUBPACKAGES = ("nn", "conv", "optim", "arch", "augment", "rnn", "autoencoders", "segmentation", "detection",
-               "identification", "text", "data")
+SUBPACKAGES = (
+    "nn",
+    "conv",
+    "optim",
+    "arch",
+    "augment",
+    "rnn",
+    "autoencoders",
+    "segmentation",
+    "detection",
+    "identification",
+    "text",
+    "data",
+)
 MODULES = ("train", "plots", "display", "checks")  # single-module areas: their public functions and classes
 
 
@@ -47,5 +59,7 @@ def test_every_public_callable_has_invalid_cases_or_a_reason():
     assert not missing, f"public callables with no invalid-input case and no reason: {missing}"
     assert all(why.strip() for why in exempt.values())
     covered = sum(id(value) in tested for value in public.values())
-    print(f"\n{len(public)} public callables: {covered} with invalid-input cases, "
-          f"{len(public) - covered} exempt; {len(cases)} invalid cases in all")
+    print(
+        f"\n{len(public)} public callables: {covered} with invalid-input cases, "
+        f"{len(public) - covered} exempt; {len(cases)} invalid cases in all"
+    )

@@ -46,9 +46,15 @@ DATASET = tf.data.Dataset.from_tensor_slices((np.zeros((4, 2), np.float32), np.z
 # Corrupt and truncated files, each of which must be named in the error.
 TMP = Path(tempfile.mkdtemp(prefix="validation_data_"))
 (TMP / "coco_cut.json").write_text('{"images": [{"id": 1, "file_na')
-(TMP / "coco_bad_id.json").write_text(json.dumps(
-    {"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 1, "name": "a"}],
-     "annotations": [{"image_id": 7, "category_id": 1, "bbox": [0, 0, 1, 1]}]}))
+(TMP / "coco_bad_id.json").write_text(
+    json.dumps(
+        {
+            "images": [{"id": 1, "file_name": "a.png"}],
+            "categories": [{"id": 1, "name": "a"}],
+            "annotations": [{"image_id": 7, "category_id": 1, "bbox": [0, 0, 1, 1]}],
+        }
+    )
+)
 (TMP / "voc" / "Annotations").mkdir(parents=True)
 (TMP / "voc" / "Annotations" / "cut_voc.xml").write_text("<annotation><filename>a.png</filename><obj")
 (TMP / "ckpt").mkdir()
@@ -251,8 +257,13 @@ CASES = [
     (data.save_segmentation_folder, (IMAGES, np.zeros((1, 8, 8)), TMP / "i", TMP / "m"), {}, T, "masks"),
     (data.save_segmentation_folder, (IMAGES, np.zeros((1, 7, 8), int), TMP / "i", TMP / "m"), {}, E, "masks"),
     (data.save_segmentation_folder, (IMAGES, np.full((1, 8, 8), 300), TMP / "i", TMP / "m"), {}, E, "masks"),
-    (data.save_segmentation_folder, (IMAGES, np.zeros((1, 8, 8), int), TMP / "i", TMP / "m"), {"prefix": 3}, T,
-     "prefix"),
+    (
+        data.save_segmentation_folder,
+        (IMAGES, np.zeros((1, 8, 8), int), TMP / "i", TMP / "m"),
+        {"prefix": 3},
+        T,
+        "prefix",
+    ),
     (data.load_segmentation_folder, (TMP / "imgs", TMP / "masks"), {"channels": 2}, E, "channels"),
     (data.load_segmentation_folder, (TMP / "imgs", TMP / "masks"), {"size": (0, 4)}, E, "size[0]"),
     (data.load_segmentation_folder, (TMP / "imgs", TMP / "masks"), {"size": 5}, T, "size"),
@@ -404,8 +415,11 @@ def _call(fn, args, kwargs):
             pass
 
 
-@pytest.mark.parametrize("fn, args, kwargs, error, name", CASES,
-                         ids=[f"{getattr(c[0], '__qualname__', c[0])}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "fn, args, kwargs, error, name",
+    CASES,
+    ids=[f"{getattr(c[0], '__qualname__', c[0])}-{i}" for i, c in enumerate(CASES)],
+)
 def test_bad_input_names_the_argument(fn, args, kwargs, error, name):
     with pytest.raises(error) as info:
         _call(fn, args, kwargs)
@@ -441,9 +455,11 @@ def test_a_generator_of_sentences_is_read_once():
 
 def test_uint8_images_are_refused_not_clipped(tmp_path):
     # before: 200 / 255 became 1.0 (white) in the written PNGs and the composed scenes
-    for call in (lambda: data.save_segmentation_folder(UINT8, np.zeros((1, 8, 8), int), tmp_path / "i", tmp_path / "m"),
-                 lambda: data.save_voc(tmp_path / "v", UINT8, [TARGET], ("a",)),
-                 lambda: data.compose_scene(UINT8[..., 0], [0], 32, np.random.default_rng(0))):
+    for call in (
+        lambda: data.save_segmentation_folder(UINT8, np.zeros((1, 8, 8), int), tmp_path / "i", tmp_path / "m"),
+        lambda: data.save_voc(tmp_path / "v", UINT8, [TARGET], ("a",)),
+        lambda: data.compose_scene(UINT8[..., 0], [0], 32, np.random.default_rng(0)),
+    ):
         with pytest.raises(TypeError, match="divide by 255"):
             call()
     assert not any(tmp_path.rglob("*.png"))
@@ -482,7 +498,7 @@ def test_fit_refuses_a_run_dir_past_the_epochs_asked(tmp_path):
         train.fit(fresh, DATASET, 2, run_dir=tmp_path)
     assert str(tmp_path) in str(info.value)
     assert (tmp_path / "epoch-0003.npz").is_file()  # nothing restored, nothing removed
-    for a, b in zip(fresh.get_weights(), before):  # nor trained
+    for a, b in zip(fresh.get_weights(), before, strict=True):  # nor trained
         np.testing.assert_array_equal(a, b)
     history = train.fit(model, DATASET, 3, run_dir=tmp_path)  # the finished run: its 3 epochs, nothing trained
     assert history.history["loss"] == [1.0, 1.0, 1.0]
@@ -496,23 +512,23 @@ def test_truncated_files_name_the_file(tmp_path):
     np.testing.assert_array_equal(_read_idx(good, 8), range(5))
     cut = tmp_path / "cut-idx1-ubyte.gz"
     cut.write_bytes(good.read_bytes()[:-6])
-    with pytest.raises(ValueError, match="cut-idx1-ubyte.gz"):
+    with pytest.raises(ValueError, match=r"cut-idx1-ubyte\.gz"):
         _read_idx(cut, 8)
     # a checkpoint cut short by a full disk
     train.save_checkpoint(MODEL, tmp_path / "run", 1, {"loss": 1.0})
     path = tmp_path / "run" / "epoch-0001.npz"
     path.write_bytes(path.read_bytes()[:40])
-    with pytest.raises(ValueError, match="epoch-0001.npz: not a valid checkpoint"):
+    with pytest.raises(ValueError, match=r"epoch-0001\.npz: not a valid checkpoint"):
         train.restore_checkpoint(_tiny_model(), tmp_path / "run")
     # COCO JSON and VOC XML cut short
     data.save_coco(tmp_path / "ann.json", [TARGET], ("a",), (8, 8))
     (tmp_path / "cut.json").write_text((tmp_path / "ann.json").read_text()[:30])
-    with pytest.raises(ValueError, match="cut.json: not a valid COCO"):
+    with pytest.raises(ValueError, match=r"cut\.json: not a valid COCO"):
         data.load_coco(tmp_path / "cut.json")
     data.save_voc(tmp_path / "voc", IMAGES, [TARGET], ("a",))
     xml = tmp_path / "voc" / "Annotations" / "scene00000.xml"
     xml.write_text(xml.read_text()[:50])
-    with pytest.raises(ValueError, match="scene00000.xml: not a valid VOC"):
+    with pytest.raises(ValueError, match=r"scene00000\.xml: not a valid VOC"):
         data.load_voc(tmp_path / "voc")
 
 
@@ -520,7 +536,7 @@ def test_read_history_still_skips_a_line_cut_by_a_kill(tmp_path):
     (tmp_path / "history.jsonl").write_text('{"epoch": 1, "loss": 0.5}\n{"epo')
     assert train.read_history(tmp_path) == {"loss": [0.5]}
     (tmp_path / "history.jsonl").write_bytes(b"\x00\x01 not json at all")
-    with pytest.raises(ValueError, match="history.jsonl"):
+    with pytest.raises(ValueError, match=r"history\.jsonl"):
         train.read_history(tmp_path)
 
 

@@ -214,8 +214,13 @@ CASES = [
     (arch.two_phase_fine_tune, (None, IMAGE[None], [0], 0), {}, TypeError, "model"),
     (arch.two_phase_fine_tune, (TINY, IMAGE[None], [0], 0), {"head_epochs": 0}, ValueError, "head_epochs"),
     (arch.two_phase_fine_tune, (TINY, IMAGE[None], [0], 0), {"fine_tune_epochs": -1}, ValueError, "fine_tune_epochs"),
-    (arch.two_phase_fine_tune, (TINY, IMAGE[None], [0], 0), {"fine_tune_learning_rate": NAN}, ValueError,
-     "fine_tune_learning_rate"),
+    (
+        arch.two_phase_fine_tune,
+        (TINY, IMAGE[None], [0], 0),
+        {"fine_tune_learning_rate": NAN},
+        ValueError,
+        "fine_tune_learning_rate",
+    ),
     (arch.two_phase_fine_tune, (TINY, IMAGE[None], [0], 0), {"batch_size": 0}, ValueError, "batch_size"),
     (arch.two_phase_fine_tune, (TINY, IMAGE[None], [0, 1], 0), {}, ValueError, "x and y"),
     (arch.two_phase_fine_tune, (TINY, IMAGE[None], [0], 0), {"seed": -1}, ValueError, "seed"),
@@ -339,16 +344,26 @@ def test_bad_argument_raises_a_clear_error(case):
 
 
 # ---------------------------------------------------------------------- property tests
-BAD_UNIT_INTERVAL = st.one_of(st.just(NAN), st.just(INF), st.just(-INF), st.floats(max_value=-1e-9),
-                              st.floats(min_value=1.0, allow_infinity=False))
+BAD_UNIT_INTERVAL = st.one_of(
+    st.just(NAN),
+    st.just(INF),
+    st.just(-INF),
+    st.floats(max_value=-1e-9),
+    st.floats(min_value=1.0, allow_infinity=False),
+)
 
 
 @settings(max_examples=20, deadline=None)
 @given(BAD_UNIT_INTERVAL)
 def test_optimizer_decays_outside_0_1_are_refused(value):
-    for make, name in ((lambda v: optim.SGD(momentum=v), "momentum"), (lambda v: optim.Adam(beta_1=v), "beta_1"),
-                       (lambda v: optim.Adam(beta_2=v), "beta_2"), (lambda v: optim.RMSProp(rho=v), "rho"),
-                       (lambda v: nn.Dropout(v), "rate"), (lambda v: nn.BatchNormalization(momentum=v), "momentum")):
+    for make, name in (
+        (lambda v: optim.SGD(momentum=v), "momentum"),
+        (lambda v: optim.Adam(beta_1=v), "beta_1"),
+        (lambda v: optim.Adam(beta_2=v), "beta_2"),
+        (lambda v: optim.RMSProp(rho=v), "rho"),
+        (lambda v: nn.Dropout(v), "rate"),
+        (lambda v: nn.BatchNormalization(momentum=v), "momentum"),
+    ):
         with pytest.raises(ValueError, match=name):
             make(value)
 
@@ -364,10 +379,15 @@ def test_non_positive_or_nan_learning_rates_are_refused(value):
 @settings(max_examples=15, deadline=None)
 @given(st.integers(max_value=0))
 def test_non_positive_sizes_are_refused(size):
-    for make, name in ((lambda: nn.Dense(size), "units"), (lambda: conv.Conv2D(size, 3), "filters"),
-                       (lambda: conv.Conv2D(4, size), "kernel_size"), (lambda: conv.MaxPool2D(size), "pool_size"),
-                       (lambda: rnn.SimpleRNN(size), "units"), (lambda: arch.alexnet(num_classes=size), "num_classes"),
-                       (lambda: conv.receptive_field([(3, size)]), "stride")):
+    for make, name in (
+        (lambda: nn.Dense(size), "units"),
+        (lambda: conv.Conv2D(size, 3), "filters"),
+        (lambda: conv.Conv2D(4, size), "kernel_size"),
+        (lambda: conv.MaxPool2D(size), "pool_size"),
+        (lambda: rnn.SimpleRNN(size), "units"),
+        (lambda: arch.alexnet(num_classes=size), "num_classes"),
+        (lambda: conv.receptive_field([(3, size)]), "stride"),
+    ):
         with pytest.raises(ValueError, match=name):
             make()
 
@@ -406,7 +426,7 @@ def test_frozen_batchnorm_runs_in_inference_mode_like_keras():
     ours.trainable = theirs.trainable = False
     out = keras.ops.convert_to_numpy(ours(x, training=True))
     np.testing.assert_allclose(out, keras.ops.convert_to_numpy(theirs(x, training=True)), rtol=1e-5, atol=1e-5)
-    for a, b in zip(ours.get_weights(), weights):
+    for a, b in zip(ours.get_weights(), weights, strict=True):
         np.testing.assert_array_equal(a, b)  # before: the moving statistics moved
     ours.trainable = True  # a trainable layer still trains with batch statistics
     out = keras.ops.convert_to_numpy(ours(x, training=True))
@@ -420,7 +440,7 @@ def test_batchnorm_on_an_empty_batch_keeps_its_moving_statistics():
     before = [w.copy() for w in layer.get_weights()]
     out = layer(np.zeros((0, 3), "float32"), training=True)
     assert tuple(out.shape) == (0, 3)
-    for a, b in zip(layer.get_weights(), before):
+    for a, b in zip(layer.get_weights(), before, strict=True):
         np.testing.assert_array_equal(a, b)  # before: NaN moving mean and variance
     assert np.isfinite(keras.ops.convert_to_numpy(layer(x, training=False))).all()
 

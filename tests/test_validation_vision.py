@@ -86,8 +86,7 @@ CASES = [
     (seg.pixel_categorical_crossentropy, (Y, P.astype(float)), {}, ValueError, "y_pred"),
     (seg.pixel_categorical_crossentropy, (Y, SCORES_NAN), {}, ValueError, "y_pred"),
     (seg.pixel_categorical_crossentropy, (Y, SCORES), {"from_logits": "yes"}, TypeError, "from_logits"),
-    (seg.pixel_categorical_crossentropy, (Y, SCORES), {"class_weights": [1.0, NAN, 1.0]}, ValueError,
-     "class_weights"),
+    (seg.pixel_categorical_crossentropy, (Y, SCORES), {"class_weights": [1.0, NAN, 1.0]}, ValueError, "class_weights"),
     (seg.pixel_categorical_crossentropy, (Y, SCORES), {"class_weights": [1.0, 1.0]}, ValueError, "class_weights"),
     (seg.soft_jaccard_loss, (Y, SCORES), {"smooth": NAN}, ValueError, "smooth"),
     (seg.soft_jaccard_loss, (Y * 5, SCORES), {}, ValueError, "y_true"),
@@ -302,7 +301,7 @@ CASES = [
 
 EXEMPT = {
     "keras_course.segmentation.PixelAccuracy": "takes only name and dtype (Keras checks them); its inputs are "
-                                               "checked in update_state (see test_streaming_metrics_refuse_...)",
+    "checked in update_state (see test_streaming_metrics_refuse_...)",
     "keras_course.detection.BOX_FORMATS": "a constant tuple, not a callable",
     "keras_course.detection.ROIS_PER_IMAGE": "a constant int, not a callable",
     "keras_course.identification.DISTANCES": "a constant tuple, not a callable",
@@ -384,8 +383,13 @@ def test_nan_score_detection_is_refused():
 
 def test_coco_map_max_detections_minus_one_is_refused():
     """Before: max_detections=-1 sliced off the last detection."""
-    two = [{"boxes": np.array([[20.0, 20, 30, 30], [0, 0, 10, 10]]), "scores": np.array([0.9, 0.1]),
-            "labels": np.array([0, 0])}]
+    two = [
+        {
+            "boxes": np.array([[20.0, 20, 30, 30], [0, 0, 10, 10]]),
+            "scores": np.array([0.9, 0.1]),
+            "labels": np.array([0, 0]),
+        }
+    ]
     with pytest.raises(ValueError, match="max_detections"):
         det.coco_map(two, GT, max_detections=-1)
     assert det.coco_map(two, GT, max_detections=2) > 0 == det.coco_map(two, GT, max_detections=1)
@@ -434,7 +438,7 @@ def test_batched_nms_max_output_minus_one_is_refused():
 
 def test_corrupt_proposal_cache_names_the_file(tmp_path):
     images = np.random.default_rng(0).random((1, 16, 16, 1)).astype(np.float32)
-    first, _ = det.propose(images, cache_dir=tmp_path, mode="single")
+    _first, _ = det.propose(images, cache_dir=tmp_path, mode="single")
     (path,) = tmp_path.glob("*.npz")
     path.write_bytes(b"not an npz file")
     with pytest.raises(ValueError, match=str(path.name)):
@@ -453,9 +457,11 @@ def test_float_ids_of_the_truth_shape_are_always_refused(ids):
 @settings(max_examples=15, deadline=None)
 @given(st.one_of(st.just(NAN), st.floats(-10, -1e-6), st.floats(1 + 1e-6, 10)))
 def test_iou_thresholds_outside_the_unit_interval_are_refused(threshold):
-    for call in (lambda: det.nms(BOXES, SCORES2, threshold),
-                 lambda: det.match(BOXES, SCORES2, BOXES, threshold),
-                 lambda: det.evaluate_detections(DETS, GT, (threshold,))):
+    for call in (
+        lambda: det.nms(BOXES, SCORES2, threshold),
+        lambda: det.match(BOXES, SCORES2, BOXES, threshold),
+        lambda: det.evaluate_detections(DETS, GT, (threshold,)),
+    ):
         with pytest.raises(ValueError, match="iou_threshold"):
             call()
 

@@ -42,7 +42,9 @@ def test_build_vocab_counts_equal_gensim():
     vocab = build_vocab(sentences, min_count=2)
     model = Word2Vec(min_count=2)
     model.build_vocab(sentences)
-    assert dict(zip(vocab.words, vocab.counts)) == {w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key}
+    assert dict(zip(vocab.words, vocab.counts, strict=True)) == {
+        w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key
+    }
     assert "rare" not in vocab and list(vocab.counts) == sorted(vocab.counts, reverse=True)
     ids, sentence_ids = encode_corpus([["cat", "rare", "dog"], ["bus"]], vocab)
     assert [vocab.words[i] for i in ids] == ["cat", "dog", "bus"] and list(sentence_ids) == [0, 0, 1]
@@ -56,7 +58,7 @@ def test_subsample_and_noise_formulas():
     freqs = np.array([0.1, 1e-3, 1e-6])
     np.testing.assert_allclose(subsample_probability(freqs, t=1e-5), [1 - np.sqrt(1e-4), 1 - np.sqrt(1e-2), 0.0])
     counts = np.array([100, 10, 1])
-    expected = counts ** 0.75 / np.sum(counts ** 0.75)
+    expected = counts**0.75 / np.sum(counts**0.75)
     np.testing.assert_allclose(noise_distribution(counts), expected)
     draws = sample_negatives(expected, (200_000,), np.random.default_rng(0))
     np.testing.assert_allclose(np.bincount(draws, minlength=3) / 200_000, expected, atol=0.005)
@@ -72,13 +74,14 @@ def test_word2vec_subsampling_rule_equals_gensim():
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(300)]
     # Zipf-like counts: a few very frequent words, a long tail
-    sentences = [list(rng.choice(words, 20, p=1 / np.arange(1, 301) / np.sum(1 / np.arange(1, 301))))
-                 for _ in range(400)]
+    sentences = [
+        list(rng.choice(words, 20, p=1 / np.arange(1, 301) / np.sum(1 / np.arange(1, 301)))) for _ in range(400)
+    ]
     vocab = build_vocab(sentences, min_count=1)
     model = Word2Vec(min_count=1, sample=1e-2)
     model.build_vocab(sentences)
     # gensim stores the keep probability as a 32-bit threshold "sample_int"
-    keep = np.array([model.wv.get_vecattr(w, "sample_int") / 2 ** 32 for w in vocab.words])
+    keep = np.array([model.wv.get_vecattr(w, "sample_int") / 2**32 for w in vocab.words])
     discard = subsample_probability(vocab.frequencies, 1e-2, rule="word2vec")
     np.testing.assert_allclose(1 - discard, np.minimum(keep, 1.0), atol=1e-6)
     assert discard[0] > 0 and discard[-1] == 0
@@ -116,7 +119,7 @@ def test_skipgram_pairs_equal_loop():
         for j in range(max(0, i - reach[i]), min(len(ids), i + reach[i] + 1)):
             if j != i and sentence_ids[j] == sentence_ids[i]:
                 expected[(ids[i], ids[j])] += 1
-    assert Counter(zip(centres.tolist(), contexts.tolist())) == expected
+    assert Counter(zip(centres.tolist(), contexts.tolist(), strict=True)) == expected
 
 
 def test_cbow_examples_equal_loop():
@@ -127,11 +130,14 @@ def test_cbow_examples_equal_loop():
     reach = _reference_reach(len(ids), 2, 3)
     expected = []
     for i in range(len(ids)):
-        ctx = sorted(ids[j] for j in range(max(0, i - reach[i]), min(len(ids), i + reach[i] + 1))
-                     if j != i and sentence_ids[j] == sentence_ids[i])
+        ctx = sorted(
+            ids[j]
+            for j in range(max(0, i - reach[i]), min(len(ids), i + reach[i] + 1))
+            if j != i and sentence_ids[j] == sentence_ids[i]
+        )
         if ctx:
             expected.append((ids[i], ctx))
-    got = [(t, sorted(c[c >= 0].tolist())) for c, t in zip(contexts, targets)]
+    got = [(t, sorted(c[c >= 0].tolist())) for c, t in zip(contexts, targets, strict=True)]
     assert got == expected and contexts.shape[1] == 4
 
 
@@ -147,7 +153,7 @@ def test_negative_sampling_loss_formula():
 def _randomize(model, seed=0):
     rng = np.random.default_rng(seed)
     model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
-    return [w for w in model.get_weights()]
+    return list(model.get_weights())
 
 
 def test_skipgram_and_cbow_logits_equal_numpy():
@@ -167,8 +173,12 @@ def test_skipgram_and_cbow_logits_equal_numpy():
     cbow({"context": context, "targets": targets})
     v, v_out = _randomize(cbow, 1)
     hidden = np.stack([v[c[c >= 0]].mean(axis=0) for c in context])
-    np.testing.assert_allclose(cbow({"context": context, "targets": targets}),
-                               np.einsum("bd,bkd->bk", hidden, v_out[targets]), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        cbow({"context": context, "targets": targets}),
+        np.einsum("bd,bkd->bk", hidden, v_out[targets]),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 def test_softmax_skipgram_equals_numpy():
@@ -209,8 +219,9 @@ def test_train_word2vec_learns_topics():
     for sg in (1, 0):
         # 10 words: a batch holds each word many times and the summed updates add up, so
         # small batches here (on a real vocabulary 16k-example batches are fine)
-        kv = train_word2vec(sentences, sg=sg, vector_size=16, window=3, min_count=1, epochs=2, batch_size=64,
-                            sample=None)
+        kv = train_word2vec(
+            sentences, sg=sg, vector_size=16, window=3, min_count=1, epochs=2, batch_size=64, sample=None
+        )
         same = np.mean([kv.similarity("cat", w) for w in ("dog", "horse", "cow")])
         other = np.mean([kv.similarity("cat", w) for w in ("car", "bus", "truck")])
         assert same > other + 0.2, (sg, same, other)

@@ -47,8 +47,8 @@ def numpy_yolo_loss(y_true, y_pred, b, lambda_coord=5.0, lambda_noobj=0.5):
                 obj = t[4] == 1
                 ious = []
                 for r in range(b):
-                    px, py, pw, ph = p[5 * r: 5 * r + 4]
-                    tx, ty, tw, th = t[5 * r: 5 * r + 4]
+                    px, py, pw, ph = p[5 * r : 5 * r + 4]
+                    tx, ty, tw, th = t[5 * r : 5 * r + 4]
                     # corners in image units: (x / s, y / s) is the offset inside the cell
                     a = (px / s - pw / 2, py / s - ph / 2, px / s + pw / 2, py / s + ph / 2)
                     g = (tx / s - tw / 2, ty / s - th / 2, tx / s + tw / 2, ty / s + th / 2)
@@ -58,17 +58,18 @@ def numpy_yolo_loss(y_true, y_pred, b, lambda_coord=5.0, lambda_noobj=0.5):
                     ious.append(iw * ih / max(union, 1e-9))
                 best = int(np.argmax(ious))
                 for r in range(b):
-                    q = p[5 * r: 5 * r + 5]
+                    q = p[5 * r : 5 * r + 5]
                     if obj and r == best:
-                        g = t[5 * r: 5 * r + 5]
+                        g = t[5 * r : 5 * r + 5]
                         total += lambda_coord * ((g[0] - q[0]) ** 2 + (g[1] - q[1]) ** 2)
-                        total += lambda_coord * ((np.sqrt(g[2]) - np.sqrt(q[2])) ** 2
-                                                 + (np.sqrt(g[3]) - np.sqrt(q[3])) ** 2)
+                        total += lambda_coord * (
+                            (np.sqrt(g[2]) - np.sqrt(q[2])) ** 2 + (np.sqrt(g[3]) - np.sqrt(q[3])) ** 2
+                        )
                         total += (ious[r] - q[4]) ** 2
                     else:
                         total += lambda_noobj * q[4] ** 2
                 if obj:
-                    total += np.sum((t[5 * b:] - p[5 * b:]) ** 2)
+                    total += np.sum((t[5 * b :] - p[5 * b :]) ** 2)
         losses[k] = total
     return losses
 
@@ -76,8 +77,19 @@ def numpy_yolo_loss(y_true, y_pred, b, lambda_coord=5.0, lambda_noobj=0.5):
 def test_loss_equals_numpy_transcription():
     rng = np.random.default_rng(1)
     s, b, c = 4, 2, 3
-    y_true = np.stack([encode_targets(np.array([[5, 5, 30, 40], [40, 30, 60, 62]]) + rng.uniform(-4, 4, (2, 4)),
-                                      rng.integers(0, c, 2), 64, s, b, c) for _ in range(3)])
+    y_true = np.stack(
+        [
+            encode_targets(
+                np.array([[5, 5, 30, 40], [40, 30, 60, 62]]) + rng.uniform(-4, 4, (2, 4)),
+                rng.integers(0, c, 2),
+                64,
+                s,
+                b,
+                c,
+            )
+            for _ in range(3)
+        ]
+    )
     raw = rng.normal(size=(3, s, s, 5 * b + c)).astype("float32")
     y_pred = np.asarray(YoloOutput(b, c)(raw))
     ours = np.asarray(YoloV1Loss(num_boxes=b, reduction=None)(y_true, y_pred))

@@ -13,13 +13,39 @@ from keras_course.arch.hed import vgg16_hed
 from keras_course.arch.imagenet import CAT_CLASSES, CUP_CLASSES, IMAGENET_CLASSES, imagenet_class_name
 from keras_course.arch.resnet import BottleneckBlock, ResidualBlock, resnet, resnet_cifar
 from keras_course.arch.torch_weights import load_torch_state_dict
-from keras_course.arch.transfer import (application_backbone, build_transfer_model, split_transfer_model,
-                                       two_phase_fine_tune, unfreeze)
+from keras_course.arch.transfer import (
+    application_backbone,
+    build_transfer_model,
+    split_transfer_model,
+    two_phase_fine_tune,
+    unfreeze,
+)
 from keras_course.arch.vgg import VGG_CONFIGS, vgg
 
 __all__ = [
-    "ALEXNET_PARAMS", "BottleneckBlock", "CAT_CLASSES", "CUP_CLASSES", "GOOGLENET_PARAMS", "IMAGENET_CLASSES",
-    "InceptionModule", "ResidualBlock", "VGG_CONFIGS", "alexnet", "application_backbone", "build_transfer_model",
-    "convert_lite0_weights", "efficientnet_lite0", "googlenet", "imagenet_class_name", "inception_params",
-    "load_torch_state_dict", "resnet", "resnet_cifar", "split_transfer_model", "two_phase_fine_tune", "unfreeze", "vgg", "vgg16_hed",
+    "ALEXNET_PARAMS",
+    "CAT_CLASSES",
+    "CUP_CLASSES",
+    "GOOGLENET_PARAMS",
+    "IMAGENET_CLASSES",
+    "VGG_CONFIGS",
+    "BottleneckBlock",
+    "InceptionModule",
+    "ResidualBlock",
+    "alexnet",
+    "application_backbone",
+    "build_transfer_model",
+    "convert_lite0_weights",
+    "efficientnet_lite0",
+    "googlenet",
+    "imagenet_class_name",
+    "inception_params",
+    "load_torch_state_dict",
+    "resnet",
+    "resnet_cifar",
+    "split_transfer_model",
+    "two_phase_fine_tune",
+    "unfreeze",
+    "vgg",
+    "vgg16_hed",
 ]

@@ -45,7 +45,7 @@ def default(value, small, small_value, full_value):
 
 def scaled(channels, width):
     """``channels * width`` rounded, at least 1."""
-    return max(1, int(round(channels * width)))
+    return max(1, round(channels * width))
 
 
 def classifier(x, num_classes, name="predictions"):
@@ -55,12 +55,23 @@ def classifier(x, num_classes, name="predictions"):
 
 def conv_unit(filters, kernel, strides=1, batch_norm=False, name=None, padding="same"):
     """Layers of one conv "unit": Conv2D + ReLU, or Conv2D (no bias) + BatchNorm + ReLU."""
-    conv = keras.layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=not batch_norm,
-                               activation=None if batch_norm else "relu", name=name)
+    conv = keras.layers.Conv2D(
+        filters,
+        kernel,
+        strides=strides,
+        padding=padding,
+        use_bias=not batch_norm,
+        activation=None if batch_norm else "relu",
+        name=name,
+    )
     if not batch_norm:
         return [conv]
     suffix = (lambda s: f"{name}_{s}") if name else (lambda s: None)
-    return [conv, keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=suffix("bn")), keras.layers.ReLU(name=suffix("relu"))]
+    return [
+        conv,
+        keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=suffix("bn")),
+        keras.layers.ReLU(name=suffix("relu")),
+    ]
 
 
 def apply_layers(unit, x, training=None):

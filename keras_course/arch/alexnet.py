@@ -3,20 +3,32 @@
 import keras
 from keras import layers
 
-from keras_course.arch._common import (check_bool, check_dropout, check_input_shape, check_positive_int,
-                                       check_width, classifier, default, scaled)
+from keras_course.arch._common import (
+    check_bool,
+    check_dropout,
+    check_input_shape,
+    check_positive_int,
+    check_width,
+    classifier,
+    default,
+    scaled,
+)
 from keras_course.checks import check_choice
 
 # (filters, kernel, stride, groups, max-pool after it) of the five conv layers in the paper.
-ALEXNET_CONVS = ((96, 11, 4, 1, True), (256, 5, 1, 2, True), (384, 3, 1, 1, False),
-                 (384, 3, 1, 2, False), (256, 3, 1, 2, True))
+ALEXNET_CONVS = (
+    (96, 11, 4, 1, True),
+    (256, 5, 1, 2, True),
+    (384, 3, 1, 1, False),
+    (384, 3, 1, 2, False),
+    (256, 3, 1, 2, True),
+)
 # Parameters of the paper's network at 227x227x3 with 1000 classes, derived layer by layer
 # (see ``alexnet``); the test checks the built model against it.
 ALEXNET_PARAMS = 60_965_224
 
 
-def alexnet(input_shape=None, num_classes=None, small=False, groups=None, dropout=0.5, width=1.0,
-            name="alexnet"):
+def alexnet(input_shape=None, num_classes=None, small=False, groups=None, dropout=0.5, width=1.0, name="alexnet"):
     """AlexNet: 5 conv layers (11x11 stride 4 first) and 3 dense layers, ReLU, dropout.
 
     The paper's network, split over two GPUs: conv2, conv4 and conv5 only see the 48/192/192
@@ -58,9 +70,15 @@ def alexnet(input_shape=None, num_classes=None, small=False, groups=None, dropou
     for i, (filters, kernel, stride, conv_groups, pool) in enumerate(ALEXNET_CONVS, 1):
         if small and i == 1:
             kernel, stride = 3, 1
-        x = layers.Conv2D(scaled(filters, width), kernel, strides=stride,
-                          padding="valid" if i == 1 and not small else "same", activation="relu",
-                          groups=conv_groups if groups == 2 else 1, name=f"conv{i}")(x)
+        x = layers.Conv2D(
+            scaled(filters, width),
+            kernel,
+            strides=stride,
+            padding="valid" if i == 1 and not small else "same",
+            activation="relu",
+            groups=conv_groups if groups == 2 else 1,
+            name=f"conv{i}",
+        )(x)
         if pool:
             # Overlapping pooling (3x3 windows, stride 2): the paper's choice over 2x2/2.
             x = layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)

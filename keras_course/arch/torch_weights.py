@@ -17,15 +17,22 @@ import collections
 import io
 import pickle
 import zipfile
+
 import numpy as np
 
 from keras_course.checks import check_file
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 STORAGE_DTYPES = {
-    "FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
-    "LongStorage": np.int64, "IntStorage": np.int32, "ShortStorage": np.int16,
-    "CharStorage": np.int8, "ByteStorage": np.uint8, "BoolStorage": np.bool_,
+    "FloatStorage": np.float32,
+    "DoubleStorage": np.float64,
+    "HalfStorage": np.float16,
+    "LongStorage": np.int64,
+    "IntStorage": np.int32,
+    "ShortStorage": np.int16,
+    "CharStorage": np.int8,
+    "ByteStorage": np.uint8,
+    "BoolStorage": np.bool_,
 }
 
 
@@ -83,8 +90,9 @@ def _materialise(obj, storages):
         key, dtype, _ = obj.storage
         flat = storages[key]
         itemsize = flat.itemsize
-        view = np.lib.stride_tricks.as_strided(flat[obj.offset:], shape=obj.shape,
-                                               strides=tuple(s * itemsize for s in obj.stride))
+        view = np.lib.stride_tricks.as_strided(
+            flat[obj.offset :], shape=obj.shape, strides=tuple(s * itemsize for s in obj.stride)
+        )
         return np.ascontiguousarray(view, dtype=np.dtype(dtype))  # a C-ordered copy in native byte order
     if isinstance(obj, dict):
         return collections.OrderedDict((k, _materialise(v, storages)) for k, v in obj.items())
@@ -154,8 +162,16 @@ def load_torch_state_dict(path):
         if str(error).startswith(("refusing", "unexpected")):
             raise  # a refused global: the message says what the file asked for
         raise ValueError(f"{path}: not a valid torch.save state dict file ({error})") from error
-    except (EOFError, KeyError, IndexError, TypeError, AttributeError, ValueError, zipfile.BadZipFile,
-            OSError) as error:  # truncated or corrupt: name the file, not the byte that failed
+    except (
+        EOFError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        ValueError,
+        zipfile.BadZipFile,
+        OSError,
+    ) as error:  # truncated or corrupt: name the file, not the byte that failed
         if isinstance(error, ValueError) and str(error).startswith(str(path)):
             raise
         raise ValueError(f"{path}: not a valid torch.save state dict file ({error!r})") from error

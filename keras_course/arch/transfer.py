@@ -29,8 +29,18 @@ HEADS = ("linear", "mlp")
 BACKBONE_NAME = "backbone"
 
 
-def build_transfer_model(backbone, num_classes, head="linear", freeze=True, dropout=0.2, input_shape=None,
-                         input_scale=1.0, hidden_units=256, feature_layers=(), name="transfer"):
+def build_transfer_model(
+    backbone,
+    num_classes,
+    head="linear",
+    freeze=True,
+    dropout=0.2,
+    input_shape=None,
+    input_scale=1.0,
+    hidden_units=256,
+    feature_layers=(),
+    name="transfer",
+):
     """A new classifier on top of ``backbone``.
 
     Args:
@@ -66,8 +76,11 @@ def build_transfer_model(backbone, num_classes, head="linear", freeze=True, drop
     check_positive_int("hidden_units", hidden_units)
     if len(backbone.outputs) != 1 or len(backbone.outputs[0].shape) not in (2, 4):
         raise ValueError("backbone must have one output, feature maps (batch, h, w, c) or features (batch, c)")
-    if (isinstance(feature_layers, str) or not hasattr(feature_layers, "__iter__")
-            or not all(isinstance(n, str) for n in feature_layers)):
+    if (
+        isinstance(feature_layers, str)
+        or not hasattr(feature_layers, "__iter__")
+        or not all(isinstance(n, str) for n in feature_layers)
+    ):
         raise TypeError(f"feature_layers must be a sequence of layer names, got {feature_layers!r}")
     names = {layer.name for layer in backbone.layers}
     for n in feature_layers:
@@ -96,8 +109,10 @@ def build_transfer_model(backbone, num_classes, head="linear", freeze=True, drop
         x = layers.Concatenate(name="grey_to_rgb")([x, x, x])
     x = backbone(x, training=False)
     if feature_layers:
-        pooled = [layers.GlobalAveragePooling2D(name=f"avg_pool_{n}")(f) if len(f.shape) == 4 else f
-                  for n, f in zip(feature_layers, x[:-1])]
+        pooled = [
+            layers.GlobalAveragePooling2D(name=f"avg_pool_{n}")(f) if len(f.shape) == 4 else f
+            for n, f in zip(feature_layers, x[:-1], strict=True)
+        ]
         x = x[-1]
     if len(x.shape) == 4:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
@@ -166,7 +181,9 @@ def unfreeze(model, from_layer, keep_batchnorm_frozen=True):
     elif isinstance(from_layer, int) and not isinstance(from_layer, bool) and -len(names) <= from_layer < len(names):
         start = from_layer % len(names)
     else:
-        raise ValueError(f"from_layer must be a layer name or an index in [-{len(names)}, {len(names)}), got {from_layer!r}")
+        raise ValueError(
+            f"from_layer must be a layer name or an index in [-{len(names)}, {len(names)}), got {from_layer!r}"
+        )
     backbone.trainable = True
     for i, layer in enumerate(backbone.layers):
         is_bn = isinstance(layer, layers.BatchNormalization)
@@ -174,10 +191,25 @@ def unfreeze(model, from_layer, keep_batchnorm_frozen=True):
     return len(backbone.trainable_weights)
 
 
-def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epochs=5, fine_tune_epochs=5,
-                        head_learning_rate=1e-3, fine_tune_learning_rate=1e-4, batch_size=32,
-                        loss="sparse_categorical_crossentropy", metrics=("accuracy",), precompute_features=False,
-                        cosine_decay=False, seed=0, verbose=0, run_dir=None):
+def two_phase_fine_tune(
+    model,
+    x,
+    y,
+    from_layer,
+    validation_data=None,
+    head_epochs=5,
+    fine_tune_epochs=5,
+    head_learning_rate=1e-3,
+    fine_tune_learning_rate=1e-4,
+    batch_size=32,
+    loss="sparse_categorical_crossentropy",
+    metrics=("accuracy",),
+    precompute_features=False,
+    cosine_decay=False,
+    seed=0,
+    verbose=0,
+    run_dir=None,
+):
     """Phase 1: train the new head on the frozen backbone. Phase 2: ``unfreeze`` from
     ``from_layer`` and go on training at a ``fine_tune_learning_rate`` (~10x lower).
 
@@ -211,8 +243,10 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
     if len(x) == 0:
         raise ValueError(f"x must hold at least one example, got {describe(x)}")
     if not fine_tune_learning_rate <= head_learning_rate:
-        raise ValueError(f"fine_tune_learning_rate must be in (0, head_learning_rate={head_learning_rate}], "
-                         f"got {fine_tune_learning_rate!r}")
+        raise ValueError(
+            f"fine_tune_learning_rate must be in (0, head_learning_rate={head_learning_rate}], "
+            f"got {fine_tune_learning_rate!r}"
+        )
     check_bool("precompute_features", precompute_features)
     check_bool("cosine_decay", cosine_decay)
     check_int("seed", seed, minimum=0)
@@ -235,20 +269,40 @@ def two_phase_fine_tune(model, x, y, from_layer, validation_data=None, head_epoc
             val = (features.predict(validation_data[0], batch_size=128, verbose=0), validation_data[1])
         head.compile(optimizer=adam(head_learning_rate, head_epochs), loss=loss, metrics=list(metrics))
         train_features = features.predict(x, batch_size=128, verbose=0)
-        first = fit(head, make_dataset(train_features, y, batch_size, seed=seed), head_epochs,
-                    run_dir=phase_dir("head"), validation_data=val, verbose=verbose, keep_checkpoints=keep_head)
+        first = fit(
+            head,
+            make_dataset(train_features, y, batch_size, seed=seed),
+            head_epochs,
+            run_dir=phase_dir("head"),
+            validation_data=val,
+            verbose=verbose,
+            keep_checkpoints=keep_head,
+        )
     else:
         model.compile(optimizer=adam(head_learning_rate, head_epochs), loss=loss, metrics=list(metrics))
-        first = fit(model, make_dataset(x, y, batch_size, seed=seed), head_epochs, run_dir=phase_dir("head"),
-                    validation_data=validation_data, verbose=verbose, keep_checkpoints=keep_head)
+        first = fit(
+            model,
+            make_dataset(x, y, batch_size, seed=seed),
+            head_epochs,
+            run_dir=phase_dir("head"),
+            validation_data=validation_data,
+            verbose=verbose,
+            keep_checkpoints=keep_head,
+        )
     if fine_tune_epochs == 0:
         if run_dir is not None:
             remove_checkpoints(run_dir)  # the emptied folder (and out/checkpoints, if emptied)
         return {"head": first, "fine_tune": None, "history": dict(first.history)}
     unfreeze(model, from_layer)
     model.compile(optimizer=adam(fine_tune_learning_rate, fine_tune_epochs), loss=loss, metrics=list(metrics))
-    second = fit(model, make_dataset(x, y, batch_size, seed=seed + 1), fine_tune_epochs,
-                 run_dir=phase_dir("fine_tune"), validation_data=validation_data, verbose=verbose)
+    second = fit(
+        model,
+        make_dataset(x, y, batch_size, seed=seed + 1),
+        fine_tune_epochs,
+        run_dir=phase_dir("fine_tune"),
+        validation_data=validation_data,
+        verbose=verbose,
+    )
     if run_dir is not None:
         remove_checkpoints(phase_dir("head"))
         remove_checkpoints(run_dir)  # the emptied folder (and out/checkpoints, if emptied)
@@ -275,5 +329,10 @@ def application_backbone(name, weights, input_shape=None, pooling=None, **kwargs
     if weights is not None:
         weights = check_file("weights", weights, suffixes=(".h5", ".keras"))
     check_choice("pooling", pooling, (None, "avg", "max"))
-    return builder(weights=None if weights is None else str(weights), include_top=False, input_shape=input_shape,
-                   pooling=pooling, **kwargs)
+    return builder(
+        weights=None if weights is None else str(weights),
+        include_top=False,
+        input_shape=input_shape,
+        pooling=pooling,
+        **kwargs,
+    )

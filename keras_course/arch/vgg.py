@@ -3,8 +3,17 @@
 import keras
 from keras import layers
 
-from keras_course.arch._common import (BN_MOMENTUM, check_bool, check_dropout, check_input_shape,
-                                       check_positive_int, check_width, classifier, default, scaled)
+from keras_course.arch._common import (
+    BN_MOMENTUM,
+    check_bool,
+    check_dropout,
+    check_input_shape,
+    check_positive_int,
+    check_width,
+    classifier,
+    default,
+    scaled,
+)
 from keras_course.checks import check_choice
 
 # Table 1 of the paper: per block, the conv layers as (filters, kernel); a 2x2 max-pool ends
@@ -27,8 +36,18 @@ def _conv_spec(spec):
     return spec, 3
 
 
-def vgg(config="D", input_shape=None, num_classes=None, include_top=True, small=False,
-        batch_norm=False, dropout=0.5, width=1.0, pooling=None, name=None):
+def vgg(
+    config="D",
+    input_shape=None,
+    num_classes=None,
+    include_top=True,
+    small=False,
+    batch_norm=False,
+    dropout=0.5,
+    width=1.0,
+    pooling=None,
+    name=None,
+):
     """VGG: stacks of 3x3 convs (stride 1, "same") and 2x2 max-pools, then 3 dense layers.
 
     Two 3x3 convs see a 5x5 window, three see 7x7, with fewer parameters (27 c^2 against
@@ -88,4 +107,6 @@ def vgg(config="D", input_shape=None, num_classes=None, include_top=True, small=
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    return keras.Model(inputs, x, name=name if name is not None else f"vgg{VGG_DEPTHS[config]}{'_small' if small else ''}")
+    return keras.Model(
+        inputs, x, name=name if name is not None else f"vgg{VGG_DEPTHS[config]}{'_small' if small else ''}"
+    )

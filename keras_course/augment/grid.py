@@ -3,11 +3,11 @@
 import os
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 
-from keras_course.plots import save_figure  # noqa: I001 - first: it selects the headless Agg backend
-from keras_course.checks import check_image, check_int, describe  # noqa: I001
-import matplotlib.pyplot as plt  # noqa: E402
+from keras_course.checks import check_image, check_int, describe
+from keras_course.plots import save_figure
 
 
 def show_augmentations(image, pipeline, path, n=6, title=None, caption=None):
@@ -40,11 +40,12 @@ def show_augmentations(image, pipeline, path, n=6, title=None, caption=None):
     cell = 1.6  # inches per image, across
     height = cell * image.shape[0] / image.shape[1] + 0.25
     fig, axes = plt.subplots(len(rows), n + 1, figsize=(cell * (n + 1), height * len(rows) + 0.4), squeeze=False)
-    for i, (row, (label, layer)) in enumerate(zip(axes, rows.items())):
+    for i, (row, (label, layer)) in enumerate(zip(axes, rows.items(), strict=True)):
         augmented = keras.ops.convert_to_numpy(layer(batch, training=True))
-        for ax, picture, name in zip(row, [image, *augmented], ["original" if i == 0 else "", *[""] * n]):
-            ax.imshow(np.clip(picture[..., 0] if picture.shape[-1] == 1 else picture, 0, 1),
-                      cmap="gray", vmin=0, vmax=1)
+        for ax, picture, name in zip(row, [image, *augmented], ["original" if i == 0 else "", *[""] * n], strict=True):
+            ax.imshow(
+                np.clip(picture[..., 0] if picture.shape[-1] == 1 else picture, 0, 1), cmap="gray", vmin=0, vmax=1
+            )
             ax.set_xticks([])
             ax.set_yticks([])
             if name:

@@ -14,15 +14,15 @@ FILL_MODES = ("constant", "reflect", "wrap", "nearest")
 # A moderate strength for every step: what `make_pipeline(["flip", "zoom"])` uses.
 DEFAULT_STRENGTHS = {
     "flip": "horizontal",
-    "rotation": 0.05,    # fraction of a full turn: +-18 degrees
+    "rotation": 0.05,  # fraction of a full turn: +-18 degrees
     "translation": 0.1,  # fraction of height / width
-    "zoom": 0.15,        # fraction of height / width
+    "zoom": 0.15,  # fraction of height / width
     "contrast": 0.3,
-    "brightness": 0.2,   # fraction of the value range
-    "rgb_shift": 0.1,    # fraction of the value range, per channel
-    "noise": 0.08,       # standard deviation, as a fraction of the value range
-    "blur": 1.0,         # sigma of the Gaussian kernel in pixels (Keras allows at most 1)
-    "erasing": 0.5,      # probability of erasing one random patch
+    "brightness": 0.2,  # fraction of the value range
+    "rgb_shift": 0.1,  # fraction of the value range, per channel
+    "noise": 0.08,  # standard deviation, as a fraction of the value range
+    "blur": 1.0,  # sigma of the Gaussian kernel in pixels (Keras allows at most 1)
+    "erasing": 0.5,  # probability of erasing one random patch
 }
 AUGMENTATIONS = tuple(DEFAULT_STRENGTHS)
 
@@ -51,12 +51,19 @@ def _layer(name, strength, seed, value_range, fill_mode):
         # Keras draws one sigma per batch in `sigma`, and blurs each image with a
         # probability drawn from U(0, factor): about half the images at factor 1.
         kernel_size = 2 * math.ceil(2 * strength) + 1  # +-2 sigma
-        return L.RandomGaussianBlur(1.0, kernel_size=kernel_size, sigma=(strength / 2, strength),
-                                    value_range=value_range, seed=seed, name="blur")
+        return L.RandomGaussianBlur(
+            1.0,
+            kernel_size=kernel_size,
+            sigma=(strength / 2, strength),
+            value_range=value_range,
+            seed=seed,
+            name="blur",
+        )
     if name == "erasing":
         # factor=(p, p): erase with probability exactly p; a mid-grey patch.
-        return L.RandomErasing((strength, strength), fill_value=(lo + hi) / 2, value_range=value_range,
-                               seed=seed, name="erasing")
+        return L.RandomErasing(
+            (strength, strength), fill_value=(lo + hi) / 2, value_range=value_range, seed=seed, name="erasing"
+        )
     raise AssertionError(name)
 
 
@@ -66,8 +73,13 @@ def _check_strength(name, strength):
             raise ValueError(f"the strength of 'flip' must be one of {FLIP_MODES}, got {strength!r}")
         return strength
     bounded = name in ("brightness", "rgb_shift", "erasing", "contrast", "blur", "translation")
-    return check_real(f"steps[{name!r}] (the strength of {name!r})", strength, minimum=0.0,
-                      maximum=1.0 if bounded else None, low_open=True)
+    return check_real(
+        f"steps[{name!r}] (the strength of {name!r})",
+        strength,
+        minimum=0.0,
+        maximum=1.0 if bounded else None,
+        low_open=True,
+    )
 
 
 def make_pipeline(steps, seed=0, value_range=(0.0, 1.0), fill_mode="constant", name="augment"):
@@ -108,7 +120,8 @@ def make_pipeline(steps, seed=0, value_range=(0.0, 1.0), fill_mode="constant", n
     # Independent, repeatable seeds for the layers (seed + i would overlap between pipelines).
     seeds = np.random.SeedSequence(int(seed)).generate_state(len(steps)) % (2**31 - 1)
     value_range = tuple(float(v) for v in value_range)
-    layers = [_layer(step, _check_strength(step, strength), int(s), value_range, fill_mode)
-              for (step, strength), s in zip(steps.items(), seeds)]
+    layers = [
+        _layer(step, _check_strength(step, strength), int(s), value_range, fill_mode)
+        for (step, strength), s in zip(steps.items(), seeds, strict=True)
+    ]
     return keras.Sequential(layers, name=name)
-

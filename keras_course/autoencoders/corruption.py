@@ -53,8 +53,9 @@ class Corruption(keras.layers.Layer):
             return inputs
         low, high = self.value_range
         if self.kind == "gaussian":
-            noise = keras.random.normal(ops.shape(inputs), stddev=self.amount, dtype=inputs.dtype,
-                                        seed=self.seed_generator)
+            noise = keras.random.normal(
+                ops.shape(inputs), stddev=self.amount, dtype=inputs.dtype, seed=self.seed_generator
+            )
             return ops.clip(inputs + noise, low, high)
         hit = keras.random.uniform(ops.shape(inputs), dtype=inputs.dtype, seed=self.seed_generator) < self.amount
         if self.kind == "masking":
@@ -67,5 +68,10 @@ class Corruption(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "kind": self.kind, "amount": self.amount,
-                "value_range": list(self.value_range), "seed": self.seed}
+        return {
+            **super().get_config(),
+            "kind": self.kind,
+            "amount": self.amount,
+            "value_range": list(self.value_range),
+            "seed": self.seed,
+        }

@@ -86,8 +86,17 @@ class PerceptualLoss(keras.losses.Loss):
     architecture only (a loss has no weights of its own to save): load its weights again.
     """
 
-    def __init__(self, feature_model="efficientnet_lite0", layer=None, input_size=56, channels=1, pixel_weight=0.0,
-                 name="perceptual_loss", reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self,
+        feature_model="efficientnet_lite0",
+        layer=None,
+        input_size=56,
+        channels=1,
+        pixel_weight=0.0,
+        name="perceptual_loss",
+        reduction="sum_over_batch_size",
+        dtype=None,
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.pixel_weight = check_real("pixel_weight", pixel_weight, minimum=0.0)  # NaN passed "< 0"
         self.layer, self.input_size, self.channels = layer, input_size, channels
@@ -101,8 +110,9 @@ class PerceptualLoss(keras.losses.Loss):
             self.features = feature_model
             self.features.trainable = False
         else:
-            raise TypeError(f"feature_model must be one of {tuple(BACKBONES)} or a keras.Model, "
-                            f"got {type(feature_model).__name__}")
+            raise TypeError(
+                f"feature_model must be one of {tuple(BACKBONES)} or a keras.Model, got {type(feature_model).__name__}"
+            )
 
     def call(self, y_true, y_pred):
         y_pred = ops.convert_to_tensor(y_pred)
@@ -118,8 +128,14 @@ class PerceptualLoss(keras.losses.Loss):
 
     def get_config(self):
         feature_model = self.backbone or keras.saving.serialize_keras_object(self.features)
-        return {**super().get_config(), "feature_model": feature_model, "layer": self.layer,
-                "input_size": self.input_size, "channels": self.channels, "pixel_weight": self.pixel_weight}
+        return {
+            **super().get_config(),
+            "feature_model": feature_model,
+            "layer": self.layer,
+            "input_size": self.input_size,
+            "channels": self.channels,
+            "pixel_weight": self.pixel_weight,
+        }
 
 
 def psnr(clean, other, max_value=1.0):
@@ -132,12 +148,15 @@ def psnr(clean, other, max_value=1.0):
         if isinstance(value, (str, bytes)) or value is None:
             raise TypeError(f"{name} must be a batch of images, got {describe(value)}")
         if hasattr(value, "dtype") and str(value.dtype) == "uint8" and max_value == 1.0:
-            raise TypeError(f"{name} must be float images in [0, 1] for max_value=1, got {describe(value)}; "
-                            "divide by 255 first (or pass max_value=255)")
+            raise TypeError(
+                f"{name} must be float images in [0, 1] for max_value=1, got {describe(value)}; "
+                "divide by 255 first (or pass max_value=255)"
+            )
     clean = ops.convert_to_tensor(clean, dtype="float32")
     other = ops.convert_to_tensor(other, dtype="float32")
     if clean.shape != other.shape or len(clean.shape) < 2:
-        raise ValueError(f"clean and other must be batches of images of the same shape, got {clean.shape} "
-                         f"and {other.shape}")
+        raise ValueError(
+            f"clean and other must be batches of images of the same shape, got {clean.shape} and {other.shape}"
+        )
     mse = ops.mean(ops.square(clean - other), axis=tuple(range(1, len(clean.shape))))
     return 10.0 * ops.log(max_value**2 / ops.maximum(mse, 1e-12)) / ops.log(10.0)

@@ -19,8 +19,11 @@ KINDS = ("dense", "conv")
 
 def _check(input_shape, code_size, kind):
     check_choice("kind", kind, KINDS)
-    if (not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in input_shape)):
+    if (
+        not isinstance(input_shape, (tuple, list))
+        or len(input_shape) != 3
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in input_shape)
+    ):
         raise ValueError(f"input_shape must be (height, width, channels) of positive ints, got {input_shape!r}")
     check_int("code_size", code_size, minimum=1)
     if kind == "conv" and (input_shape[0] % 4 or input_shape[1] % 4):
@@ -92,8 +95,9 @@ def autoencoder(input_shape, code_size, kind="dense", hidden=(256, 128), filters
     return model, encoder, decoder
 
 
-def denoising_autoencoder(input_shape, code_size, kind="conv", noise="gaussian", amount=0.3, seed=None,
-                          name="denoising_autoencoder", **kwargs):
+def denoising_autoencoder(
+    input_shape, code_size, kind="conv", noise="gaussian", amount=0.3, seed=None, name="denoising_autoencoder", **kwargs
+):
     """An autoencoder with a ``Corruption`` layer in front: ``(denoiser, encoder, decoder)``.
 
     Train it to reproduce its *clean* input, ``denoiser.fit(x, x)``: during training the

@@ -34,8 +34,10 @@ from keras_course.questions import QUESTIONS
 from keras_course.runner import find_recipe, load_recipe, question_table, recipe_names
 
 FONT_FILE = "latinmodern-math.otf"
-FONT_CANDIDATES = (Path("/usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf"),
-                   Path("/usr/share/fonts/opentype/lmodern/latinmodern-math.otf"))
+FONT_CANDIDATES = (
+    Path("/usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf"),
+    Path("/usr/share/fonts/opentype/lmodern/latinmodern-math.otf"),
+)
 # The prose font (Latin Modern Roman, from the same Debian package), bundled too so that text and
 # formulas match on any machine; book.css falls back to the reader's serif fonts without it.
 TEXT_FONTS = ("lmroman10-regular.otf", "lmroman10-italic.otf", "lmroman10-bold.otf", "lmroman10-bolditalic.otf")
@@ -71,8 +73,9 @@ class Summary:
     def __str__(self):
         good = sum(page.ok for page in self.pages)
         failed = [page.name for page in self.pages if not page.ok]
-        return (f"{len(self.pages)} pages, {good} ok, {self.seconds:.0f} s"
-                + (f"; failed: {', '.join(failed)}" if failed else ""))
+        return f"{len(self.pages)} pages, {good} ok, {self.seconds:.0f} s" + (
+            f"; failed: {', '.join(failed)}" if failed else ""
+        )
 
 
 # ---------------------------------------------------------------------------- static files
@@ -82,8 +85,9 @@ def math_font():
         if path.is_file():
             return path
     try:
-        found = subprocess.run(["fc-match", "-f", "%{file}", "Latin Modern Math"], capture_output=True,
-                               text=True, timeout=20, check=False).stdout.strip()
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", "Latin Modern Math"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return None
     return Path(found) if found and "latinmodern-math" in found.lower() and Path(found).is_file() else None
@@ -111,29 +115,40 @@ def _machine():
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                 if line.startswith("model name")]
+        names = [
+            line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
+        ]
         cpu = names[0] if names else cpu
     return {"cpu": cpu, "cores": os.cpu_count()}
 
 
 def _commit():
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPOSITORY, capture_output=True, text=True,
-                              timeout=20, check=False)
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPOSITORY, capture_output=True, text=True, timeout=20, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return ""
     if done.returncode != 0:
         return ""
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=REPOSITORY, capture_output=True, timeout=20,
-                           check=False).returncode != 0
+    dirty = (
+        subprocess.run(
+            ["git", "diff", "--quiet", "HEAD"], cwd=REPOSITORY, capture_output=True, timeout=20, check=False
+        ).returncode
+        != 0
+    )
     return done.stdout.strip() + ("+uncommitted" if dirty else "")  # the marker benchmarks/full_runs.py uses
 
 
 def this_run(seed, seconds, started):
     """This build's run of one recipe, in ``run.json``'s terms (a full build shows it)."""
-    return {"started": started, "seed": seed, "wall_seconds": round(seconds, 1), "machine": _machine(),
-            "commit": _commit()}
+    return {
+        "started": started,
+        "seed": seed,
+        "wall_seconds": round(seconds, 1),
+        "machine": _machine(),
+        "commit": _commit(),
+    }
 
 
 # ---------------------------------------------------------------------------- one page
@@ -186,8 +201,9 @@ class _PageWriter:
 
         name, where = execution.name, f"{execution.name}.html"
         recipe, page_dir = load_recipe(name), self.out / execution.name
-        rendered = render_notebook(nbformat.read(str(execution.notebook), as_version=4),
-                                   page_dir / "figures", f"{name}/figures", where=where)
+        rendered = render_notebook(
+            nbformat.read(str(execution.notebook), as_version=4), page_dir / "figures", f"{name}/figures", where=where
+        )
         metrics, record = _read_metrics(execution.run_dir), pages.FullRun.load(name)
         if self.quick:
             rows = pages.key_figure_rows(recipe.KEY_FIGURES, metrics, record.metrics if record else None)
@@ -199,18 +215,30 @@ class _PageWriter:
         practice = extras.practice_section(extras.practice_problems(recipe.QUESTIONS, self.seed), page_dir, name, where)
         prev, next_ = self.neighbours(name)
         pieces = {
-            "cells": rendered.html, "banner": pages.banner(self.quick),
+            "cells": rendered.html,
+            "banner": pages.banner(self.quick),
             "key_figures": pages.key_figures_table(rows, self.quick, line),
             "full_run": pages.full_run_section(record, page_dir, name, captions, where) if self.quick else "",
             "tables": pages.tables_section(execution.run_dir, record if self.quick else None, where),
-            "library": self._library(recipe), "practice": practice, "exercises": self._exercises(recipe),
+            "library": self._library(recipe),
+            "practice": practice,
+            "exercises": self._exercises(recipe),
         }
         html = self.env.get_template("page.html").render(
-            title=recipe.title, root="", name=name, quick=self.quick, seed=self.seed,
-            error=execution.error, prev=prev, next=next_, footer=self.footer(),
+            title=recipe.title,
+            root="",
+            name=name,
+            quick=self.quick,
+            seed=self.seed,
+            error=execution.error,
+            prev=prev,
+            next=next_,
+            footer=self.footer(),
             questions=", ".join(f"Q{q}" for q in recipe.QUESTIONS),
-            notebook_url=f"{name}/{name}.ipynb", executed_url=f"{name}/{name}.executed.ipynb",
-            **{key: Markup(value) for key, value in pieces.items()})
+            notebook_url=f"{name}/{name}.ipynb",
+            executed_url=f"{name}/{name}.executed.ipynb",
+            **{key: Markup(value) for key, value in pieces.items()},
+        )
         (self.out / f"{name}.html").write_text(html, encoding="utf-8")
         entry = {"title": recipe.title, "url": f"{name}.html", "text": plain_text(rendered.html + practice)}
         (page_dir / "search.json").write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
@@ -218,9 +246,13 @@ class _PageWriter:
     def write_failed(self, name, error):
         """A page whose rendering failed (a formula latex2mathml cannot convert): the error, said plainly."""
         html = self.env.get_template("plain.html").render(
-            title=self.titles[name], root="", heading=self.titles[name], footer=self.footer(),
-            intro="", body=Markup('<div class="error"><p>This page could not be rendered: ')
-            + error + Markup("</p></div>"))
+            title=self.titles[name],
+            root="",
+            heading=self.titles[name],
+            footer=self.footer(),
+            intro="",
+            body=Markup('<div class="error"><p>This page could not be rendered: ') + error + Markup("</p></div>"),
+        )
         (self.out / f"{name}.html").write_text(html, encoding="utf-8")
 
     def footer(self):
@@ -274,12 +306,24 @@ def index_rows(out):
 
 def write_index(out, quick, seed, building=False):
     """``out/index.html``: the 38 questions (``building``: a note that pages are on their way)."""
-    mode = ("This is a quick build: each recipe ran on small data, so its figures show that the code works; "
-            "the key figures here come from the recorded full runs." if quick else
-            "This is a full build: every figure comes from this build's own full runs.")
-    html = pages.environment().get_template("index.html").render(
-        title="Index", root="", rows=index_rows(out), mode_note=mode, building=building,
-        footer=f"Built by keras-course book in {'quick' if quick else 'full'} mode, seed {seed}.")
+    mode = (
+        "This is a quick build: each recipe ran on small data, so its figures show that the code works; "
+        "the key figures here come from the recorded full runs."
+        if quick
+        else "This is a full build: every figure comes from this build's own full runs."
+    )
+    html = (
+        pages.environment()
+        .get_template("index.html")
+        .render(
+            title="Index",
+            root="",
+            rows=index_rows(out),
+            mode_note=mode,
+            building=building,
+            footer=f"Built by keras-course book in {'quick' if quick else 'full'} mode, seed {seed}.",
+        )
+    )
     (Path(out) / "index.html").write_text(html, encoding="utf-8")
 
 
@@ -302,7 +346,7 @@ def _execute(name, out, quick, seed):
     try:
         clean = write_clean_notebook(name, out / name / f"{name}.ipynb")
         return execute_recipe(name, out / name, quick=quick, seed=seed, clean=clean), started
-    except Exception as failure:  # noqa: BLE001 - reported on the page and in the summary
+    except Exception as failure:
         missing = out / name / f"{name}.executed.ipynb"
         return Execution(name, missing, out / name / "run", f"{type(failure).__name__}: {failure}", 0.0), started
 
@@ -328,15 +372,26 @@ def build_book(out, quick=True, seed=0, names=None, jobs=1):
             error = execution.error
             try:
                 writer.write(execution, started)
-            except Exception as failure:  # noqa: BLE001 - e.g. a formula that cannot be rendered: the page fails, not the book
+            except Exception as failure:
                 error = error or f"{type(failure).__name__}: {failure}"
                 writer.write_failed(execution.name, error)
                 (out / execution.name / "search.json").unlink(missing_ok=True)
             page = PageResult(execution.name, error, round(execution.seconds, 1))
             summary.pages.append(page)
-            (out / execution.name / "build.json").write_text(json.dumps(
-                {"ok": page.ok, "mode": "quick" if quick else "full", "seed": seed,
-                 "wall_seconds": page.seconds, "error": error, "started": started}, indent=2) + "\n")
+            (out / execution.name / "build.json").write_text(
+                json.dumps(
+                    {
+                        "ok": page.ok,
+                        "mode": "quick" if quick else "full",
+                        "seed": seed,
+                        "wall_seconds": page.seconds,
+                        "error": error,
+                        "started": started,
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
             print(f"  {execution.name}: {'ok' if page.ok else 'FAILED: ' + error} ({page.seconds:.0f} s)", flush=True)
     summary.pages.sort(key=lambda page: names.index(page.name))
     write_search(out)

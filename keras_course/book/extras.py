@@ -17,8 +17,15 @@ from keras_course.book.markdown import render_inline, render_markdown
 PACKAGE = "keras_course"
 PRACTICE_COUNT = 2  # problems per question: enough to try, few enough to keep the page short
 
-__all__ = ["LibraryModule", "exercises_section", "library_modules", "library_section", "practice_section",
-           "write_code_page", "write_exercise_page"]
+__all__ = [
+    "LibraryModule",
+    "exercises_section",
+    "library_modules",
+    "library_section",
+    "practice_section",
+    "write_code_page",
+    "write_exercise_page",
+]
 
 
 @dataclass
@@ -116,10 +123,16 @@ def write_code_page(module, out, environment):
     relative = module.path.relative_to(REPOSITORY).as_posix()
     path = Path(out) / module.page
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(environment.get_template("plain.html").render(
-        title=module.name, root="../", heading=Markup(f"<code>{html.escape(module.name)}</code>"),
-        intro=f"Source of <code>{html.escape(relative)}</code>, as built into this book.",
-        body=code), encoding="utf-8")
+    path.write_text(
+        environment.get_template("plain.html").render(
+            title=module.name,
+            root="../",
+            heading=Markup(f"<code>{html.escape(module.name)}</code>"),
+            intro=f"Source of <code>{html.escape(relative)}</code>, as built into this book.",
+            body=code,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -127,11 +140,16 @@ def library_section(modules):
     """The "Library code this page uses" list: each module linked, its names linked to their lines."""
     items = []
     for module in modules:
-        names = ", ".join(f'<a href="{module.page}#L-{line}"><code>{html.escape(name)}</code></a>'
-                          for name, line in sorted(module.names.items(), key=lambda item: item[1]))
-        items.append(f'<li><a href="{module.page}"><code>{html.escape(module.name)}</code></a>'
-                     + (f": {names}" if names else "") + "</li>")
-    return "<ul class=\"library\">\n" + "\n".join(items) + "\n</ul>\n" if items else ""
+        names = ", ".join(
+            f'<a href="{module.page}#L-{line}"><code>{html.escape(name)}</code></a>'
+            for name, line in sorted(module.names.items(), key=lambda item: item[1])
+        )
+        items.append(
+            f'<li><a href="{module.page}"><code>{html.escape(module.name)}</code></a>'
+            + (f": {names}" if names else "")
+            + "</li>"
+        )
+    return '<ul class="library">\n' + "\n".join(items) + "\n</ul>\n" if items else ""
 
 
 # ---------------------------------------------------------------------------- practice and exercises
@@ -161,17 +179,20 @@ def practice_section(problems, page_dir, url, where=None):
             folder = Path(page_dir) / "practice"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"problem-{number}.png").write_bytes(png)
-            figure = (f'<figure class="problem-figure"><img src="{url}/practice/problem-{number}.png" '
-                      f'alt="the figure of problem {number}"></figure>\n')
+            figure = (
+                f'<figure class="problem-figure"><img src="{url}/practice/problem-{number}.png" '
+                f'alt="the figure of problem {number}"></figure>\n'
+            )
         parts.append(
             f'<section class="problem" id="problem-{number}">\n<h3>Problem {number}. {html.escape(problem.title)} '
             f'<span class="tag">({questions}; <code>{html.escape(problem.kind)}</code>, seed {problem.seed}, '
             f"difficulty {problem.difficulty})</span></h3>\n"
             f"{render_markdown(problem.statement, where)}{figure}"
             f'<p class="format">Answer format: {render_inline(problem.answer_hint, where)}.</p>\n'
-            f"<details class=\"solution\"><summary>Show solution</summary>\n"
+            f'<details class="solution"><summary>Show solution</summary>\n'
             f"<p><strong>Answer:</strong> <code>{html.escape(problem.answer_text)}</code></p>\n"
-            f"{render_markdown(problem.solution, where)}</details>\n</section>\n")
+            f"{render_markdown(problem.solution, where)}</details>\n</section>\n"
+        )
     return "".join(parts)
 
 
@@ -194,20 +215,32 @@ def write_exercise_page(exercise, out, environment):
     path = Path(out) / "exercises" / f"{exercise.name}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     questions = ", ".join(f"Q{q}" for q in exercise.questions)
-    body = (render_markdown(exercise.statement, where=f"exercise {exercise.name}")
-            + f"<p>Start it with <code>keras-course exercise start {html.escape(exercise.name)}</code>, "
-            f"which writes this file; check it with <code>keras-course exercise check {html.escape(exercise.name)} "
-            f"{html.escape(exercise.name)}.py</code>.</p>\n"
-            f'<pre class="code"><code>{highlight_python(skeleton_source(exercise.name))}</code></pre>\n')
-    path.write_text(environment.get_template("plain.html").render(
-        title=f"Exercise {exercise.name}", root="../", heading=f"Exercise {exercise.name} ({questions})",
-        intro=html.escape(exercise.title), body=body), encoding="utf-8")
+    body = (
+        render_markdown(exercise.statement, where=f"exercise {exercise.name}")
+        + f"<p>Start it with <code>keras-course exercise start {html.escape(exercise.name)}</code>, "
+        f"which writes this file; check it with <code>keras-course exercise check {html.escape(exercise.name)} "
+        f"{html.escape(exercise.name)}.py</code>.</p>\n"
+        f'<pre class="code"><code>{highlight_python(skeleton_source(exercise.name))}</code></pre>\n'
+    )
+    path.write_text(
+        environment.get_template("plain.html").render(
+            title=f"Exercise {exercise.name}",
+            root="../",
+            heading=f"Exercise {exercise.name} ({questions})",
+            intro=html.escape(exercise.title),
+            body=body,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def exercises_section(exercises):
     """Links to the exercises, each with the command that starts it."""
-    items = [f'<li><a href="exercises/{html.escape(ex.name)}.html">{html.escape(ex.title)}</a> '
-             f'({", ".join(f"Q{q}" for q in ex.questions)}): '
-             f"<code>keras-course exercise start {html.escape(ex.name)}</code></li>" for ex in exercises]
-    return "<ul class=\"exercises\">\n" + "\n".join(items) + "\n</ul>\n" if items else ""
+    items = [
+        f'<li><a href="exercises/{html.escape(ex.name)}.html">{html.escape(ex.title)}</a> '
+        f"({', '.join(f'Q{q}' for q in ex.questions)}): "
+        f"<code>keras-course exercise start {html.escape(ex.name)}</code></li>"
+        for ex in exercises
+    ]
+    return '<ul class="exercises">\n' + "\n".join(items) + "\n</ul>\n" if items else ""

@@ -14,8 +14,15 @@ from latex2mathml.converter import convert
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-__all__ = ["MathError", "highlight_python", "math_to_mathml", "plain_text", "render", "render_inline",
-           "render_markdown"]
+__all__ = [
+    "MathError",
+    "highlight_python",
+    "math_to_mathml",
+    "plain_text",
+    "render",
+    "render_inline",
+    "render_markdown",
+]
 
 # latex2mathml passes a command it does not know through as text (``<mi>\foo</mi>``): caught here.
 _UNCONVERTED = re.compile(r">[^<]*?(\\[A-Za-z]+)")
@@ -91,6 +98,7 @@ def _math_rule(display, element):
         mathml = math_to_mathml(tokens[idx].content.strip(), display=display, where=env.get("where"))
         css = "math-display" if display else "math"
         return f'<{element} class="{css}">{mathml}</{element}>' + ("\n" if element == "div" else "")
+
     return rule
 
 
@@ -98,8 +106,11 @@ def _mark_errata(state):
     """Give a blockquote that opens with **Errata** the class the stylesheet draws as a box."""
     tokens = state.tokens
     for i, token in enumerate(tokens[:-2]):
-        if (token.type == "blockquote_open" and tokens[i + 1].type == "paragraph_open"
-                and tokens[i + 2].content.lstrip().startswith("**Errata")):
+        if (
+            token.type == "blockquote_open"
+            and tokens[i + 1].type == "paragraph_open"
+            and tokens[i + 2].content.lstrip().startswith("**Errata")
+        ):
             token.attrSet("class", "errata")
 
 
@@ -113,8 +124,11 @@ def _break_before_questions(state):
         # markdown-it leaves empty text tokens around emphasis: look past them
         children = [c for c in token.children or [] if c.type != "text" or c.content]
         for i, child in enumerate(children[:-2]):
-            if child.type == "softbreak" and children[i + 1].type == "strong_open" \
-                    and _QUESTION.fullmatch(children[i + 2].content):
+            if (
+                child.type == "softbreak"
+                and children[i + 1].type == "strong_open"
+                and _QUESTION.fullmatch(children[i + 2].content)
+            ):
                 child.type, child.tag = "hardbreak", "br"
 
 

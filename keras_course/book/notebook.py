@@ -105,10 +105,17 @@ def execute_recipe(name, out_dir, quick=True, seed=0, clean=None):
     executed, run_dir = out_dir / f"{name}.executed.ipynb", out_dir / "run"
     start, error = time.perf_counter(), None
     try:
-        papermill.execute_notebook(str(clean), str(executed), kernel_name=KERNEL, cwd=str(REPOSITORY),
-                                   parameters={"quick": bool(quick), "seed": int(seed), "out": str(run_dir)},
-                                   log_output=False, progress_bar=False, start_timeout=START_TIMEOUT)
-    except Exception as failure:  # noqa: BLE001 - any failure of one recipe is reported on its page
+        papermill.execute_notebook(
+            str(clean),
+            str(executed),
+            kernel_name=KERNEL,
+            cwd=str(REPOSITORY),
+            parameters={"quick": bool(quick), "seed": int(seed), "out": str(run_dir)},
+            log_output=False,
+            progress_bar=False,
+            start_timeout=START_TIMEOUT,
+        )
+    except Exception as failure:
         error = _describe(failure)
     seconds = time.perf_counter() - start
     if executed.is_file():

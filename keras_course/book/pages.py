@@ -24,8 +24,18 @@ NOT_RECORDED = "not recorded"
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
-__all__ = ["BOOK_TITLE", "FullRun", "banner", "build_captions", "environment", "full_run_section", "key_figure_rows",
-           "key_figures_table", "run_line", "tables_section"]
+__all__ = [
+    "BOOK_TITLE",
+    "FullRun",
+    "banner",
+    "build_captions",
+    "environment",
+    "full_run_section",
+    "key_figure_rows",
+    "key_figures_table",
+    "run_line",
+    "tables_section",
+]
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +43,13 @@ def environment():
     """The Jinja2 templates (autoescaped: the pieces made here are passed in as ``Markup``)."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.globals["book_title"] = BOOK_TITLE
     return env
 
@@ -82,9 +97,11 @@ def banner(quick):
     """The warning a quick build carries on every page ("" for a full build)."""
     if not quick:
         return ""
-    return ('<div class="banner quick" role="note"><strong>Quick build.</strong> A smoke run on small data: '
-            "its figures show that the code works, not the answers. The full-run column of the key figures "
-            "and the full run's plots below give those.</div>\n")
+    return (
+        '<div class="banner quick" role="note"><strong>Quick build.</strong> A smoke run on small data: '
+        "its figures show that the code works, not the answers. The full-run column of the key figures "
+        "and the full run's plots below give those.</div>\n"
+    )
 
 
 def _value(metrics, key):
@@ -100,8 +117,15 @@ def key_figure_rows(key_figures, metrics, full_metrics):
     ``full_metrics`` is None: no record)."""
     rows = []
     for key, (label, unit) in key_figures.items():
-        rows.append({"key": key, "label": label, "unit": unit, "value": _value(metrics or {}, key),
-                     "full": _value(full_metrics, key) if full_metrics is not None else NOT_RECORDED})
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "value": _value(metrics or {}, key),
+                "full": _value(full_metrics, key) if full_metrics is not None else NOT_RECORDED,
+            }
+        )
     return rows
 
 
@@ -130,37 +154,51 @@ def run_line(run, this_build=False):
     sha, _, dirty = str(run.get("commit") or "").partition("+")
     commit = (sha[:7] + (" with uncommitted changes" if dirty else "")) if sha else "an unrecorded commit"
     who = "This build" if this_build else "Full run"
-    return (f"{who}: {date}" + (f" on {where}" if where else "") + f", seed {run.get('seed', '?')}, "
-            f"{_duration(run.get('wall_seconds'))} of wall time, measured on commit {commit}.")
+    return (
+        f"{who}: {date}" + (f" on {where}" if where else "") + f", seed {run.get('seed', '?')}, "
+        f"{_duration(run.get('wall_seconds'))} of wall time, measured on commit {commit}."
+    )
 
 
 def key_figures_table(rows, quick, line):
     """The ``#key-figures`` table: this build beside the full run (a full build: its own values
     are the full run's)."""
-    head = ("<th>figure</th><th>unit</th><th>this build (quick)</th><th>full run</th>" if quick
-            else "<th>figure</th><th>unit</th><th>full run (this build)</th>")
+    head = (
+        "<th>figure</th><th>unit</th><th>this build (quick)</th><th>full run</th>"
+        if quick
+        else "<th>figure</th><th>unit</th><th>full run (this build)</th>"
+    )
     body = []
     for row in rows:
         cells = [render_inline(row["label"]), html.escape(row["unit"] or "")]
         cells += [html.escape(row["value"]), html.escape(row["full"])] if quick else [html.escape(row["value"])]
         missing = ' class="missing"' if quick and row["full"] == NOT_RECORDED else ""
         body.append("<tr" + missing + ">" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return ('<div class="table-wrap"><table id="key-figures">\n<thead><tr>' + head + "</tr></thead>\n<tbody>\n"
-            + "\n".join(body) + "\n</tbody></table></div>\n" + (f'<p class="run-line">{html.escape(line)}</p>\n'
-                                                               if line else ""))
+    return (
+        '<div class="table-wrap"><table id="key-figures">\n<thead><tr>'
+        + head
+        + "</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody></table></div>\n"
+        + (f'<p class="run-line">{html.escape(line)}</p>\n' if line else "")
+    )
 
 
 # ---------------------------------------------------------------------------- plots and tables
 def _figure(src, caption):
-    return (f'<figure class="full-run"><img src="{html.escape(src)}" alt="{html.escape(caption)}">'
-            f"<figcaption>{render_inline(caption)}</figcaption></figure>\n")
+    return (
+        f'<figure class="full-run"><img src="{html.escape(src)}" alt="{html.escape(caption)}">'
+        f"<figcaption>{render_inline(caption)}</figcaption></figure>\n"
+    )
 
 
 def _table_details(path, label, where):
     """A ``.md`` file the run wrote (a table, or a list shown as one) as a collapsible section."""
     body = render_markdown(path.read_text(encoding="utf-8"), where=f"{where}: {path.name}")
-    return (f'<details class="run-table"><summary><code>{html.escape(path.name)}</code> ({html.escape(label)})'
-            f"</summary>\n{body}</details>\n")
+    return (
+        f'<details class="run-table"><summary><code>{html.escape(path.name)}</code> ({html.escape(label)})'
+        f"</summary>\n{body}</details>\n"
+    )
 
 
 def full_run_section(record, page_dir, url, fallback_captions=None, where=None):

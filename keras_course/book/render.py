@@ -20,8 +20,9 @@ __all__ = ["Rendered", "parameters_note", "render_notebook", "terminal_text"]
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # Reprs a cell's last expression leaves behind that say nothing to a reader: the Path a
 # save_figure call returns, None, matplotlib's artists and figures.
-_NOISE = re.compile(r"^(?:(?:Posix|Windows)?Path\(.*\)|None|<Figure size .*>|\[?<matplotlib\..*>\]?|Text\(.*\))$",
-                    re.DOTALL)
+_NOISE = re.compile(
+    r"^(?:(?:Posix|Windows)?Path\(.*\)|None|<Figure size .*>|\[?<matplotlib\..*>\]?|Text\(.*\))$", re.DOTALL
+)
 
 
 @dataclass
@@ -55,8 +56,11 @@ def parameters_note(source):
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id != "out":
             values.append(f"{node.targets[0].id}={ast.unparse(node.value)}")
-    return ('<p class="parameters-note">Parameters of this build: <code>'
-            + html.escape(", ".join(values)) + "</code> (set by the book after the cell above).</p>\n")
+    return (
+        '<p class="parameters-note">Parameters of this build: <code>'
+        + html.escape(", ".join(values))
+        + "</code> (set by the book after the cell above).</p>\n"
+    )
 
 
 class _Figures:
@@ -78,8 +82,10 @@ class _Figures:
         src = html.escape(self.url + name)
         if not caption:
             return f'<figure class="output"><img src="{src}" alt="{html.escape(name)}"></figure>\n'
-        return (f'<figure class="output"><img src="{src}" alt="{html.escape(caption)}">'
-                f"<figcaption>{render_inline(caption)}</figcaption></figure>\n")
+        return (
+            f'<figure class="output"><img src="{src}" alt="{html.escape(caption)}">'
+            f"<figcaption>{render_inline(caption)}</figcaption></figure>\n"
+        )
 
 
 def _text(value):
@@ -103,17 +109,27 @@ def _data_output(output, figures, fallback, where):
 
 def _error_output(output):
     traceback = terminal_text("\n".join(output.get("traceback", [])))
-    return ('<div class="error"><p><strong>' + html.escape(output.get("ename", "Error")) + "</strong>: "
-            + html.escape(output.get("evalue", "")) + "</p><details><summary>Traceback</summary><pre>"
-            + html.escape(traceback) + "</pre></details></div>\n")
+    return (
+        '<div class="error"><p><strong>'
+        + html.escape(output.get("ename", "Error"))
+        + "</strong>: "
+        + html.escape(output.get("evalue", ""))
+        + "</p><details><summary>Traceback</summary><pre>"
+        + html.escape(traceback)
+        + "</pre></details></div>\n"
+    )
 
 
 def _merged_streams(outputs):
     """Consecutive stream outputs of the same stream joined (the kernel flushes in pieces)."""
     merged = []
     for output in outputs:
-        if output["output_type"] == "stream" and merged and merged[-1]["output_type"] == "stream" \
-                and merged[-1]["name"] == output["name"]:
+        if (
+            output["output_type"] == "stream"
+            and merged
+            and merged[-1]["output_type"] == "stream"
+            and merged[-1]["name"] == output["name"]
+        ):
             merged[-1] = {**merged[-1], "text": _text(merged[-1]["text"]) + _text(output["text"])}
         else:
             merged.append(output)

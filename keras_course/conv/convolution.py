@@ -79,13 +79,15 @@ def conv2d(x, kernel, stride=1, padding="valid", dilation=1):
     ho = conv_output_size(x.shape[1], kh, sh, "valid", dh)
     wo = conv_output_size(x.shape[2], kw, sw, "valid", dw)
     if ho < 1 or wo < 1:
-        raise ValueError(f"the dilated kernel {kernel.shape[:2]} (dilation {(dh, dw)}) does not fit the "
-                         f"{'padded ' if mode != 'valid' else ''}image {x.shape[1:3]}")
+        raise ValueError(
+            f"the dilated kernel {kernel.shape[:2]} (dilation {(dh, dw)}) does not fit the "
+            f"{'padded ' if mode != 'valid' else ''}image {x.shape[1:3]}"
+        )
     out = np.zeros((x.shape[0], ho, wo, kernel.shape[3]))
     for i in range(kh):  # one term of the double sum over the kernel's offsets (i, j) ...
         for j in range(kw):
             # ... for every output pixel at once: Im_in(s y + d i, s x + d j, c) for all (y, x)
-            patch = x[:, dh * i: dh * i + sh * (ho - 1) + 1: sh, dw * j: dw * j + sw * (wo - 1) + 1: sw, :]
+            patch = x[:, dh * i : dh * i + sh * (ho - 1) + 1 : sh, dw * j : dw * j + sw * (wo - 1) + 1 : sw, :]
             out += np.einsum("nyxc,ct->nyxt", patch, kernel[i, j])  # the sum over channels c
     return out
 
@@ -105,8 +107,19 @@ class Conv2D(keras.layers.Layer):
     Shapes: (N, H, W, C) -> (N, Ho, Wo, T). Parameters: ``conv_params(kernel_size, C, T)``.
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, use_bias=True,
-                 activation=None, kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        dilation_rate=1,
+        use_bias=True,
+        activation=None,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.filters = check_int("filters", filters, minimum=1)
         check_bool("use_bias", use_bias)
@@ -125,17 +138,22 @@ class Conv2D(keras.layers.Layer):
         channels = input_shape[-1]
         if channels is None:
             raise ValueError(f"the channel dimension must be known, got input shape {input_shape}")
-        self.kernel = self.add_weight(shape=(*self.kernel_size, channels, self.filters),
-                                      initializer=self.kernel_initializer, name="kernel")
-        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
-                     if self.use_bias else None)
+        self.kernel = self.add_weight(
+            shape=(*self.kernel_size, channels, self.filters), initializer=self.kernel_initializer, name="kernel"
+        )
+        self.bias = (
+            self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
+            if self.use_bias
+            else None
+        )
 
     def _pads(self, height, width):
         pads = []
-        for size, k, s, d in zip((height, width), self.kernel_size, self.strides, self.dilation_rate):
+        for size, k, s, d in zip((height, width), self.kernel_size, self.strides, self.dilation_rate, strict=True):
             if size is None and s > 1:
-                raise ValueError(f"padding={self.padding!r} with strides > 1 needs a known height and width, "
-                                 f"got ({height}, {width})")
+                raise ValueError(
+                    f"padding={self.padding!r} with strides > 1 needs a known height and width, got ({height}, {width})"
+                )
             pads.append(same_padding(1 if size is None else size, k, s, d))  # with stride 1 size is irrelevant
         return tuple(pads)
 
@@ -143,8 +161,13 @@ class Conv2D(keras.layers.Layer):
         strided_dilated = max(self.strides) > 1 and max(self.dilation_rate) > 1
         if self.mode in ("valid", "zeros") and not strided_dilated:
             # The fused kernel; "zeros" padding is exactly the backend's "same".
-            z = ops.conv(inputs, self.kernel, strides=self.strides, dilation_rate=self.dilation_rate,
-                         padding="valid" if self.mode == "valid" else "same")
+            z = ops.conv(
+                inputs,
+                self.kernel,
+                strides=self.strides,
+                dilation_rate=self.dilation_rate,
+                padding="valid" if self.mode == "valid" else "same",
+            )
         else:
             x = inputs
             if self.mode != "valid":
@@ -161,8 +184,10 @@ class Conv2D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
-        sizes = [conv_output_size(size, k, s, self.padding, d)
-                 for size, k, s, d in zip((h, w), self.kernel_size, self.strides, self.dilation_rate)]
+        sizes = [
+            conv_output_size(size, k, s, self.padding, d)
+            for size, k, s, d in zip((h, w), self.kernel_size, self.strides, self.dilation_rate, strict=True)
+        ]
         return (n, *sizes, self.filters)
 
     def get_config(self):

@@ -27,7 +27,7 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, activation="relu", pooling="m
     """
     if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3):
         raise ValueError(f"input_shape must be (H, W, C) of positive ints, got {describe(input_shape)}")
-    for axis, size in zip(("height", "width", "channels"), input_shape):
+    for axis, size in zip(("height", "width", "channels"), input_shape, strict=True):
         check_int(f"input_shape {axis}", size, minimum=16 if axis != "channels" else 1)  # two conv+pool blocks
     check_int("num_classes", num_classes, minimum=2)
     check_choice("activation", activation, LENET_ACTIVATIONS)
@@ -36,14 +36,17 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, activation="relu", pooling="m
     def pool(name):
         return MaxPool2D(2, name=name) if pooling == "max" else keras.layers.AveragePooling2D(2, name=name)
 
-    return keras.Sequential([
-        keras.Input(tuple(input_shape)),
-        Conv2D(6, 5, padding="same", activation=activation, name="conv1"),
-        pool("pool1"),
-        Conv2D(16, 5, activation=activation, name="conv2"),
-        pool("pool2"),
-        keras.layers.Flatten(name="flatten"),
-        Dense(120, activation=activation, name="fc1"),
-        Dense(84, activation=activation, name="fc2"),
-        Dense(num_classes, activation="softmax", dtype="float32", name="output"),
-    ], name=name)
+    return keras.Sequential(
+        [
+            keras.Input(tuple(input_shape)),
+            Conv2D(6, 5, padding="same", activation=activation, name="conv1"),
+            pool("pool1"),
+            Conv2D(16, 5, activation=activation, name="conv2"),
+            pool("pool2"),
+            keras.layers.Flatten(name="flatten"),
+            Dense(120, activation=activation, name="fc1"),
+            Dense(84, activation=activation, name="fc2"),
+            Dense(num_classes, activation="softmax", dtype="float32", name="output"),
+        ],
+        name=name,
+    )

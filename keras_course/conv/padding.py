@@ -34,9 +34,12 @@ def normalize_pad(pad):
         pad = ((pad, pad), (pad, pad))
     elif isinstance(pad, (tuple, list)) and len(pad) == 2 and all(isinstance(p, numbers.Integral) for p in pad):
         pad = ((pad[0], pad[0]), (pad[1], pad[1]))
-    if (not isinstance(pad, (tuple, list)) or len(pad) != 2
-            or any(not isinstance(p, (tuple, list)) or len(p) != 2 for p in pad)
-            or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0 for p in pad for v in p)):
+    if (
+        not isinstance(pad, (tuple, list))
+        or len(pad) != 2
+        or any(not isinstance(p, (tuple, list)) or len(p) != 2 for p in pad)
+        or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0 for p in pad for v in p)
+    ):
         raise ValueError(f"pad must be an int >= 0, (ph, pw) or ((top, bottom), (left, right)), got {pad!r}")
     return (int(pad[0][0]), int(pad[0][1])), (int(pad[1][0]), int(pad[1][1]))
 
@@ -88,7 +91,7 @@ def pad2d(x, pad, mode="zeros"):
     axes = _spatial_axes(x)
     check_mode(mode)
     pads = normalize_pad(pad)
-    for axis, (before, after) in zip(axes, pads):
+    for axis, (before, after) in zip(axes, pads, strict=True):
         size = x.shape[axis]
         if mode == "reflect" and max(before, after) > size - 1:
             raise ValueError(f"reflect padding needs pad <= size - 1, got pad {(before, after)} for size {size}")
@@ -113,8 +116,10 @@ def pad_images(images, pad, mode="zeros"):
     if len(images.shape) != 4:  # static shapes only: this runs inside traced layers
         raise ValueError(f"images must be a batch (N, H, W, C), got shape {tuple(images.shape)}")
     height, width = images.shape[1], images.shape[2]
-    if mode == "reflect" and any(size is not None and p > size - 1
-                                 for size, p in ((height, top), (height, bottom), (width, left), (width, right))):
+    if mode == "reflect" and any(
+        size is not None and p > size - 1
+        for size, p in ((height, top), (height, bottom), (width, left), (width, right))
+    ):
         raise ValueError(f"reflect padding needs pad <= size - 1, got pad {pad!r} for images {(height, width)}")
     if mode == "zeros":
         return ops.pad(images, ((0, 0), (top, bottom), (left, right), (0, 0)))

@@ -44,7 +44,7 @@ def max_pool2d(x, pool_size, stride=None, padding="valid"):
     out = np.full((x.shape[0], ho, wo, x.shape[3]), -np.inf)
     for i in range(ph):
         for j in range(pw):
-            out = np.maximum(out, x[:, i: i + sh * (ho - 1) + 1: sh, j: j + sw * (wo - 1) + 1: sw, :])
+            out = np.maximum(out, x[:, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw, :])
     return out
 
 
@@ -73,7 +73,7 @@ class MaxPool2D(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape
         sizes = []
-        for size, k, s in zip((h, w), self.pool_size, self.strides):
+        for size, k, s in zip((h, w), self.pool_size, self.strides, strict=True):
             if size is None:
                 sizes.append(None)
             else:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from keras_course.conv.convolution import Conv2D
 from keras_course.checks import check_int
+from keras_course.conv.convolution import Conv2D
 from keras_course.conv.padding import check_int_pair, same_padding
 from keras_course.conv.pooling import MaxPool2D
 
@@ -61,36 +61,66 @@ def _layer_spec(layer):
     name = layer.name
     if isinstance(layer, (keras.layers.Conv2D, Conv2D, keras.layers.DepthwiseConv2D)):
         padding = "valid" if layer.padding == "valid" else "same"  # zeros, reflect, replicate pad like "same"
-        return (_square(layer.kernel_size, "kernel_size", name), _square(layer.strides, "strides", name),
-                _square(layer.dilation_rate, "dilation_rate", name), padding)
+        return (
+            _square(layer.kernel_size, "kernel_size", name),
+            _square(layer.strides, "strides", name),
+            _square(layer.dilation_rate, "dilation_rate", name),
+            padding,
+        )
     if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D, MaxPool2D)):
         return (_square(layer.pool_size, "pool_size", name), _square(layer.strides, "strides", name), 1, layer.padding)
     if isinstance(layer, keras.layers.ZeroPadding2D):
         (top, bottom), _ = layer.padding
         return (1, 1, 1, (top, bottom))
-    if isinstance(layer, (keras.layers.Flatten, keras.layers.Dense, keras.layers.GlobalMaxPooling2D,
-                          keras.layers.GlobalAveragePooling2D)) or type(layer).__name__ == "Dense":
+    if (
+        isinstance(
+            layer,
+            (
+                keras.layers.Flatten,
+                keras.layers.Dense,
+                keras.layers.GlobalMaxPooling2D,
+                keras.layers.GlobalAveragePooling2D,
+            ),
+        )
+        or type(layer).__name__ == "Dense"
+    ):
         return "stop"
-    if isinstance(layer, (keras.layers.InputLayer, keras.layers.Activation, keras.layers.ReLU,
-                          keras.layers.BatchNormalization, keras.layers.Dropout, keras.layers.Rescaling,
-                          keras.layers.LayerNormalization, keras.layers.LeakyReLU)):
+    if isinstance(
+        layer,
+        (
+            keras.layers.InputLayer,
+            keras.layers.Activation,
+            keras.layers.ReLU,
+            keras.layers.BatchNormalization,
+            keras.layers.Dropout,
+            keras.layers.Rescaling,
+            keras.layers.LayerNormalization,
+            keras.layers.LeakyReLU,
+        ),
+    ):
         return None
-    raise ValueError(f"receptive_field does not know the geometry of layer {name!r} ({type(layer).__name__}); "
-                     "pass a list of (kernel_size, stride, dilation, padding) tuples instead")
+    raise ValueError(
+        f"receptive_field does not know the geometry of layer {name!r} ({type(layer).__name__}); "
+        "pass a list of (kernel_size, stride, dilation, padding) tuples instead"
+    )
 
 
 def _check_spec(spec, index):
     if not isinstance(spec, (tuple, list)) or not 2 <= len(spec) <= 4:
         raise ValueError(f"layers[{index}] must be (kernel_size, stride[, dilation[, padding]]), got {spec!r}")
-    kernel, stride, dilation, padding = (*spec, *(1, "valid")[len(spec) - 2:])
+    kernel, stride, dilation, padding = (*spec, *(1, "valid")[len(spec) - 2 :])
     for what, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         check_int(f"layers[{index}] {what}", value, minimum=1)
     if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
         padding = (padding, padding)
     if padding not in ("valid", "same") and not (
-            isinstance(padding, tuple) and len(padding) == 2
-            and all(isinstance(p, numbers.Integral) and not isinstance(p, bool) and p >= 0 for p in padding)):
-        raise ValueError(f"layers[{index}]: padding must be 'valid', 'same', an int or (before, after), got {padding!r}")
+        isinstance(padding, tuple)
+        and len(padding) == 2
+        and all(isinstance(p, numbers.Integral) and not isinstance(p, bool) and p >= 0 for p in padding)
+    ):
+        raise ValueError(
+            f"layers[{index}]: padding must be 'valid', 'same', an int or (before, after), got {padding!r}"
+        )
     return int(kernel), int(stride), int(dilation), padding
 
 
@@ -128,8 +158,10 @@ def receptive_field(layers, input_size=None):
     elif isinstance(layers, (list, tuple)):
         specs = [(f"layer_{i}", _check_spec(spec, i)) for i, spec in enumerate(layers)]
     else:
-        raise TypeError(f"layers must be a keras.Model or a list of (kernel_size, stride, dilation) tuples, "
-                        f"got {type(layers).__name__}")
+        raise TypeError(
+            f"layers must be a keras.Model or a list of (kernel_size, stride, dilation) tuples, "
+            f"got {type(layers).__name__}"
+        )
     if input_size is not None:
         input_size = check_int("input_size", input_size, minimum=1)
 
@@ -141,8 +173,10 @@ def receptive_field(layers, input_size=None):
             pads = (0, 0)
         elif padding == "same":
             if n is None and stride > 1:
-                raise ValueError(f"layer {name!r} pads 'same' with stride {stride}: its padding depends on the "
-                                 "input size, so pass input_size")
+                raise ValueError(
+                    f"layer {name!r} pads 'same' with stride {stride}: its padding depends on the "
+                    "input size, so pass input_size"
+                )
             pads = same_padding(1 if n is None else n, kernel, stride, dilation)
         else:
             pads = padding

@@ -11,6 +11,15 @@ from keras_course.data.images import (
     load_photo,
 )
 from keras_course.data.pipeline import make_dataset
+from keras_course.data.scenes import (
+    SEGMENTATION_CLASSES,
+    EpochStream,
+    SceneStream,
+    compose_scene,
+    load_segmentation_folder,
+    save_segmentation_folder,
+    segmentation_scenes,
+)
 from keras_course.data.text import (
     EVALUATION_FILES,
     ROTTEN_TOMATOES_CLASSES,
@@ -21,24 +30,15 @@ from keras_course.data.text import (
     load_word2vec_corpus,
     tokenize,
 )
-from keras_course.data.scenes import (
-    SEGMENTATION_CLASSES,
-    EpochStream,
-    SceneStream,
-    compose_scene,
-    load_segmentation_folder,
-    save_segmentation_folder,
-    segmentation_scenes,
-)
 
 __all__ = [
     "DETECTION_CLASSES",
     "EVALUATION_FILES",
-    "EpochStream",
     "FASHION_MNIST_CLASSES",
     "PHOTO_NAMES",
     "ROTTEN_TOMATOES_CLASSES",
     "SEGMENTATION_CLASSES",
+    "EpochStream",
     "SceneStream",
     "compose_scene",
     "detection_scenes",

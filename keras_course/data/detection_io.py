@@ -17,8 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_course.checks import check_boxes, check_choice, check_file, check_folder, check_image, check_int, check_labels, \
-    check_same_length, check_tokens, describe
+from keras_course.checks import (
+    check_boxes,
+    check_choice,
+    check_file,
+    check_folder,
+    check_image,
+    check_int,
+    check_labels,
+    check_same_length,
+    check_tokens,
+    describe,
+)
 
 VOC_IMAGES, VOC_ANNOTATIONS = "JPEGImages", "Annotations"
 
@@ -92,20 +102,22 @@ def save_voc(folder, images, targets, class_names, prefix="scene"):
     (folder / VOC_IMAGES).mkdir(parents=True, exist_ok=True)
     (folder / VOC_ANNOTATIONS).mkdir(parents=True, exist_ok=True)
     stems = [f"{prefix}{i:05d}" for i in range(len(images))]
-    for stem, image, target in zip(stems, images, targets):
+    for stem, image, target in zip(stems, images, targets, strict=True):
         _save_png(image, folder / VOC_IMAGES / f"{stem}.png")
         root = ET.Element("annotation")
         ET.SubElement(root, "folder").text = VOC_IMAGES
         ET.SubElement(root, "filename").text = f"{stem}.png"
         size = ET.SubElement(root, "size")
-        for tag, value in zip(("width", "height", "depth"), (image.shape[1], image.shape[0], image.shape[2])):
+        for tag, value in zip(
+            ("width", "height", "depth"), (image.shape[1], image.shape[0], image.shape[2]), strict=True
+        ):
             ET.SubElement(size, tag).text = str(value)
-        for (x1, y1, x2, y2), label in zip(np.asarray(target["boxes"], np.float64), target["labels"]):
+        for (x1, y1, x2, y2), label in zip(np.asarray(target["boxes"], np.float64), target["labels"], strict=True):
             obj = ET.SubElement(root, "object")
             ET.SubElement(obj, "name").text = class_names[int(label)]
             ET.SubElement(obj, "difficult").text = "0"
             box = ET.SubElement(obj, "bndbox")
-            for tag, value in zip(("xmin", "ymin", "xmax", "ymax"), (x1 + 1, y1 + 1, x2, y2)):
+            for tag, value in zip(("xmin", "ymin", "xmax", "ymax"), (x1 + 1, y1 + 1, x2, y2), strict=True):
                 ET.SubElement(box, tag).text = f"{value:g}"
         ET.ElementTree(root).write(folder / VOC_ANNOTATIONS / f"{stem}.xml")
     return stems
@@ -185,13 +197,14 @@ def to_coco(targets, class_names, image_size, file_names=None, scores=False):
     _check_targets(targets, class_names, scores=_check_scores_flag(scores))
     height, width = _check_image_size(image_size)
     file_names = _check_file_names(file_names, targets)
-    images = [{"id": i, "file_name": name, "width": int(width), "height": int(height)}
-              for i, name in enumerate(file_names, 1)]
+    images = [
+        {"id": i, "file_name": name, "width": int(width), "height": int(height)} for i, name in enumerate(file_names, 1)
+    ]
     annotations = []
     for image_id, target in enumerate(targets, 1):
         boxes = np.asarray(target["boxes"], np.float64).reshape(-1, 4)
         extra = np.asarray(target["scores"], np.float64) if scores else np.zeros(len(boxes))
-        for (x1, y1, x2, y2), label, score in zip(boxes, target["labels"], extra):
+        for (x1, y1, x2, y2), label, score in zip(boxes, target["labels"], extra, strict=True):
             entry = {"image_id": image_id, "category_id": int(label) + 1, "bbox": [x1, y1, x2 - x1, y2 - y1]}
             if scores:
                 entry["score"] = float(score)
@@ -200,8 +213,11 @@ def to_coco(targets, class_names, image_size, file_names=None, scores=False):
             annotations.append(entry)
     if scores:
         return annotations
-    return {"images": images, "annotations": annotations,
-            "categories": [{"id": i + 1, "name": name} for i, name in enumerate(class_names)]}
+    return {
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": i + 1, "name": name} for i, name in enumerate(class_names)],
+    }
 
 
 def save_coco(path, targets, class_names, image_size, images=None, images_dir=None, file_names=None):
@@ -216,7 +232,7 @@ def save_coco(path, targets, class_names, image_size, images=None, images_dir=No
         if images_dir is None:
             raise ValueError("images_dir is needed to write the images")
         Path(images_dir).mkdir(parents=True, exist_ok=True)
-        for name, image in zip(file_names, images):
+        for name, image in zip(file_names, images, strict=True):
             _save_png(image, Path(images_dir) / name)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(to_coco(targets, class_names, image_size, file_names)))

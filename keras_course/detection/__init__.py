@@ -5,22 +5,34 @@ and evaluation are NumPy (they run outside the graph); the models and losses are
 (``keras.ops`` only, no TensorFlow-only op anywhere in this package).
 """
 
-from keras_course.detection.boxes import (BOX_FORMATS, box_area, clip_boxes, convert_boxes, decode_deltas,
-                                          encode_deltas, iou)
-from keras_course.detection.evaluate import (average_precision, coco_map, evaluate_detections, match,
-                                             mean_average_precision, precision_recall)
-from keras_course.detection.fast_rcnn import (ROIS_PER_IMAGE, FastRCNNLoss, RoIPooling, RoIStream, fast_rcnn,
-                                              sample_rois)
+from keras_course.detection.boxes import (
+    BOX_FORMATS,
+    box_area,
+    clip_boxes,
+    convert_boxes,
+    decode_deltas,
+    encode_deltas,
+    iou,
+)
+from keras_course.detection.evaluate import (
+    average_precision,
+    coco_map,
+    evaluate_detections,
+    match,
+    mean_average_precision,
+    precision_recall,
+)
+from keras_course.detection.fast_rcnn import ROIS_PER_IMAGE, FastRCNNLoss, RoIPooling, RoIStream, fast_rcnn, sample_rois
 from keras_course.detection.nms import batched_nms, nms
-from keras_course.detection.proposals import propose, proposal_recall, selective_search
+from keras_course.detection.proposals import proposal_recall, propose, selective_search
 from keras_course.detection.rcnn import RCNN, region_cnn, warp_regions
 from keras_course.detection.yolo import YoloOutput, YoloV1Loss, decode_predictions, encode_targets, yolo_v1
 
 __all__ = [
     "BOX_FORMATS",
-    "FastRCNNLoss",
     "RCNN",
     "ROIS_PER_IMAGE",
+    "FastRCNNLoss",
     "RoIPooling",
     "RoIStream",
     "YoloOutput",
@@ -42,8 +54,8 @@ __all__ = [
     "mean_average_precision",
     "nms",
     "precision_recall",
-    "propose",
     "proposal_recall",
+    "propose",
     "region_cnn",
     "sample_rois",
     "selective_search",

@@ -16,7 +16,7 @@ def small_backbone(x, pools, base_filters=32, max_filters=None):
     (default 4x base). Later stages use two units, so the receptive field keeps up."""
     max_filters = max_filters or 4 * base_filters
     for level in range(pools):
-        filters = min(base_filters * 2 ** level, max_filters)
+        filters = min(base_filters * 2**level, max_filters)
         for _ in range(1 if level < 2 else 2):
             x = conv_bn_act(x, filters)
         x = layers.MaxPooling2D()(x)

@@ -98,8 +98,15 @@ def encode_deltas(proposals, targets, weights=(1.0, 1.0, 1.0, 1.0)):
     if np.any(p[:, 2:] <= 0) or np.any(g[:, 2:] <= 0):
         raise ValueError("proposals and targets must have positive width and height")
     wx, wy, ww, wh = _check_weights(weights)
-    return np.stack([wx * (g[:, 0] - p[:, 0]) / p[:, 2], wy * (g[:, 1] - p[:, 1]) / p[:, 3],
-                     ww * np.log(g[:, 2] / p[:, 2]), wh * np.log(g[:, 3] / p[:, 3])], 1)
+    return np.stack(
+        [
+            wx * (g[:, 0] - p[:, 0]) / p[:, 2],
+            wy * (g[:, 1] - p[:, 1]) / p[:, 3],
+            ww * np.log(g[:, 2] / p[:, 2]),
+            wh * np.log(g[:, 3] / p[:, 3]),
+        ],
+        1,
+    )
 
 
 def decode_deltas(proposals, deltas, weights=(1.0, 1.0, 1.0, 1.0)):

@@ -109,8 +109,13 @@ def match(boxes, scores, gt_boxes, iou_threshold=0.5, rule="voc"):
     gt_index = np.empty(len(boxes), np.int64)
     gt_index[order] = matched_sorted
     tp = gt_index >= 0
-    return {"tp": tp, "gt_index": gt_index, "num_tp": int(tp.sum()), "num_fp": int((~tp).sum()),
-            "num_fn": int(len(gt_boxes) - tp.sum())}
+    return {
+        "tp": tp,
+        "gt_index": gt_index,
+        "num_tp": int(tp.sum()),
+        "num_fp": int((~tp).sum()),
+        "num_fn": int(len(gt_boxes) - tp.sum()),
+    }
 
 
 def precision_recall(scores, tp, num_gt):
@@ -154,8 +159,9 @@ def average_precision(recall, precision, method="all-point"):
     recall = check_array("recall", recall, kind="real", allow_empty=True).astype(np.float64)
     precision = check_array("precision", precision, kind="real", allow_empty=True).astype(np.float64)
     if recall.shape != precision.shape or recall.ndim != 1:
-        raise ValueError(f"recall and precision must be 1-D of the same length, "
-                         f"got {recall.shape} and {precision.shape}")
+        raise ValueError(
+            f"recall and precision must be 1-D of the same length, got {recall.shape} and {precision.shape}"
+        )
     if len(recall) and np.any(np.diff(recall) < 0):
         raise ValueError("recall must be non-decreasing (sort the detections by score first)")
     if not (np.all((recall >= 0) & (recall <= 1)) and np.all((precision >= 0) & (precision <= 1))):
@@ -174,12 +180,16 @@ def _check_lists(detections, ground_truths):
     if not isinstance(detections, (list, tuple)) or not isinstance(ground_truths, (list, tuple)):
         raise TypeError("detections and ground_truths must be lists of dicts, one per image")
     if len(detections) != len(ground_truths):
-        raise ValueError(f"detections and ground_truths must have one entry per image, "
-                         f"got {len(detections)} and {len(ground_truths)}")
+        raise ValueError(
+            f"detections and ground_truths must have one entry per image, "
+            f"got {len(detections)} and {len(ground_truths)}"
+        )
     dets, gts = [], []
-    for i, (d, g) in enumerate(zip(detections, ground_truths)):
-        for name, entry, keys in (("detections", d, ("boxes", "scores", "labels")),
-                                  ("ground_truths", g, ("boxes", "labels"))):
+    for i, (d, g) in enumerate(zip(detections, ground_truths, strict=True)):
+        for name, entry, keys in (
+            ("detections", d, ("boxes", "scores", "labels")),
+            ("ground_truths", g, ("boxes", "labels")),
+        ):
             if not isinstance(entry, dict) or any(k not in entry for k in keys):
                 raise ValueError(f"{name}[{i}] must be a dict with keys {keys}")
         boxes = as_boxes(d["boxes"], f"detections[{i}]['boxes']")
@@ -197,8 +207,9 @@ def _check_lists(detections, ground_truths):
     return dets, gts
 
 
-def evaluate_detections(detections, ground_truths, iou_thresholds=(0.5,), method="all-point", rule="voc",
-                        max_detections=None):
+def evaluate_detections(
+    detections, ground_truths, iou_thresholds=(0.5,), method="all-point", rule="voc", max_detections=None
+):
     """AP per class and IoU threshold, and the PR curves behind them.
 
     Returns a dict: ``classes`` (the labels that have ground truth), ``ap`` float (T, K),
@@ -217,7 +228,7 @@ def evaluate_detections(detections, ground_truths, iou_thresholds=(0.5,), method
     curves, counts = {}, {}
     for k, c in enumerate(classes):
         all_scores, all_matches, num_gt = [], [], 0
-        for (boxes, scores, labels), (gt_boxes, gt_labels) in zip(dets, gts):
+        for (boxes, scores, labels), (gt_boxes, gt_labels) in zip(dets, gts, strict=True):
             g = gt_boxes[gt_labels == c]
             num_gt += len(g)
             mine = labels == c
@@ -234,8 +245,13 @@ def evaluate_detections(detections, ground_truths, iou_thresholds=(0.5,), method
             recall, precision = precision_recall(scores_c, tp_c[t], num_gt)
             curves[(float(thresholds[t]), int(c))] = (recall, precision)
             ap[t, k] = average_precision(recall, precision, method)
-    return {"classes": classes, "ap": ap, "curves": curves, "counts": counts,
-            "map": float(ap.mean()) if ap.size else float("nan")}
+    return {
+        "classes": classes,
+        "ap": ap,
+        "curves": curves,
+        "counts": counts,
+        "map": float(ap.mean()) if ap.size else float("nan"),
+    }
 
 
 def mean_average_precision(detections, ground_truths, iou_threshold=0.5, method="all-point"):
@@ -249,5 +265,4 @@ def coco_map(detections, ground_truths, iou_thresholds=COCO_IOU_THRESHOLDS, max_
     the classes, with COCO's matching rule and at most ``max_detections`` per image and class.
     Equals pycocotools' ``COCOeval(...).stats[0]`` (``iou_thresholds=[0.5]``: ``stats[1]``).
     """
-    return evaluate_detections(detections, ground_truths, iou_thresholds, "101-point", "coco",
-                               max_detections)["map"]
+    return evaluate_detections(detections, ground_truths, iou_thresholds, "101-point", "coco", max_detections)["map"]

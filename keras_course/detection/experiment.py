@@ -38,17 +38,26 @@ def score_detections(detections, targets):
     """mAP@0.5 (VOC all-point), COCO mAP@[.5:.95], AP@0.5 per class name, and the
     class-agnostic AP@0.5 (every box one class: how well objects are found, whatever their class)."""
     result = evaluate_detections(detections, targets, (0.5,), "all-point", "voc")
-    per_class = {DETECTION_CLASSES[int(c)]: float(a) for c, a in zip(result["classes"], result["ap"][0])}
+    per_class = {DETECTION_CLASSES[int(c)]: float(a) for c, a in zip(result["classes"], result["ap"][0], strict=True)}
     # class-agnostic: one class for all, after class-agnostic NMS (the per-class detectors report
     # one box per class for the same object, which would otherwise count as duplicates)
     found = []
     for d in detections:
         keep = nms(d["boxes"], d["scores"], 0.5)
-        found.append({"boxes": np.asarray(d["boxes"])[keep], "scores": np.asarray(d["scores"])[keep],
-                      "labels": np.zeros(len(keep), int)})
+        found.append(
+            {
+                "boxes": np.asarray(d["boxes"])[keep],
+                "scores": np.asarray(d["scores"])[keep],
+                "labels": np.zeros(len(keep), int),
+            }
+        )
     agnostic = evaluate_detections(found, [dict(t, labels=np.zeros(len(t["labels"]), int)) for t in targets])["map"]
-    return {"map_50": result["map"], "coco_map": coco_map(detections, targets), "ap_50_per_class": per_class,
-            "ap_50_class_agnostic": agnostic}
+    return {
+        "map_50": result["map"],
+        "coco_map": coco_map(detections, targets),
+        "ap_50_per_class": per_class,
+        "ap_50_class_agnostic": agnostic,
+    }
 
 
 def proposal_kwargs(quick):
@@ -69,16 +78,23 @@ def draw_detections(images, detections, targets, path, title=None, min_score=0.3
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.7 * nrows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, image, det, target in zip(axes.flat, images, detections, targets):
+    for ax, image, det, target in zip(axes.flat, images, detections, targets, strict=True):
         ax.imshow(np.clip(image[..., 0], 0, 1), cmap="gray")
         for x1, y1, x2, y2 in target["boxes"]:
             ax.add_patch(patches.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec="lime", ls="--", lw=1))
-        for (x1, y1, x2, y2), score, label in zip(det["boxes"], det["scores"], det["labels"]):
+        for (x1, y1, x2, y2), score, label in zip(det["boxes"], det["scores"], det["labels"], strict=True):
             if score < min_score:
                 continue
             ax.add_patch(patches.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec="red", lw=1.2))
-            ax.text(x1, y1, f"{DETECTION_CLASSES[int(label)][:7]} {score:.2f}", color="yellow", fontsize=6,
-                    va="bottom", bbox={"facecolor": "black", "alpha": 0.5, "pad": 0.5, "lw": 0})
+            ax.text(
+                x1,
+                y1,
+                f"{DETECTION_CLASSES[int(label)][:7]} {score:.2f}",
+                color="yellow",
+                fontsize=6,
+                va="bottom",
+                bbox={"facecolor": "black", "alpha": 0.5, "pad": 0.5, "lw": 0},
+            )
     if title:
         fig.suptitle(title)
     return save_figure(fig, path, caption)
@@ -133,6 +149,8 @@ class DetectionStream(EpochStream):
             mirrored = np.random.default_rng([seed, 1]).random(count) < 0.5  # not the scenes' own stream
             images[mirrored] = images[mirrored, :, ::-1]
             width = images.shape[2]
-            targets = [{"boxes": flip_boxes(t["boxes"], width), "labels": t["labels"]} if m else t
-                       for t, m in zip(targets, mirrored)]
+            targets = [
+                {"boxes": flip_boxes(t["boxes"], width), "labels": t["labels"]} if m else t
+                for t, m in zip(targets, mirrored, strict=True)
+            ]
         return self.encode(images, targets)

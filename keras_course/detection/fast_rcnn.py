@@ -123,7 +123,7 @@ class FastRCNNLoss(keras.losses.Loss):
         label_index = ops.cast(ops.maximum(labels, 0), "int32")
         probs = ops.clip(y_pred[..., : k + 1], 1e-7, 1.0)
         cross_entropy = -ops.log(ops.sum(probs * ops.one_hot(label_index, k + 1, dtype=y_pred.dtype), -1))
-        deltas = ops.reshape(y_pred[..., k + 1:], (ops.shape(y_pred)[0], ops.shape(y_pred)[1], k, 4))
+        deltas = ops.reshape(y_pred[..., k + 1 :], (ops.shape(y_pred)[0], ops.shape(y_pred)[1], k, 4))
         # the deltas of the true class u (class c >= 1 sits at index c - 1); background picks none
         chosen = ops.sum(deltas * ops.one_hot(label_index - 1, k, dtype=y_pred.dtype)[..., None], axis=2)
         diff = ops.abs(chosen - y_true[..., 1:5])
@@ -162,8 +162,9 @@ def fast_rcnn(input_shape, num_classes, pool_size=4, pools=2, base_filters=32, h
     return keras.Model([images, rois], layers.Concatenate(dtype="float32")([class_probs, deltas]), name=name)
 
 
-def sample_rois(proposals, gt_boxes, gt_labels, num_rois, rng, positive_fraction=0.25, positive_iou=0.5,
-                weights=DELTA_WEIGHTS):
+def sample_rois(
+    proposals, gt_boxes, gt_labels, num_rois, rng, positive_fraction=0.25, positive_iou=0.5, weights=DELTA_WEIGHTS
+):
     """The RoIs of one training image, as in Fast R-CNN: up to ``positive_fraction`` of
     ``num_rois`` proposals with IoU >= ``positive_iou`` to a true box (labelled with its class
     + 1 and regression targets), the rest background (IoU below), padded with label -1.
@@ -190,14 +191,14 @@ def sample_rois(proposals, gt_boxes, gt_labels, num_rois, rng, positive_fraction
         best, best_iou = np.zeros(len(candidates), int), np.zeros(len(candidates))
     positives = np.flatnonzero(best_iou >= positive_iou)
     negatives = np.flatnonzero(best_iou < positive_iou)
-    positives = rng.permutation(positives)[: int(round(positive_fraction * num_rois))]
+    positives = rng.permutation(positives)[: round(positive_fraction * num_rois)]
     negatives = rng.permutation(negatives)[: num_rois - len(positives)]
     chosen = np.concatenate([positives, negatives]).astype(int)
     rois[: len(chosen)] = candidates[chosen]
     targets[: len(positives), 0] = np.asarray(gt_labels)[best[positives]] + 1
     if len(positives):
         targets[: len(positives), 1:] = encode_deltas(candidates[positives], gt_boxes[best[positives]], weights)
-    targets[len(positives): len(chosen), 0] = 0
+    targets[len(positives) : len(chosen), 0] = 0
     return rois, targets
 
 
@@ -227,10 +228,15 @@ class RoIStream(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
-        take = order[index * self.batch_size:(index + 1) * self.batch_size]
+        take = order[index * self.batch_size : (index + 1) * self.batch_size]
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        rois, targets = zip(*(sample_rois(self.proposals[i], self.targets[i]["boxes"], self.targets[i]["labels"],
-                                          self.num_rois, rng) for i in take))
+        rois, targets = zip(
+            *(
+                sample_rois(self.proposals[i], self.targets[i]["boxes"], self.targets[i]["labels"], self.num_rois, rng)
+                for i in take
+            ),
+            strict=True,
+        )
         return {"images": self.images[take], "rois": np.stack(rois)}, np.stack(targets)
 
     def on_epoch_end(self):
@@ -247,13 +253,21 @@ def pad_proposals(proposals, max_rois=None):
     return out
 
 
-def postprocess(output, proposals, num_classes, image_size, score_threshold=0.01, iou_threshold=0.3,
-                max_output=100, weights=DELTA_WEIGHTS):
+def postprocess(
+    output,
+    proposals,
+    num_classes,
+    image_size,
+    score_threshold=0.01,
+    iou_threshold=0.3,
+    max_output=100,
+    weights=DELTA_WEIGHTS,
+):
     """One image's detections from the model output (R, (K + 1) + 4K) for its (n, 4) proposals:
     every class's refined box scored by its probability, then per-class NMS (0.3, as the paper)."""
     k = num_classes
     n = len(proposals)
-    probs, deltas = output[:n, 1: k + 1], output[:n, k + 1:].reshape(n, k, 4)
+    probs, deltas = output[:n, 1 : k + 1], output[:n, k + 1 :].reshape(n, k, 4)
     boxes = decode_deltas(np.repeat(proposals, k, 0), deltas.reshape(-1, 4), weights)
     boxes = clip_boxes(boxes, image_size, image_size)
     scores, classes = probs.reshape(-1), np.tile(np.arange(k), n)
@@ -269,4 +283,4 @@ def detect(model, images, proposals, num_classes, batch_size=64, **kwargs):
     rois = pad_proposals(proposals)
     batch_size = max(1, min(batch_size, 4096 // rois.shape[1]))  # RoI pooling memory grows with N * R
     outputs = model.predict([images, rois], batch_size=batch_size, verbose=0)
-    return [postprocess(o, p, num_classes, images.shape[1], **kwargs) for o, p in zip(outputs, proposals)]
+    return [postprocess(o, p, num_classes, images.shape[1], **kwargs) for o, p in zip(outputs, proposals, strict=True)]

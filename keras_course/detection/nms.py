@@ -58,7 +58,7 @@ def nms(boxes, scores, iou_threshold=0.5, score_threshold=-np.inf, max_output=No
         keep.append(order[i])
         if len(keep) == limit:
             break
-        alive[i + 1:] &= overlaps[i, i + 1:] <= iou_threshold
+        alive[i + 1 :] &= overlaps[i, i + 1 :] <= iou_threshold
     return np.asarray(keep, np.int64)
 
 
@@ -73,8 +73,10 @@ def batched_nms(boxes, scores, classes, iou_threshold=0.5, score_threshold=-np.i
     classes = check_array("classes", classes, ndim=1, kind="real", allow_empty=True)
     if classes.shape != (len(boxes),):
         raise ValueError(f"classes must have shape ({len(boxes)},) to match boxes, got {describe(classes)}")
-    kept = [np.flatnonzero(classes == c)[nms(boxes[classes == c], scores[classes == c], iou_threshold,
-                                             score_threshold)] for c in np.unique(classes)]
+    kept = [
+        np.flatnonzero(classes == c)[nms(boxes[classes == c], scores[classes == c], iou_threshold, score_threshold)]
+        for c in np.unique(classes)
+    ]
     kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
     kept = kept[np.argsort(-scores[kept], kind="stable")]
     return kept if max_output is None else kept[:max_output]

@@ -97,8 +97,13 @@ def propose(images, n_jobs=1, cache_dir=None, **kwargs):
     seconds = (time.perf_counter() - start) / max(len(images), 1)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, boxes=np.concatenate(boxes).reshape(-1, 4), counts=np.array([len(b) for b in boxes]),
-                 seconds=seconds, fingerprint=fingerprint)
+        np.savez(
+            path,
+            boxes=np.concatenate(boxes).reshape(-1, 4),
+            counts=np.array([len(b) for b in boxes]),
+            seconds=seconds,
+            fingerprint=fingerprint,
+        )
     return boxes, seconds
 
 
@@ -108,10 +113,12 @@ def proposal_recall(proposals, targets, iou_threshold=0.5):
 
     iou_threshold = check_real("iou_threshold", iou_threshold, minimum=0, maximum=1)
     if not isinstance(proposals, (list, tuple)) or not isinstance(targets, (list, tuple)):
-        raise TypeError(f"proposals and targets must be lists (one entry per image), got {describe(proposals)} "
-                        f"and {describe(targets)}")
+        raise TypeError(
+            f"proposals and targets must be lists (one entry per image), got {describe(proposals)} "
+            f"and {describe(targets)}"
+        )
     check_same_length(proposals=proposals, targets=targets)
     if not proposals:
         raise ValueError("proposals and targets must hold at least one image, got none")
-    hits = [iou(t["boxes"], p).max(1, initial=0) >= iou_threshold for p, t in zip(proposals, targets)]
+    hits = [iou(t["boxes"], p).max(1, initial=0) >= iou_threshold for p, t in zip(proposals, targets, strict=True)]
     return float(np.mean(np.concatenate(hits))) if hits else float("nan")

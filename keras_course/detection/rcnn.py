@@ -11,6 +11,8 @@ At test time every proposal is warped and sent through the CNN on its own: the c
 Fast R-CNN removes.
 """
 
+import itertools
+
 import keras
 import numpy as np
 from keras import layers
@@ -45,7 +47,7 @@ def warp_regions(image, boxes, size=32, context=2):
     for k, (x1, y1, x2, y2) in enumerate(boxes):
         c0, r0 = int(max(np.floor(x1) - context, 0)), int(max(np.floor(y1) - context, 0))
         c1, r1 = int(min(np.ceil(x2) + context, width)), int(min(np.ceil(y2) + context, height))
-        crop = image[r0:max(r1, r0 + 1), c0:max(c1, c0 + 1)]
+        crop = image[r0 : max(r1, r0 + 1), c0 : max(c1, c0 + 1)]
         out[k] = cv2.resize(crop, (size, size), interpolation=cv2.INTER_LINEAR).reshape(size, size, channels)
     return out
 
@@ -109,24 +111,28 @@ class RCNN:
 
     def features(self, images, boxes_per_image):
         """CNN features of every region: a list of (n_i, F) arrays, one CNN pass per region."""
-        regions = [warp_regions(image, boxes, self.warp_size) for image, boxes in zip(images, boxes_per_image)]
+        regions = [
+            warp_regions(image, boxes, self.warp_size) for image, boxes in zip(images, boxes_per_image, strict=True)
+        ]
         counts = np.cumsum([0] + [len(r) for r in regions])
         empty = np.zeros((0, self.warp_size, self.warp_size, images.shape[-1]), np.float32)
         stacked = np.concatenate(regions) if counts[-1] else empty
         feats = self.extractor.predict(stacked, batch_size=256, verbose=0) if len(stacked) else np.zeros((0, 1))
-        return [feats[a:b] for a, b in zip(counts[:-1], counts[1:])]
+        return [feats[a:b] for a, b in itertools.pairwise(counts)]
 
     def fit(self, images, targets, proposals, negative_iou=0.3, regression_iou=0.6):
         """Train one LinearSVC and one Ridge regressor per class (scikit-learn)."""
         from sklearn.linear_model import Ridge
         from sklearn.svm import LinearSVC
 
-        boxes = [np.concatenate([np.asarray(t["boxes"]).reshape(-1, 4), np.asarray(p).reshape(-1, 4)])
-                 for t, p in zip(targets, proposals)]
+        boxes = [
+            np.concatenate([np.asarray(t["boxes"]).reshape(-1, 4), np.asarray(p).reshape(-1, 4)])
+            for t, p in zip(targets, proposals, strict=True)
+        ]
         feats = self.features(images, boxes)
         for c in range(self.num_classes):
             pos, neg, reg_x, reg_y = [], [], [], []
-            for f, b, t in zip(feats, boxes, targets):
+            for f, b, t in zip(feats, boxes, targets, strict=True):
                 gt = np.asarray(t["boxes"]).reshape(-1, 4)[np.asarray(t["labels"]) == c]
                 n_gt = len(np.asarray(t["labels"]))
                 is_gt = np.arange(len(b)) < n_gt
@@ -154,7 +160,7 @@ class RCNN:
             raise ValueError("call fit(...) before detect(...)")
         size = images.shape[1]
         detections = []
-        for f, p in zip(self.features(images, proposals), proposals):
+        for f, p in zip(self.features(images, proposals), proposals, strict=True):
             all_boxes, all_scores, all_labels = [], [], []
             for c, svm in self.svms.items():
                 all_scores.append(svm.decision_function(f) if len(f) else np.zeros(0))

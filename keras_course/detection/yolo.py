@@ -28,8 +28,10 @@ def _image_hw(image_size):
         image_size = (image_size, image_size)
     if isinstance(image_size, (str, bytes)) or not isinstance(image_size, (tuple, list)) or len(image_size) != 2:
         raise ValueError(f"image_size must be a positive int or (height, width), got {describe(image_size)}")
-    return (check_real("image_size height", image_size[0], minimum=0, low_open=True),
-            check_real("image_size width", image_size[1], minimum=0, low_open=True))
+    return (
+        check_real("image_size height", image_size[0], minimum=0, low_open=True),
+        check_real("image_size width", image_size[1], minimum=0, low_open=True),
+    )
 
 
 def encode_targets(boxes, labels, image_size, grid_size, num_boxes, num_classes):
@@ -56,10 +58,12 @@ def encode_targets(boxes, labels, image_size, grid_size, num_boxes, num_classes)
     outside = (boxes[:, 0] < 0) | (boxes[:, 1] < 0) | (boxes[:, 2] > width) | (boxes[:, 3] > height)
     if outside.any():
         k = int(np.flatnonzero(outside)[0])
-        raise ValueError(f"boxes must lie inside the image [0, {width:g}] x [0, {height:g}] (clip_boxes them first), "
-                         f"got box {k} = {boxes[k].tolist()}")
+        raise ValueError(
+            f"boxes must lie inside the image [0, {width:g}] x [0, {height:g}] (clip_boxes them first), "
+            f"got box {k} = {boxes[k].tolist()}"
+        )
     target = np.zeros((s, s, 5 * b + c), np.float32)
-    for (x1, y1, x2, y2), label in zip(boxes, labels):
+    for (x1, y1, x2, y2), label in zip(boxes, labels, strict=True):
         gx, gy = (x1 + x2) / 2 / width * s, (y1 + y2) / 2 / height * s  # the centre in cell units
         j, i = min(int(gx), s - 1), min(int(gy), s - 1)
         if target[i, j, 4] == 1:
@@ -70,8 +74,9 @@ def encode_targets(boxes, labels, image_size, grid_size, num_boxes, num_classes)
     return target
 
 
-def decode_predictions(predictions, image_size, num_boxes, num_classes, score_threshold=0.05, iou_threshold=0.5,
-                       max_output=100):
+def decode_predictions(
+    predictions, image_size, num_boxes, num_classes, score_threshold=0.05, iou_threshold=0.5, max_output=100
+):
     """Boxes from one image's YOLO output (S, S, 5B + C), after per-class NMS.
 
     Every predictor proposes its box with the class-specific score confidence * Pr(class).
@@ -86,8 +91,9 @@ def decode_predictions(predictions, image_size, num_boxes, num_classes, score_th
     if max_output is not None:
         check_int("max_output", max_output, minimum=1)
     if predictions.ndim != 3 or predictions.shape[0] != predictions.shape[1] or predictions.shape[2] != 5 * b + c:
-        raise ValueError(f"predictions must be (S, S, 5 * num_boxes + num_classes = {5 * b + c}), "
-                         f"got {predictions.shape}")
+        raise ValueError(
+            f"predictions must be (S, S, 5 * num_boxes + num_classes = {5 * b + c}), got {predictions.shape}"
+        )
     s = predictions.shape[0]
     height, width = _image_hw(image_size)
     rows, cols = np.meshgrid(np.arange(s), np.arange(s), indexing="ij")
@@ -96,7 +102,7 @@ def decode_predictions(predictions, image_size, num_boxes, num_classes, score_th
     cy = (rows[..., None] + per_box[..., 1]) / s * height
     w, h = per_box[..., 2] * width, per_box[..., 3] * height
     boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], -1).reshape(-1, 4)
-    scores = (per_box[..., 4:5] * predictions[..., None, 5 * b:]).reshape(-1, c)  # (S*S*B, C)
+    scores = (per_box[..., 4:5] * predictions[..., None, 5 * b :]).reshape(-1, c)  # (S*S*B, C)
     box_index, classes = np.nonzero(scores > score_threshold)
     boxes, scores = boxes[box_index], scores[box_index, classes]
     boxes = np.clip(boxes, 0, [width, height, width, height])
@@ -136,8 +142,9 @@ def yolo_v1(input_shape, grid_size, num_boxes=2, num_classes=20, base_filters=32
     """
     if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels), got {describe(input_shape)}")
-    height, width, channels = (_check_int(f"input_shape {n}", v) for n, v in zip(("height", "width", "channels"),
-                                                                                  input_shape))
+    height, width, _channels = (
+        _check_int(f"input_shape {n}", v) for n, v in zip(("height", "width", "channels"), input_shape, strict=True)
+    )
     base_filters = _check_int("base_filters", base_filters)
     s = _check_int("grid_size", grid_size)
     b, c = _check_int("num_boxes", num_boxes), _check_int("num_classes", num_classes)
@@ -199,14 +206,20 @@ class YoloV1Loss(keras.losses.Loss):
         wh = ops.sum(ops.square(ops.sqrt(boxes_true[..., 2:4]) - sqrt_pred), -1)
         confidence_error = ops.square(ops.stop_gradient(overlaps) - boxes_pred[..., 4])
         noobj_error = ops.square(boxes_pred[..., 4])
-        classes = has_object * ops.sum(ops.square(y_true[..., 5 * b:] - y_pred[..., 5 * b:]), -1)
-        per_predictor = (responsible * (self.lambda_coord * (xy + wh) + confidence_error)
-                         + (1 - responsible) * self.lambda_noobj * noobj_error)
+        classes = has_object * ops.sum(ops.square(y_true[..., 5 * b :] - y_pred[..., 5 * b :]), -1)
+        per_predictor = (
+            responsible * (self.lambda_coord * (xy + wh) + confidence_error)
+            + (1 - responsible) * self.lambda_noobj * noobj_error
+        )
         return ops.sum(per_predictor, axis=(1, 2, 3)) + ops.sum(classes, axis=(1, 2))
 
     def get_config(self):
-        return {**super().get_config(), "num_boxes": self.num_boxes, "lambda_coord": self.lambda_coord,
-                "lambda_noobj": self.lambda_noobj}
+        return {
+            **super().get_config(),
+            "num_boxes": self.num_boxes,
+            "lambda_coord": self.lambda_coord,
+            "lambda_noobj": self.lambda_noobj,
+        }
 
 
 def detect(model, images, num_boxes, num_classes, batch_size=128, score_threshold=0.01, **kwargs):
@@ -215,7 +228,8 @@ def detect(model, images, num_boxes, num_classes, batch_size=128, score_threshol
     predictions = model.predict(images, batch_size=batch_size, verbose=0)
     out = []
     for p in predictions:
-        boxes, scores, classes = decode_predictions(p, images.shape[1], num_boxes, num_classes, score_threshold,
-                                                    **kwargs)
+        boxes, scores, classes = decode_predictions(
+            p, images.shape[1], num_boxes, num_classes, score_threshold, **kwargs
+        )
         out.append({"boxes": boxes, "scores": scores, "labels": classes})
     return out

@@ -24,9 +24,17 @@ from keras_course.exercises import (
 from keras_course.exercises.base import Case, Exercise, Slip
 from keras_course.exercises.skeleton import notebook_source, skeleton_source
 
-EXERCISES = {ex.name: ex for ex in sorted(
-    (ex for module in (nn, autodiff, conv, optim, segmentation, detection, identification, text, rnn) for ex in module.EXERCISES),
-    key=lambda ex: ex.questions[0])}
+EXERCISES = {
+    ex.name: ex
+    for ex in sorted(
+        (
+            ex
+            for module in (nn, autodiff, conv, optim, segmentation, detection, identification, text, rnn)
+            for ex in module.EXERCISES
+        ),
+        key=lambda ex: ex.questions[0],
+    )
+}
 
 
 def exercises_for_question(q):

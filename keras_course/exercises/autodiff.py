@@ -30,7 +30,7 @@ def make_value(accumulate=True, ordered=True, tanh_of_output=True, power_minus_o
             return Value(self.data * other.data, (self, other), (other.data, self.data))
 
         def __pow__(self, k):
-            return Value(self.data ** k, (self,), (k * self.data ** (k - 1 if power_minus_one else k),))
+            return Value(self.data**k, (self,), (k * self.data ** (k - 1 if power_minus_one else k),))
 
         __radd__ = __add__
         __rmul__ = __mul__
@@ -48,7 +48,7 @@ def make_value(accumulate=True, ordered=True, tanh_of_output=True, power_minus_o
             return self * (other if isinstance(other, Value) else Value(other)) ** -1
 
         def __rtruediv__(self, other):
-            return Value(other) * self ** -1
+            return Value(other) * self**-1
 
         def exp(self):
             return Value(math.exp(self.data), (self,), (math.exp(self.data),))
@@ -58,7 +58,7 @@ def make_value(accumulate=True, ordered=True, tanh_of_output=True, power_minus_o
 
         def tanh(self):
             t = math.tanh(self.data)
-            return Value(t, (self,), (1 - (t * t if tanh_of_output else self.data ** 2),))
+            return Value(t, (self,), (1 - (t * t if tanh_of_output else self.data**2),))
 
         def relu(self):
             return Value(max(self.data, 0.0), (self,), (float(self.data > 0),))
@@ -68,9 +68,10 @@ def make_value(accumulate=True, ordered=True, tanh_of_output=True, power_minus_o
                 self.grad = 1.0
 
                 def push(node):
-                    for parent, local in zip(node.parents, node.local_grads):
+                    for parent, local in zip(node.parents, node.local_grads, strict=True):
                         parent.grad += node.grad * local
                         push(parent)
+
                 push(self)
                 return
             order, seen = [], set()
@@ -81,19 +82,31 @@ def make_value(accumulate=True, ordered=True, tanh_of_output=True, power_minus_o
                     for parent in node.parents:
                         visit(parent)
                     order.append(node)
+
             visit(self)
             self.grad = 1.0
             for node in reversed(order):
-                for parent, local in zip(node.parents, node.local_grads):
+                for parent, local in zip(node.parents, node.local_grads, strict=True):
                     parent.grad = parent.grad + node.grad * local if accumulate else node.grad * local
 
     return Value
 
 
 BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
-UNARY = {"neg": lambda a: -a, "exp": lambda a: a.exp(), "log": lambda a: a.log(), "tanh": lambda a: a.tanh(),
-         "relu": lambda a: a.relu(), "sq": lambda a: a ** 2, "cube": lambda a: a ** 3, "inv": lambda a: a ** -1,
-         "2+": lambda a: 2.0 + a, "3*": lambda a: 3.0 * a, "1-": lambda a: 1.0 - a, "1/": lambda a: 1.0 / a}
+UNARY = {
+    "neg": lambda a: -a,
+    "exp": lambda a: a.exp(),
+    "log": lambda a: a.log(),
+    "tanh": lambda a: a.tanh(),
+    "relu": lambda a: a.relu(),
+    "sq": lambda a: a**2,
+    "cube": lambda a: a**3,
+    "inv": lambda a: a**-1,
+    "2+": lambda a: 2.0 + a,
+    "3*": lambda a: 3.0 * a,
+    "1-": lambda a: 1.0 - a,
+    "1/": lambda a: 1.0 / a,
+}
 
 
 def run_program(Value, program, leaves):
@@ -121,6 +134,7 @@ def _programs(st, hnp):
             regs = st.integers(0, n + len(steps) - 1)
             steps.append((op, draw(regs), draw(regs)) if op in BINARY else (op, draw(regs)))
         return {"program": steps, "leaves": leaves}
+
     return program()
 
 
@@ -182,8 +196,11 @@ VALUE_SKELETON = '''class Value:
 '''
 
 VALUE = Exercise(
-    name="value", title="A scalar autodiff engine: Value operations and backward()", questions=(4, 5),
-    function="Value", signature="class Value",
+    name="value",
+    title="A scalar autodiff engine: Value operations and backward()",
+    questions=(4, 5),
+    function="Value",
+    signature="class Value",
     statement=r"""Write `Value`, a float that remembers how it was computed. Each operation returns a
 new `Value` whose `parents` are its inputs and whose `local_grads` are the derivatives of
 the result with respect to each input: for $c = a b$ they are $(b, a)$; for $c = a^k$,
@@ -195,32 +212,64 @@ $\mathrm{relu}(a)$, 1 if $a > 0$ else 0.
 the nodes computed from it) each node adds `node.grad * local` to each parent's `grad`.
 A node used twice receives both contributions (the chain rule sums over paths).""",
     example=">>> x = Value(3.0); y = x * x + 2 * x; y.backward(); (y.data, x.grad)\n(15.0, 8.0)",
-    hints=["`grad` must accumulate (`+=`): `x * x` reaches `x` twice.",
-           ("Sort the graph topologically first (a depth-first search that appends a node after its "
-           "parents), then walk it backwards; pushing along every path at once counts paths twice.")],
+    hints=[
+        "`grad` must accumulate (`+=`): `x * x` reaches `x` twice.",
+        (
+            "Sort the graph topologically first (a depth-first search that appends a node after its "
+            "parents), then walk it backwards; pushing along every path at once counts paths twice."
+        ),
+    ],
     reference=lambda: library("keras_course.nn.autodiff", "Value"),
     call=lambda impl, program, leaves: run_program(impl, program, leaves),
     cases=[
         Case("x * y + x", {"program": [("*", 0, 1), ("+", 2, 0)], "leaves": [2.0, -3.0]}),
         Case("x * x * x: a node used three times", {"program": [("*", 0, 0), ("*", 1, 0)], "leaves": [3.0]}),
-        Case("a diamond: a = 2x, (a + a) * a", {"program": [("3*", 0), ("+", 1, 1), ("*", 2, 1)],
-                                                "leaves": [0.5]}),
-        Case("tanh, exp, log and relu", {"program": [("tanh", 0), ("exp", 1), ("sq", 0), ("2+", 3), ("log", 4),
-                                                     ("relu", 1), ("*", 2, 5), ("+", 7, 6)], "leaves": [0.7]}),
-        Case("powers and division", {"program": [("cube", 0), ("inv", 1), ("/", 0, 1), ("1/", 3), ("-", 2, 4)],
-                                     "leaves": [1.5, -0.5]}),
+        Case("a diamond: a = 2x, (a + a) * a", {"program": [("3*", 0), ("+", 1, 1), ("*", 2, 1)], "leaves": [0.5]}),
+        Case(
+            "tanh, exp, log and relu",
+            {
+                "program": [
+                    ("tanh", 0),
+                    ("exp", 1),
+                    ("sq", 0),
+                    ("2+", 3),
+                    ("log", 4),
+                    ("relu", 1),
+                    ("*", 2, 5),
+                    ("+", 7, 6),
+                ],
+                "leaves": [0.7],
+            },
+        ),
+        Case(
+            "powers and division",
+            {"program": [("cube", 0), ("inv", 1), ("/", 0, 1), ("1/", 3), ("-", 2, 4)], "leaves": [1.5, -0.5]},
+        ),
     ],
     random=_programs,
     slips=[
-        Slip("gradient overwritten", "backward sets parent.grad = ... instead of adding to it, so a node used "
-             "twice keeps only one path's contribution", make_value(accumulate=False)),
-        Slip("no topological order", "backward pushes each node's gradient to its parents before that "
-             "gradient is complete, so shared nodes pass some paths on twice", make_value(ordered=False)),
-        Slip("tanh' = 1 - x^2", "the derivative of tanh is 1 - tanh(x)^2 (of the output), not 1 - x^2",
-             make_value(tanh_of_output=False)),
+        Slip(
+            "gradient overwritten",
+            "backward sets parent.grad = ... instead of adding to it, so a node used "
+            "twice keeps only one path's contribution",
+            make_value(accumulate=False),
+        ),
+        Slip(
+            "no topological order",
+            "backward pushes each node's gradient to its parents before that "
+            "gradient is complete, so shared nodes pass some paths on twice",
+            make_value(ordered=False),
+        ),
+        Slip(
+            "tanh' = 1 - x^2",
+            "the derivative of tanh is 1 - tanh(x)^2 (of the output), not 1 - x^2",
+            make_value(tanh_of_output=False),
+        ),
         Slip("power rule without -1", "d/dx x^k is k x^(k-1), not k x^k", make_value(power_minus_one=False)),
     ],
-    needs_keras=False, skeleton=VALUE_SKELETON, imports="import math",
+    needs_keras=False,
+    skeleton=VALUE_SKELETON,
+    imports="import math",
 )
 
 EXERCISES = [VALUE]

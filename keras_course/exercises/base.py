@@ -21,10 +21,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # Chapter modules whose own imports need no Keras (their packages' __init__ files do).
-LIGHT_MODULES = frozenset({
-    "keras_course.detection.boxes", "keras_course.detection.nms", "keras_course.detection.evaluate",
-    "keras_course.text.vocab", "keras_course.rnn.bptt", "keras_course.nn.autodiff",
-})
+LIGHT_MODULES = frozenset(
+    {
+        "keras_course.detection.boxes",
+        "keras_course.detection.nms",
+        "keras_course.detection.evaluate",
+        "keras_course.text.vocab",
+        "keras_course.rnn.bptt",
+        "keras_course.nn.autodiff",
+    }
+)
 
 
 def library(module, name):
@@ -125,7 +131,7 @@ def differ(expected, got, rtol=1e-6, atol=1e-8, where="output"):
     if isinstance(expected, (tuple, list)) and not _is_numeric_list(expected):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"{where}: expected a sequence of {len(expected)} items, got {_short_type(got)}"
-        for i, (e, g) in enumerate(zip(expected, got)):
+        for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             message = differ(e, g, rtol, atol, f"{where}[{i}]")
             if message:
                 return message

@@ -56,8 +56,11 @@ class Report:
         questions = ", ".join(f"Q{q}" for q in ex.questions)
         lines = [f"{ex.name} ({questions}): {ex.title}"]
         for r in self.results:
-            lines.append(f"  {r.status.upper():<6} {r.name}" if r.status in ("pass", "fail", "error")
-                         else f"  {r.name}: {r.status}")
+            lines.append(
+                f"  {r.status.upper():<6} {r.name}"
+                if r.status in ("pass", "fail", "error")
+                else f"  {r.name}: {r.status}"
+            )
             lines += ["         " + line for line in r.detail.splitlines()]
         passed, total = self.score
         if self.results and self.results[0].status == "not implemented":
@@ -111,8 +114,11 @@ def _describe_error(error, path=None, debug=False):
         return "".join(traceback.format_exception(error)).rstrip()
     text = f"{type(error).__name__}: {error}".rstrip(": ")
     ours = str(Path(__file__).parent)
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not f.filename.startswith(ours) and "/hypothesis/" not in f.filename]
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if not f.filename.startswith(ours) and "/hypothesis/" not in f.filename
+    ]
     if path is not None:
         frames = [f for f in frames if Path(f.filename).resolve() == Path(path).resolve()] or frames
     if frames:
@@ -233,9 +239,16 @@ def _random_case(exercise, impl, max_examples, shrink_seconds, debug):
             raise _OutOfTime
         raise _Failed
 
-    run = settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
-                   verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False,
-                   suppress_health_check=list(HealthCheck))(given(exercise.random(st, hnp))(prop))
+    run = settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+    )(given(exercise.random(st, hnp))(prop))
     name = f"{RANDOM_CASE} ({max_examples} examples)"
     try:
         run()
@@ -246,8 +259,16 @@ def _random_case(exercise, impl, max_examples, shrink_seconds, debug):
     if state["last"] is None:
         return CaseResult(name, "pass")
     kwargs, expected, got, message, raised = state["last"]
-    return _failure(name, exercise, kwargs, expected, got, message, raised,
-                    header=f"the smallest failing input found (Hypothesis, {state['examples']} runs):")
+    return _failure(
+        name,
+        exercise,
+        kwargs,
+        expected,
+        got,
+        message,
+        raised,
+        header=f"the smallest failing input found (Hypothesis, {state['examples']} runs):",
+    )
 
 
 def check(exercise, impl, max_examples=25, shrink_seconds=3.0, debug=False, on_start=None, on_result=None):

@@ -59,8 +59,7 @@ def _start(args):
         py, ipynb = write_skeleton(ex.name, args.out, force=args.force)
     except FileExistsError as error:
         raise UsageError(str(error)) from None
-    print(f"wrote {py} and {ipynb}: write `{ex.function}`, then run\n"
-          f"    keras-course exercise check {ex.name} {py}")
+    print(f"wrote {py} and {ipynb}: write `{ex.function}`, then run\n    keras-course exercise check {ex.name} {py}")
     return 0
 
 

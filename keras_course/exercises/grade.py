@@ -62,9 +62,12 @@ def child_main(argv=None):
     except checker.SubmissionError as error:
         emit(event="error", message=str(error))
         return
-    report = checker.check(exercise, impl, on_start=lambda case: emit(event="start", case=case),
-                           on_result=lambda r: emit(event="result", case=r.name, status=r.status,
-                                                    detail=r.detail, slips=list(r.slips)))
+    report = checker.check(
+        exercise,
+        impl,
+        on_start=lambda case: emit(event="start", case=case),
+        on_result=lambda r: emit(event="result", case=r.name, status=r.status, detail=r.detail, slips=list(r.slips)),
+    )
     emit(event="done", passed=report.passed)
 
 
@@ -94,14 +97,20 @@ class Row:
 
 def grade_one(name, path, case_names, timeout=60.0, memory=2048, startup=300.0):
     """Check one submission in a child process; returns its ``Row``."""
-    row = Row(str(path), "crash", {c: "not run" for c in case_names})
+    row = Row(str(path), "crash", dict.fromkeys(case_names, "not run"))
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="keras-course-grade-") as work, \
-            tempfile.TemporaryFile(mode="w+") as errors:
+    with tempfile.TemporaryDirectory(prefix="keras-course-grade-") as work, tempfile.TemporaryFile(mode="w+") as errors:
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"}
-        child = subprocess.Popen([sys.executable, "-c", CHILD, name, str(Path(path).resolve()), str(timeout),
-                                  str(memory)], stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL,
-                                 cwd=work, env=env, text=True, start_new_session=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, name, str(Path(path).resolve()), str(timeout), str(memory)],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            stdin=subprocess.DEVNULL,
+            cwd=work,
+            env=env,
+            text=True,
+            start_new_session=True,
+        )
         lines = queue.Queue()
         threading.Thread(target=_pump, args=(child.stdout, lines), daemon=True).start()
         deadline, current, finished, killed = start + startup, None, False, False
@@ -116,7 +125,7 @@ def grade_one(name, path, case_names, timeout=60.0, memory=2048, startup=300.0):
                 break
             if not line.startswith(MARK):
                 continue
-            event = json.loads(line[len(MARK):])
+            event = json.loads(line[len(MARK) :])
             kind = event["event"]
             if kind == "ready":
                 deadline = time.monotonic() + timeout
@@ -193,9 +202,19 @@ def write_csv(path, rows, names):
         out = csv.writer(f)
         out.writerow(["submission", "outcome", "score", "passed", "total", *names, "slips", "seconds", "message"])
         for r in rows:
-            out.writerow([r.submission, r.outcome, f"{r.passed / len(names):.3f}" if names else "", r.passed,
-                          len(names), *(int(r.cases.get(n) == "pass") for n in names), "; ".join(r.slips),
-                          r.seconds, r.message])
+            out.writerow(
+                [
+                    r.submission,
+                    r.outcome,
+                    f"{r.passed / len(names):.3f}" if names else "",
+                    r.passed,
+                    len(names),
+                    *(int(r.cases.get(n) == "pass") for n in names),
+                    "; ".join(r.slips),
+                    r.seconds,
+                    r.message,
+                ]
+            )
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.45}
@@ -214,18 +233,24 @@ def render_html(exercise, rows, names, timeout, memory):
     head = "".join(f'<th class="case">{e(n)}</th>' for n in names)
     body = []
     for r in rows:
-        cells = "".join(f'<td class="{e(r.cases.get(n, "not run").replace(" ", "-"))}" title="{e(r.cases.get(n, ""))}">'
-                        f'{"✓" if r.cases.get(n) == "pass" else "✗" if r.cases.get(n) != "not run" else "–"}</td>'
-                        for n in names)
-        body.append(f'<tr><th><a href="#{e(Path(r.submission).name)}">{e(Path(r.submission).name)}</a></th>'
-                    f'<td class="{e(r.outcome)}">{e(r.outcome)}</td><td>{r.passed}/{len(names)}</td>{cells}</tr>')
+        cells = "".join(
+            f'<td class="{e(r.cases.get(n, "not run").replace(" ", "-"))}" title="{e(r.cases.get(n, ""))}">'
+            f"{'✓' if r.cases.get(n) == 'pass' else '✗' if r.cases.get(n) != 'not run' else '–'}</td>"
+            for n in names
+        )
+        body.append(
+            f'<tr><th><a href="#{e(Path(r.submission).name)}">{e(Path(r.submission).name)}</a></th>'
+            f'<td class="{e(r.outcome)}">{e(r.outcome)}</td><td>{r.passed}/{len(names)}</td>{cells}</tr>'
+        )
     details = []
     for r in rows:
         parts = [f"<p>{e(r.message)}</p>"] if r.message else []
         parts += [f"<p>Likely slips: {e('; '.join(r.slips))}</p>"] if r.slips else []
         parts += [f"<h4>{e(case)}</h4><pre>{e(text)}</pre>" for case, text in r.details.items()]
-        details.append(f'<section id="{e(Path(r.submission).name)}"><h3>{e(r.submission)}: {e(r.outcome)}, '
-                       f'{r.passed}/{len(names)} ({r.seconds:g} s)</h3>{"".join(parts)}</section>')
+        details.append(
+            f'<section id="{e(Path(r.submission).name)}"><h3>{e(r.submission)}: {e(r.outcome)}, '
+            f"{r.passed}/{len(names)} ({r.seconds:g} s)</h3>{''.join(parts)}</section>"
+        )
     statement = render(f"{exercise.statement}\n\n```python\n{exercise.example}\n```")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Grades: {e(exercise.name)}</title><style>{_STYLE}</style></head><body>

@@ -9,8 +9,16 @@ def _triplet_reference():
     triplet_loss = library("keras_course.identification.triplet", "triplet_loss")
 
     def loss(labels, embeddings, margin, mining):
-        return float(triplet_loss(np.asarray(labels), np.asarray(embeddings, np.float64), margin=margin,
-                                  mining=mining, distance="euclidean"))
+        return float(
+            triplet_loss(
+                np.asarray(labels),
+                np.asarray(embeddings, np.float64),
+                margin=margin,
+                mining=mining,
+                distance="euclidean",
+            )
+        )
+
     return loss
 
 
@@ -34,12 +42,16 @@ def _triplet(active_only=False, squared=False, farthest_negative=False, closest_
                     values += [relu(d[a, p] - d[a, n] + margin) for n in np.flatnonzero(neg[a])]
                 else:
                     farther = d[a][neg[a] & (d[a] > d[a, p])]
-                    n = farther.min() if len(farther) else (d[a][neg[a]].min() if closest_fallback
-                                                            else d[a][neg[a]].max())
+                    n = (
+                        farther.min()
+                        if len(farther)
+                        else (d[a][neg[a]].min() if closest_fallback else d[a][neg[a]].max())
+                    )
                     values.append(relu(d[a, p] - n + margin))
         if active_only:
             values = [v for v in values if v > 0]
         return float(np.mean(values)) if values else 0.0
+
     return triplet_loss
 
 
@@ -47,18 +59,26 @@ def _labels_embeddings(st, hnp):
     def build(s):
         b, dim = s
         labels = st.lists(st.integers(0, 2), min_size=b, max_size=b).filter(lambda ls: len(set(ls)) >= 2)
-        return st.fixed_dictionaries({
-            "labels": labels.map(np.array),
-            "embeddings": hnp.arrays(np.float64, (b, dim), elements=st.integers(-2, 2).map(float)),
-            "margin": st.sampled_from([0.0, 0.5, 1.0]), "mining": st.sampled_from(["all", "hard", "semi-hard"])})
+        return st.fixed_dictionaries(
+            {
+                "labels": labels.map(np.array),
+                "embeddings": hnp.arrays(np.float64, (b, dim), elements=st.integers(-2, 2).map(float)),
+                "margin": st.sampled_from([0.0, 0.5, 1.0]),
+                "mining": st.sampled_from(["all", "hard", "semi-hard"]),
+            }
+        )
+
     return st.tuples(st.integers(2, 6), st.integers(1, 3)).flatmap(build)
 
 
 _LAB = np.array([0, 0, 1, 1, 2, 0])
 _EMB = np.array([[0.0, 0], [1, 0], [0, 2], [3, 1], [-1, -1], [0, 1]])
 TRIPLET = Exercise(
-    name="triplet_loss", title="The triplet loss with all, hard and semi-hard mining", questions=(32,),
-    function="triplet_loss", signature="triplet_loss(labels, embeddings, margin, mining)",
+    name="triplet_loss",
+    title="The triplet loss with all, hard and semi-hard mining",
+    questions=(32,),
+    function="triplet_loss",
+    signature="triplet_loss(labels, embeddings, margin, mining)",
     statement=r"""`labels` (B,) are identities, `embeddings` (B, D); $d$ is the Euclidean distance. For an
 anchor $a$, a positive $p \ne a$ with $y_p = y_a$ and a negative $n$ with $y_n \ne y_a$,
 
@@ -74,30 +94,54 @@ Return one float:
   the farthest negative; the mean of $\ell$ over the positive pairs.
 
 No triplet (e.g. one identity): 0.""",
-    example=">>> triplet_loss(np.array([0, 0, 1]), np.array([[0.], [1.], [3.]]), 0.5, \"all\")\n0.0\n"
-            ">>> triplet_loss(np.array([0, 0, 1]), np.array([[0.], [2.], [1.]]), 0.5, \"hard\")\n1.5",
-    hints=["Compute the (B, B) distance matrix once, with masks `same = labels[:, None] == labels[None]`.",
-           "The anchor is not its own positive: remove the diagonal from `same`."],
+    example='>>> triplet_loss(np.array([0, 0, 1]), np.array([[0.], [1.], [3.]]), 0.5, "all")\n0.0\n'
+    '>>> triplet_loss(np.array([0, 0, 1]), np.array([[0.], [2.], [1.]]), 0.5, "hard")\n1.5',
+    hints=[
+        "Compute the (B, B) distance matrix once, with masks `same = labels[:, None] == labels[None]`.",
+        "The anchor is not its own positive: remove the diagonal from `same`.",
+    ],
     reference=_triplet_reference,
-    cases=[Case(f"six embeddings, three identities, {m}", {"labels": _LAB, "embeddings": _EMB, "margin": 0.5,
-                                                            "mining": m}) for m in ("all", "hard", "semi-hard")]
-    + [Case("semi-hard with no farther negative", {"labels": np.array([0, 0, 1]),
-                                                   "embeddings": np.array([[0.0], [5.0], [1.0]]), "margin": 0.2,
-                                                   "mining": "semi-hard"}),
-       Case("one identity: no triplet", {"labels": np.array([1, 1, 1]), "embeddings": _EMB[:3], "margin": 0.5,
-                                         "mining": "all"})],
+    cases=[
+        Case(f"six embeddings, three identities, {m}", {"labels": _LAB, "embeddings": _EMB, "margin": 0.5, "mining": m})
+        for m in ("all", "hard", "semi-hard")
+    ]
+    + [
+        Case(
+            "semi-hard with no farther negative",
+            {
+                "labels": np.array([0, 0, 1]),
+                "embeddings": np.array([[0.0], [5.0], [1.0]]),
+                "margin": 0.2,
+                "mining": "semi-hard",
+            },
+        ),
+        Case(
+            "one identity: no triplet",
+            {"labels": np.array([1, 1, 1]), "embeddings": _EMB[:3], "margin": 0.5, "mining": "all"},
+        ),
+    ],
     random=_labels_embeddings,
     slips=[
-        Slip("mean over active triplets only", "batch-all averages over all valid triplets, easy (zero) "
-             "ones included", _triplet(active_only=True)),
+        Slip(
+            "mean over active triplets only",
+            "batch-all averages over all valid triplets, easy (zero) ones included",
+            _triplet(active_only=True),
+        ),
         Slip("squared distance", "d is the Euclidean distance here, not its square", _triplet(squared=True)),
-        Slip("hardest negative is the farthest", "batch-hard takes the *closest* negative, min_n d(a, n)",
-             _triplet(farthest_negative=True)),
-        Slip("semi-hard fallback to the closest negative", "with no negative farther than p, semi-hard takes "
-             "the farthest negative (the easiest), not the closest", _triplet(closest_fallback=True)),
+        Slip(
+            "hardest negative is the farthest",
+            "batch-hard takes the *closest* negative, min_n d(a, n)",
+            _triplet(farthest_negative=True),
+        ),
+        Slip(
+            "semi-hard fallback to the closest negative",
+            "with no negative farther than p, semi-hard takes the farthest negative (the easiest), not the closest",
+            _triplet(closest_fallback=True),
+        ),
         Slip("no hinge", "negative terms must be clipped at 0: [ . ]_+", _triplet(hinge=False)),
     ],
-    rtol=1e-6, atol=1e-7,
+    rtol=1e-6,
+    atol=1e-7,
 )
 
 EXERCISES = [TRIPLET]

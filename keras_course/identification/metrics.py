@@ -30,8 +30,10 @@ def _distance_matrix(embeddings, labels, distance):
     n = len(labels)
     if distance == "precomputed":
         if embeddings.shape != (n, n):
-            raise ValueError(f"with distance='precomputed' embeddings must be an (N, N) = ({n}, {n}) distance "
-                             f"matrix, got shape {embeddings.shape}")
+            raise ValueError(
+                f"with distance='precomputed' embeddings must be an (N, N) = ({n}, {n}) distance "
+                f"matrix, got shape {embeddings.shape}"
+            )
         return embeddings, labels
     if embeddings.ndim != 2 or len(embeddings) != n:
         raise ValueError(f"embeddings must be (N, D) with N = len(labels) = {n}, got shape {embeddings.shape}")

@@ -41,8 +41,9 @@ def embedding_cnn(input_shape=(28, 28, 1), embedding_dim=64, width=32, name="emb
     return keras.Model(inputs, outputs, name=name)
 
 
-def embedding_head(feature_dim, embedding_dim=128, hidden=512, dropout=0.2, mean=None, variance=None,
-                   name="embedding_head"):
+def embedding_head(
+    feature_dim, embedding_dim=128, hidden=512, dropout=0.2, mean=None, variance=None, name="embedding_head"
+):
     """Precomputed features (B, feature_dim) -> unit-length embeddings (B, embedding_dim).
 
     A small MLP for triplet training on top of a frozen pretrained network: standardise the
@@ -64,8 +65,9 @@ def embedding_head(feature_dim, embedding_dim=128, hidden=512, dropout=0.2, mean
         if np.any(variance < 0):
             raise ValueError(f"variance must be >= 0, got a minimum of {variance.min():.4g}")
         if mean.shape != (feature_dim,) or variance.shape != (feature_dim,):
-            raise ValueError(f"mean and variance must have shape ({feature_dim},), got {mean.shape} and "
-                             f"{variance.shape}")
+            raise ValueError(
+                f"mean and variance must have shape ({feature_dim},), got {mean.shape} and {variance.shape}"
+            )
         x = layers.Normalization(mean=mean, variance=variance, name="standardize")(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
@@ -124,11 +126,11 @@ def pair_score_matrix(pair_model, embeddings, batch_rows=64):
     n = len(embeddings)
     scores = np.empty((n, n), dtype=np.float32)
     for start in range(0, n, batch_rows):
-        rows = embeddings[start:start + batch_rows]
+        rows = embeddings[start : start + batch_rows]
         a = np.repeat(rows, n, axis=0)
         b = np.tile(embeddings, (len(rows), 1))
         x = head[0]([a, b])
         for layer in head[1:]:
             x = layer(x)
-        scores[start:start + len(rows)] = ops.convert_to_numpy(x).reshape(len(rows), n)
+        scores[start : start + len(rows)] = ops.convert_to_numpy(x).reshape(len(rows), n)
     return scores

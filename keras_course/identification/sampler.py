@@ -37,8 +37,10 @@ class ClassBalancedSampler:
         self.classes_per_batch = _check_positive_int("classes_per_batch", classes_per_batch, 2)
         self.samples_per_class = _check_positive_int("samples_per_class", samples_per_class, 2)
         if self.classes_per_batch > len(self.classes):
-            raise ValueError(f"classes_per_batch must be at most the number of classes ({len(self.classes)}), "
-                             f"got {classes_per_batch}")
+            raise ValueError(
+                f"classes_per_batch must be at most the number of classes ({len(self.classes)}), "
+                f"got {classes_per_batch}"
+            )
         self.batch_size = self.classes_per_batch * self.samples_per_class
         self.labels = labels
         self.rng = np.random.default_rng(seed)
@@ -85,7 +87,8 @@ def class_balanced_dataset(x, y, classes_per_batch, samples_per_class, seed=0, m
     sampler = ClassBalancedSampler(y, classes_per_batch, samples_per_class, seed=seed)
     x_tensor, y_tensor = tf.constant(x), tf.constant(y)
     indices = tf.data.Dataset.from_generator(
-        sampler.__iter__, output_signature=tf.TensorSpec((sampler.batch_size,), tf.int64))
+        sampler.__iter__, output_signature=tf.TensorSpec((sampler.batch_size,), tf.int64)
+    )
     dataset = indices.map(lambda i: (tf.gather(x_tensor, i), tf.gather(y_tensor, i)))
     if map_fn is not None:
         dataset = dataset.map(map_fn)

@@ -91,8 +91,9 @@ def triplet_loss(labels, embeddings, margin=0.2, mining="all", distance="euclide
     if len(labels.shape) != 1:
         raise ValueError(f"labels must be (batch,) or (batch, 1) identities, got shape {tuple(labels.shape)}")
     if labels.shape[0] is not None and embeddings.shape[0] is not None and labels.shape[0] != embeddings.shape[0]:
-        raise ValueError(f"labels and embeddings must have the same batch size, got {labels.shape[0]} "
-                         f"and {embeddings.shape[0]}")
+        raise ValueError(
+            f"labels and embeddings must have the same batch size, got {labels.shape[0]} and {embeddings.shape[0]}"
+        )
     dtype = embeddings.dtype
     dist = pairwise_distances(embeddings, distance)
     same = ops.equal(labels[:, None], labels[None, :])
@@ -132,8 +133,15 @@ class TripletLoss(keras.losses.Loss):
     ``class_balanced_dataset``); a batch without a positive pair contributes 0.
     """
 
-    def __init__(self, margin=0.2, mining="all", distance="euclidean", name="triplet_loss",
-                 reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self,
+        margin=0.2,
+        mining="all",
+        distance="euclidean",
+        name="triplet_loss",
+        reduction="sum_over_batch_size",
+        dtype=None,
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.margin = _check_margin(margin)
         self.mining = _check_mining(mining)

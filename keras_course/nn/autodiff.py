@@ -8,12 +8,22 @@ from the output back to the leaves, using every local derivative once per edge (
 gradients the naive way (one product per path) and counts the multiplications both ways cost.
 """
 
+import itertools
 import math
 
 from keras_course.checks import check_choice, check_int, check_real, describe
 
-__all__ = ["ACTIVATIONS", "Network", "Value", "backprop_multiplications", "gradient_dependencies", "notes_network",
-           "numeric_dependencies", "path_sum_gradients", "path_sum_multiplications"]
+__all__ = [
+    "ACTIVATIONS",
+    "Network",
+    "Value",
+    "backprop_multiplications",
+    "gradient_dependencies",
+    "notes_network",
+    "numeric_dependencies",
+    "path_sum_gradients",
+    "path_sum_multiplications",
+]
 
 
 def _check_number(value, name):
@@ -32,7 +42,7 @@ class Value:
     7.0
     """
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
+    __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
 
     def __init__(self, data, parents=(), local_grads=(), op="", label=""):
         self.data = _check_number(data, "data")
@@ -141,7 +151,7 @@ class Value:
             node.grad = 0.0
         self.grad = 1.0
         for node in reversed(order):
-            for parent, local in zip(node.parents, node.local_grads):
+            for parent, local in zip(node.parents, node.local_grads, strict=True):
                 parent.grad += node.grad * local
         return order
 
@@ -381,8 +391,9 @@ def path_sum_multiplications(layer_sizes):
     """Multiplications ``path_sum_gradients`` spends on a dense net with these layer widths."""
     paths, length = _layered_counts(layer_sizes)
     # Edge w: layer k -> k+1 has paths[k+1] paths; each costs 1 + 2 * (its number of edges).
-    return sum(layer_sizes[k] * layer_sizes[k + 1] * (paths[k + 1] + 2 * length[k + 1])
-               for k in range(len(layer_sizes) - 1))
+    return sum(
+        layer_sizes[k] * layer_sizes[k + 1] * (paths[k + 1] + 2 * length[k + 1]) for k in range(len(layer_sizes) - 1)
+    )
 
 
 def backprop_multiplications(layer_sizes):
@@ -392,7 +403,7 @@ def backprop_multiplications(layer_sizes):
     leaving it, one for ``act'``), then ``dL/dw = u * delta`` (one per edge).
     """
     _layered_counts(layer_sizes)
-    edges = sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:]))
+    edges = sum(a * b for a, b in itertools.pairwise(layer_sizes))
     edges_from_inputs = layer_sizes[0] * layer_sizes[1]
     hidden_units = sum(layer_sizes[1:-1])
     return 2 * edges - edges_from_inputs + hidden_units

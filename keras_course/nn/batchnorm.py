@@ -58,10 +58,10 @@ class BatchNormalization(keras.layers.Layer):
         self._axes = tuple(range(len(input_shape) - 1))  # every axis but the features
         self.gamma = self.add_weight(shape=(features,), initializer=self.gamma_initializer, name="gamma")
         self.beta = self.add_weight(shape=(features,), initializer=self.beta_initializer, name="beta")
-        self.moving_mean = self.add_weight(shape=(features,), initializer="zeros", name="moving_mean",
-                                           trainable=False)
-        self.moving_variance = self.add_weight(shape=(features,), initializer="ones", name="moving_variance",
-                                               trainable=False)
+        self.moving_mean = self.add_weight(shape=(features,), initializer="zeros", name="moving_mean", trainable=False)
+        self.moving_variance = self.add_weight(
+            shape=(features,), initializer="ones", name="moving_variance", trainable=False
+        )
 
     def call(self, inputs, training=None):
         # A frozen layer (trainable=False) runs in inference mode, as Keras's does: fine-tuning
@@ -73,11 +73,16 @@ class BatchNormalization(keras.layers.Layer):
             for axis in self._axes:
                 count = count * ops.shape(inputs)[axis]
             nonempty = count > 0
-            self.moving_mean.assign(ops.where(
-                nonempty, self.moving_mean * self.momentum + mean * (1.0 - self.momentum), self.moving_mean))
-            self.moving_variance.assign(ops.where(
-                nonempty, self.moving_variance * self.momentum + variance * (1.0 - self.momentum),
-                self.moving_variance))
+            self.moving_mean.assign(
+                ops.where(nonempty, self.moving_mean * self.momentum + mean * (1.0 - self.momentum), self.moving_mean)
+            )
+            self.moving_variance.assign(
+                ops.where(
+                    nonempty,
+                    self.moving_variance * self.momentum + variance * (1.0 - self.momentum),
+                    self.moving_variance,
+                )
+            )
         else:
             mean, variance = self.moving_mean, self.moving_variance
         # gamma / sqrt(var + eps) is per feature: fold it into one scale, one multiply per element.

@@ -23,8 +23,15 @@ class Dense(keras.layers.Layer):
     Shapes: input (..., n) -> output (..., m).
     """
 
-    def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.units = check_int("units", units, minimum=1)
         check_bool("use_bias", use_bias)
@@ -37,8 +44,14 @@ class Dense(keras.layers.Layer):
         in_features = input_shape[-1]
         if in_features is None:
             raise ValueError(f"the last input dimension must be known, got input shape {input_shape}")
-        self.kernel = self.add_weight(shape=(in_features, self.units), initializer=self.kernel_initializer, name="kernel")
-        self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias") if self.use_bias else None
+        self.kernel = self.add_weight(
+            shape=(in_features, self.units), initializer=self.kernel_initializer, name="kernel"
+        )
+        self.bias = (
+            self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
+            if self.use_bias
+            else None
+        )
 
     def call(self, inputs):
         z = ops.matmul(inputs, self.kernel)

@@ -9,8 +9,9 @@ from keras_course.checks import check_real, describe
 
 def real_in(name, value, low, high, low_open=False, high_open=True):
     """``float(value)``: a finite real number in the interval low..high (NaN refused)."""
-    return check_real(name, value, minimum=low, maximum=None if high == float("inf") else high,
-                      low_open=low_open, high_open=high_open)
+    return check_real(
+        name, value, minimum=low, maximum=None if high == float("inf") else high, low_open=low_open, high_open=high_open
+    )
 
 
 def positive(name, value):
@@ -26,6 +27,7 @@ def check_learning_rate(value):
     if isinstance(value, keras.optimizers.schedules.LearningRateSchedule) or callable(value):
         return value
     if isinstance(value, (bool, str)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"learning_rate must be a float > 0, a LearningRateSchedule or a callable, "
-                        f"got {describe(value)}")
+        raise TypeError(
+            f"learning_rate must be a float > 0, a LearningRateSchedule or a callable, got {describe(value)}"
+        )
     return positive("learning_rate", value)

@@ -37,8 +37,9 @@ class AdaGrad(keras.optimizers.Optimizer):
         self.epsilon = non_negative("epsilon", epsilon)
         self.initial_accumulator_value = non_negative("initial_accumulator_value", initial_accumulator_value)
         if self.epsilon == 0.0 and self.initial_accumulator_value == 0.0:
-            raise ValueError("epsilon and initial_accumulator_value cannot both be 0: "
-                             "the first step divides by sqrt(G + eps)")
+            raise ValueError(
+                "epsilon and initial_accumulator_value cannot both be 0: the first step divides by sqrt(G + eps)"
+            )
 
     def build(self, var_list):
         if self.built:
@@ -55,5 +56,8 @@ class AdaGrad(keras.optimizers.Optimizer):
         self.assign_sub(variable, ops.divide(ops.multiply(gradient, lr), ops.sqrt(ops.add(G, self.epsilon))))
 
     def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon,
-                "initial_accumulator_value": self.initial_accumulator_value}
+        return {
+            **super().get_config(),
+            "epsilon": self.epsilon,
+            "initial_accumulator_value": self.initial_accumulator_value,
+        }

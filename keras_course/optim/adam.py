@@ -63,8 +63,10 @@ class Adam(keras.optimizers.Optimizer):
         # c1, c2 the bias corrections: the same formula, but the corrections act on scalars,
         # so a step costs as many element-wise operations as Keras's.
         sqrt_correction_2 = ops.sqrt(correction_2)
-        step = ops.divide(ops.multiply(m, lr * sqrt_correction_2 / correction_1),
-                          ops.add(ops.sqrt(v), self.epsilon * sqrt_correction_2))
+        step = ops.divide(
+            ops.multiply(m, lr * sqrt_correction_2 / correction_1),
+            ops.add(ops.sqrt(v), self.epsilon * sqrt_correction_2),
+        )
         self.assign_sub(variable, step)
 
     def get_config(self):

@@ -18,8 +18,7 @@ import zlib
 from keras_course.practice.checker import Result, check
 from keras_course.practice.problem import Problem
 
-__all__ = ["DESCRIPTIONS", "DIFFICULTIES", "KINDS", "Problem", "Result", "check", "generate",
-           "problems_for_question"]
+__all__ = ["DESCRIPTIONS", "DIFFICULTIES", "KINDS", "Problem", "Result", "check", "generate", "problems_for_question"]
 
 # kind -> (module, function, questions drilled, description)
 _REGISTRY = {
@@ -89,5 +88,6 @@ def problems_for_question(question, count=3, seed=0):
     kinds = [kind for kind, questions in KINDS.items() if question in questions]
     if not kinds:
         return []
-    return [generate(kinds[i % len(kinds)], seed=seed + i, difficulty=min(1 + i // len(kinds), 3))
-            for i in range(count)]
+    return [
+        generate(kinds[i % len(kinds)], seed=seed + i, difficulty=min(1 + i // len(kinds), 3)) for i in range(count)
+    ]

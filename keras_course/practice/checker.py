@@ -43,7 +43,6 @@ class Result:
     parts: dict = field(default_factory=dict)
 
 
-
 @dataclass
 class Parts(Spec):
     """An answer of named parts, e.g. ``{"TP": ..., "AP": ...}``.
@@ -63,8 +62,10 @@ class Parts(Spec):
         form = f"`{'; '.join(f'{name}: ...' for name in self.parts)}`"
         if len(groups) == 1:
             return f"{form}, each {next(iter(groups))}"
+
         def names(group):
             return group[0] if len(group) == 1 else ", ".join(group[:-1]) + " and " + group[-1]
+
         return f"{form}, where " + "; ".join(f"{names(group)}: {hint}" for hint, group in groups.items())
 
     def _name(self, key):
@@ -98,15 +99,17 @@ class Parts(Spec):
                     loose.append(piece)
             rest = [n for n in self.parts if n not in named]
             if len(loose) > len(rest):
-                raise Malformed(f"expected {len(self.parts)} parts ({_join(self.parts)}) separated by ';', "
-                                f"got {len(pieces)}")
-            named.update(zip(rest, loose))
+                raise Malformed(
+                    f"expected {len(self.parts)} parts ({_join(self.parts)}) separated by ';', got {len(pieces)}"
+                )
+            named.update(zip(rest, loose, strict=True))
         else:
             raise Malformed(f"expected the parts {_join(self.parts)}, got {raw!r}")
         missing = [n for n in self.parts if n not in named]
         if missing:
-            raise Malformed(f"missing part(s): {_join(missing)}; write e.g. "
-                            + "; ".join(f"{n}: ..." for n in self.parts))
+            raise Malformed(
+                f"missing part(s): {_join(missing)}; write e.g. " + "; ".join(f"{n}: ..." for n in self.parts)
+            )
         parsed = {}
         for name, spec in self.parts.items():
             try:

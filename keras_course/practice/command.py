@@ -1,10 +1,10 @@
 """``keras-course practice``: list the problem kinds, pose one and check the answer, or write a sheet.
 
-    keras-course practice                       the kinds and the questions they drill
-    keras-course practice rf [--seed N]         pose a problem, read the answer, check it, show the solution
-    keras-course practice rf --answer 7x7       the same without a prompt (exit 0 right, 1 wrong, 2 unreadable)
-    keras-course practice --question 10         a problem that drills exam question 10
-    keras-course practice --sheet 20 --seed 7 --out sheet/   a printable sheet and its answer key
+keras-course practice                       the kinds and the questions they drill
+keras-course practice rf [--seed N]         pose a problem, read the answer, check it, show the solution
+keras-course practice rf --answer 7x7       the same without a prompt (exit 0 right, 1 wrong, 2 unreadable)
+keras-course practice --question 10         a problem that drills exam question 10
+keras-course practice --sheet 20 --seed 7 --out sheet/   a printable sheet and its answer key
 """
 
 import random
@@ -25,9 +25,15 @@ def configure(parser):
     parser.add_argument("--difficulty", type=int, default=None, help="1, 2 or 3 (default 1; a sheet mixes them)")
     parser.add_argument("--answer", default=None, metavar="TEXT", help="check this answer instead of asking for one")
     parser.add_argument("--question", type=int, default=None, metavar="Q", help="pose a problem that drills question Q")
-    parser.add_argument("--solution", action="store_true", help="show the problem with its answer and solution, ask nothing")
-    parser.add_argument("--figure", type=Path, default=None, metavar="PNG", help="save the problem's figure to this file")
-    parser.add_argument("--sheet", type=int, default=None, metavar="N", help="write a sheet of N problems and its answer key")
+    parser.add_argument(
+        "--solution", action="store_true", help="show the problem with its answer and solution, ask nothing"
+    )
+    parser.add_argument(
+        "--figure", type=Path, default=None, metavar="PNG", help="save the problem's figure to this file"
+    )
+    parser.add_argument(
+        "--sheet", type=int, default=None, metavar="N", help="write a sheet of N problems and its answer key"
+    )
     parser.add_argument("--out", type=Path, default=None, help="folder for --sheet (default sheet/)")
     parser.add_argument("--no-pdf", action="store_true", help="with --sheet: write the HTML only")
     return parser
@@ -75,8 +81,9 @@ def _sheet(args):
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a folder, but {out} is a file")
     seed, drawn = _seed(args)
-    written = write_sheet(out, args.sheet, seed, _difficulty(args, None),
-                          None if args.kind is None else [args.kind], pdf=not args.no_pdf)
+    written = write_sheet(
+        out, args.sheet, seed, _difficulty(args, None), None if args.kind is None else [args.kind], pdf=not args.no_pdf
+    )
     print(f"sheet: {written['sheet']} ({args.sheet} problems, seed {seed}{', drawn at random' if drawn else ''})")
     print(f"answer key: {written['answers']}")
     if written["pdf"]:
@@ -97,8 +104,9 @@ def _pose(args):
         kinds = [kind for kind, questions in KINDS.items() if args.question in questions]
         if not kinds:
             drilled = sorted({q for questions in KINDS.values() for q in questions})
-            raise UsageError(f"no problem kind drills question {args.question}; these do: "
-                             + ", ".join(map(str, drilled)))
+            raise UsageError(
+                f"no problem kind drills question {args.question}; these do: " + ", ".join(map(str, drilled))
+            )
         problem = generate(kinds[seed % len(kinds)], seed, level)
     elif args.kind not in KINDS:
         raise UsageError(f"unknown problem kind {args.kind!r}; the kinds are {', '.join(KINDS)}")
@@ -106,9 +114,11 @@ def _pose(args):
         problem = generate(args.kind, seed, level)
 
     print(problem.text())
-    print(f"\n(kind {problem.kind}, seed {problem.seed}{' drawn at random' if drawn else ''}, "
-          f"difficulty {problem.difficulty}: `keras-course practice {problem.kind} --seed {problem.seed}"
-          f"{'' if level == 1 else f' --difficulty {level}'}` poses it again)")
+    print(
+        f"\n(kind {problem.kind}, seed {problem.seed}{' drawn at random' if drawn else ''}, "
+        f"difficulty {problem.difficulty}: `keras-course practice {problem.kind} --seed {problem.seed}"
+        f"{'' if level == 1 else f' --difficulty {level}'}` poses it again)"
+    )
     if problem.figure is not None:
         if args.figure is not None:
             args.figure.parent.mkdir(parents=True, exist_ok=True)

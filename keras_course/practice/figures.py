@@ -18,22 +18,37 @@ def draw_network(fig, layers, units, highlight, loss):
         for k, name in enumerate(names):
             pos[name] = (depth, (len(names) - 1) / 2 - k)
     placed = []
-    for unit, (act, edges) in units.items():
+    for unit, (_act, edges) in units.items():
         for source, param in edges.items():
             (x0, y0), (x1, y1) = pos[source], pos[unit]
             hot = param == highlight
             ax.plot([x0, x1], [y0, y1], color=RED if hot else GREY, lw=2.6 if hot else 1.1, zorder=1)
             # next to the unit the weight feeds (as in z = f(sum w x)), away from other labels
-            spots = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
-                     for t in (0.7, 0.65, 0.75, 0.6, 0.55, 0.5, 0.45, 0.4, 0.35, 0.3)]
-            spot = next((s for s in spots
-                         if all(abs(s[0] - a) > 0.2 or abs(s[1] - b) > 0.16 for a, b in placed)
-                         and all(abs(s[0] - a) > 0.3 or abs(s[1] - b) > 0.27 for a, b in pos.values())),
-                        spots[0])
+            spots = [
+                (x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+                for t in (0.7, 0.65, 0.75, 0.6, 0.55, 0.5, 0.45, 0.4, 0.35, 0.3)
+            ]
+            spot = next(
+                (
+                    s
+                    for s in spots
+                    if all(abs(s[0] - a) > 0.2 or abs(s[1] - b) > 0.16 for a, b in placed)
+                    and all(abs(s[0] - a) > 0.3 or abs(s[1] - b) > 0.27 for a, b in pos.values())
+                ),
+                spots[0],
+            )
             placed.append(spot)
-            ax.text(*spot, _label(param), ha="center", va="center",
-                    fontsize=10, color=RED if hot else "black", fontweight="bold" if hot else "normal",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}, zorder=3)
+            ax.text(
+                *spot,
+                _label(param),
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=RED if hot else "black",
+                fontweight="bold" if hot else "normal",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+                zorder=3,
+            )
     for name, (x, y) in pos.items():
         ax.add_patch(_circle((x, y), 0.17, "#fdf6e3" if name in layers[0] else "#eaf2fb"))
         ax.text(x, y, _label(name), ha="center", va="center", fontsize=12, zorder=5)
@@ -63,7 +78,7 @@ def draw_layer_stack(fig, levels, names):
     """
     ax = fig.subplots()
     widest = max(cells for cells, _ in levels)
-    for row, ((cells, (first, last)), name) in enumerate(zip(levels, names)):
+    for row, ((cells, (first, last)), name) in enumerate(zip(levels, names, strict=True)):
         offset = (widest - cells) / 2
         for c in range(cells):
             seen = first <= c <= last
@@ -72,8 +87,15 @@ def draw_layer_stack(fig, levels, names):
         ax.text(-0.8, row * 1.6 + 0.45, name, ha="right", va="center", fontsize=9)
         if row < len(levels) - 1:
             note = f"receptive field: {last - first + 1}" if row == 0 else f"{last - first + 1} seen"
-            ax.text(offset + cells + 0.4, row * 1.6 + 0.45, note, ha="left", va="center", fontsize=8,
-                    color="black" if row == 0 else GREY)
+            ax.text(
+                offset + cells + 0.4,
+                row * 1.6 + 0.45,
+                note,
+                ha="left",
+                va="center",
+                fontsize=8,
+                color="black" if row == 0 else GREY,
+            )
     left, right, top = -0.8 - 0.5 * max(len(n) for n in names), widest + 8, len(levels) * 1.6
     ax.set_xlim(left, right)
     ax.set_ylim(-0.4, top)
@@ -94,7 +116,7 @@ def draw_masks(fig, maps, titles, num_classes):
 
     axes = fig.subplots(1, len(maps))
     cmap = ListedColormap(CLASS_COLOURS[:num_classes])
-    for ax, grid, title in zip(np.atleast_1d(axes), maps, titles):
+    for ax, grid, title in zip(np.atleast_1d(axes), maps, titles, strict=True):
         grid = np.asarray(grid)
         ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=num_classes - 0.5)
         for (i, j), value in np.ndenumerate(grid):
@@ -111,20 +133,27 @@ def draw_boxes(fig, size, boxes, labels, colours, ground_truth=(), gt_labels=())
     from matplotlib.patches import Rectangle
 
     ax = fig.subplots()
-    for box, label in zip(ground_truth, gt_labels):
+    for box, label in zip(ground_truth, gt_labels, strict=True):
         x1, y1, x2, y2 = box
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec="#2e7d32", lw=2.4, ls="--"))
         ax.text(x1 + 0.5, y2 - 0.5, label, color="#2e7d32", fontsize=9, va="bottom", ha="left", fontweight="bold")
     placed = []  # label corners so far: boxes sharing a corner get their labels one under another
-    for box, label, colour in zip(boxes, labels, colours):
+    for box, label, colour in zip(boxes, labels, colours, strict=True):
         x1, y1, x2, y2 = box
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec=colour, lw=1.8))
         spot = [x1 + 0.5, y1 + 0.5]
         while any(abs(spot[0] - x) < 0.9 * len(label) and abs(spot[1] - y) < 2.4 for x, y in placed):
             spot[1] += 2.4
         placed.append(tuple(spot))
-        ax.text(*spot, label, color=colour, fontsize=9, va="top", ha="left",
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+        ax.text(
+            *spot,
+            label,
+            color=colour,
+            fontsize=9,
+            va="top",
+            ha="left",
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
     width, height = size
     every = np.concatenate([np.reshape(boxes, (-1, 4)), np.reshape(ground_truth, (-1, 4))])
     x0, y0 = max(0, every[:, 0].min() - 4), max(0, every[:, 1].min() - 4)

@@ -65,8 +65,13 @@ class Problem:
 
     def text(self, solution=False):
         """The problem (and, with ``solution``, its answer and worked solution) as Markdown."""
-        out = [f"**{self.title}** (Q{', Q'.join(map(str, self.questions))})", "", self.statement, "",
-               f"*Answer format:* {self.answer_hint}."]
+        out = [
+            f"**{self.title}** (Q{', Q'.join(map(str, self.questions))})",
+            "",
+            self.statement,
+            "",
+            f"*Answer format:* {self.answer_hint}.",
+        ]
         if solution:
             out += ["", f"**Answer:** {self.answer_text}", "", self.solution]
         return "\n".join(out)

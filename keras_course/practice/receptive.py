@@ -17,7 +17,11 @@ def _describe(layer):
 
 def _short(index, layer):
     kind, k, s, d = layer
-    return f"{index}. {'pool' if kind == 'pool' else 'conv'} {k}x{k}" + (f" s{s}" if s > 1 else "") + (f" d{d}" if d > 1 else "")
+    return (
+        f"{index}. {'pool' if kind == 'pool' else 'conv'} {k}x{k}"
+        + (f" s{s}" if s > 1 else "")
+        + (f" d{d}" if d > 1 else "")
+    )
 
 
 def _code(layer):
@@ -35,33 +39,51 @@ def _problem(layers, title, intro):
     answer = fields[-1].size
     dilated = any(d > 1 for *_, d in layers)
     k = "k'" if dilated else "k"
-    steps = ["Start from one input pixel: $r_0 = 1$, jump $j_0 = 1$ (neighbouring pixels are 1 apart). A layer "
-             f"whose window spans ${k}$ positions of its input"
-             + (" ($k' = d(k - 1) + 1$ for a $k \\times k$ kernel with dilation $d$)" if dilated else "")
-             + f" adds ${k} - 1$ of them, each $j$ input pixels apart; its stride $s$ multiplies the jump:",
-             f"$$r_l = r_{{l-1}} + ({k}_l - 1)\\, j_{{l-1}}, \\qquad j_l = j_{{l-1}} s_l$$", ""]
+    steps = [
+        "Start from one input pixel: $r_0 = 1$, jump $j_0 = 1$ (neighbouring pixels are 1 apart). A layer "
+        f"whose window spans ${k}$ positions of its input"
+        + (" ($k' = d(k - 1) + 1$ for a $k \\times k$ kernel with dilation $d$)" if dilated else "")
+        + f" adds ${k} - 1$ of them, each $j$ input pixels apart; its stride $s$ multiplies the jump:",
+        f"$$r_l = r_{{l-1}} + ({k}_l - 1)\\, j_{{l-1}}, \\qquad j_l = j_{{l-1}} s_l$$",
+        "",
+    ]
     r, j = 1, 1
-    for index, (layer, field) in enumerate(zip(layers, fields), start=1):
+    for index, (layer, field) in enumerate(zip(layers, fields, strict=True), start=1):
         _, k, s, d = layer
         span = f"$k' = {d} \\cdot ({k} - 1) + 1 = {d * (k - 1) + 1}$, " if d > 1 else ""
         width = d * (k - 1) + 1 if d > 1 else k
-        steps.append(f"- layer {index} ({_describe(layer)}): {span}$r_{index} = {r} + ({width} - 1) \\cdot {j} = "
-                     f"{field.size}$, $j_{index} = {j} \\cdot {s} = {field.jump}$")
+        steps.append(
+            f"- layer {index} ({_describe(layer)}): {span}$r_{index} = {r} + ({width} - 1) \\cdot {j} = "
+            f"{field.size}$, $j_{index} = {j} \\cdot {s} = {field.jump}$"
+        )
         r, j = field.size, field.jump
-    steps += ["", (f"One output of the last layer sees ${answer} \\times {answer}$ input pixels; neighbouring outputs "
-              f"are ${fields[-1].jump}$ pixels apart. (Padding moves the fields but does not change their size.)")]
+    steps += [
+        "",
+        (
+            f"One output of the last layer sees ${answer} \\times {answer}$ input pixels; neighbouring outputs "
+            f"are ${fields[-1].jump}$ pixels apart. (Padding moves the fields but does not change their size.)"
+        ),
+    ]
     if any(kind == "pool" for kind, *_ in layers):
-        steps.append("A max-pooling layer counts like a convolution with its window and stride: it has no "
-                     "weights, but each output still depends on its whole window.")
+        steps.append(
+            "A max-pooling layer counts like a convolution with its window and stride: it has no "
+            "weights, but each output still depends on its whole window."
+        )
     no_strides = receptive_field([(k, 1, d) for _, k, _, d in layers])[-1].size
-    mistakes = {no_strides: "that ignores the strides: each layer's window counts in units of the jump, "
-                            "the product of the earlier strides"}
+    mistakes = {
+        no_strides: "that ignores the strides: each layer's window counts in units of the jump, "
+        "the product of the earlier strides"
+    }
     if any(kind == "pool" for kind, *_ in layers):
-        mistakes.setdefault(receptive_field([(k, s, d) for kind, k, s, d in layers if kind != "pool"])[-1].size,
-                            "that leaves out the pooling layers, which widen the field like a convolution")
+        mistakes.setdefault(
+            receptive_field([(k, s, d) for kind, k, s, d in layers if kind != "pool"])[-1].size,
+            "that leaves out the pooling layers, which widen the field like a convolution",
+        )
     if any(d > 1 for *_, d in layers):
-        mistakes.setdefault(receptive_field([(k, s, 1) for _, k, s, _ in layers])[-1].size,
-                            "that ignores the dilation: a dilated kernel spans d (k - 1) + 1 pixels")
+        mistakes.setdefault(
+            receptive_field([(k, s, 1) for _, k, s, _ in layers])[-1].size,
+            "that ignores the dilation: a dilated kernel spans d (k - 1) + 1 pixels",
+        )
     mistakes.pop(answer, None)
     stack = "\n".join(f"{i}. {_describe(layer)}" for i, layer in enumerate(layers, start=1))
     statement = f"{intro}\n\n{stack}\n\nWhat is the receptive field of one output of the last layer (in input pixels, per side)?"
@@ -69,12 +91,20 @@ def _problem(layers, title, intro):
     def figure(fig):
         from keras_course.practice.figures import draw_layer_stack
 
-        draw_layer_stack(fig, _levels(specs, fields), ["input"] + [_short(i, layer) for i, layer in enumerate(layers, 1)])
+        draw_layer_stack(
+            fig, _levels(specs, fields), ["input"] + [_short(i, layer) for i, layer in enumerate(layers, 1)]
+        )
 
     solution = "\n".join(steps)
-    return {"title": title, "statement": statement, "answer": answer, "solution": solution,
-                "spec": Integer(square=True, mistakes=mistakes), "figure": figure,
-                "data": {"layers": [list(layer) for layer in layers], "code": [_code(layer) for layer in layers]}}
+    return {
+        "title": title,
+        "statement": statement,
+        "answer": answer,
+        "solution": solution,
+        "spec": Integer(square=True, mistakes=mistakes),
+        "figure": figure,
+        "data": {"layers": [list(layer) for layer in layers], "code": [_code(layer) for layer in layers]},
+    }
 
 
 def _levels(specs, fields):
@@ -103,14 +133,18 @@ def rf(rng, difficulty):
         k = int(choice(rng, [3, 3, 5] if index else [3, 5, 7]))
         s = int(choice(rng, [1, 2, 2] if difficulty > 1 else [2, 2, 1, 3]))
         layers.append(("conv", k, s, 1))
-    intro = (f"A network starts with {count} convolutional layers (no padding, any number of channels), "
-             "from the input up:")
+    intro = (
+        f"A network starts with {count} convolutional layers (no padding, any number of channels), from the input up:"
+    )
     return _problem(layers, "Receptive field of strided convolutions", intro)
 
 
 def rf_pool(rng, difficulty):
-    templates = {1: ["conv", "pool", "conv"], 2: ["conv", "conv", "pool", "conv"],
-                 3: ["conv", "pool", "conv", "conv", "pool"]}[difficulty]
+    templates = {
+        1: ["conv", "pool", "conv"],
+        2: ["conv", "conv", "pool", "conv"],
+        3: ["conv", "pool", "conv", "conv", "pool"],
+    }[difficulty]
     layers = []
     for kind in templates:
         if kind == "pool":

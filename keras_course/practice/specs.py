@@ -15,7 +15,6 @@ class Malformed(ValueError):
     """An answer that cannot be read as the kind of answer the problem asks for."""
 
 
-
 # ------------------------------------------------------------------------------- reading
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "x", "\u2009": " ", "\u00a0": " "})
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -208,13 +207,20 @@ class Shape(Spec):
 
     @property
     def hint(self):
-        return self.what or ("a shape such as 7x7x16 or (7, 7, 16), without the batch axis" if len(self.labels) == 3
-                             else f"a shape such as {', '.join(['16', '32'][:len(self.labels)])}, without the batch axis")
+        return self.what or (
+            "a shape such as 7x7x16 or (7, 7, 16), without the batch axis"
+            if len(self.labels) == 3
+            else f"a shape such as {', '.join(['16', '32'][: len(self.labels)])}, without the batch axis"
+        )
 
     def parse(self, raw):
         if isinstance(raw, str):
             literal = _literal(raw)
-            raw = literal if isinstance(literal, (tuple, list)) else re.split(r"\s*x\s*|[,\s()\[\]]+", _clean(raw).lower())
+            raw = (
+                literal
+                if isinstance(literal, (tuple, list))
+                else re.split(r"\s*x\s*|[,\s()\[\]]+", _clean(raw).lower())
+            )
         if not isinstance(raw, (tuple, list)):
             raise Malformed(f"{raw!r} is not a shape")
         items = [v for v in raw if v not in ("", None) and str(v).lower() not in ("none", "batch", "n", "b")]
@@ -227,8 +233,8 @@ class Shape(Spec):
         return dims
 
     def compare(self, got, expected):
-        right = [name for name, g, e in zip(self.labels, got, expected) if g == e]
-        wrong = [f"{name} {g} should be {e}" for name, g, e in zip(self.labels, got, expected) if g != e]
+        right = [name for name, g, e in zip(self.labels, got, expected, strict=True) if g == e]
+        wrong = [f"{name} {g} should be {e}" for name, g, e in zip(self.labels, got, expected, strict=True) if g != e]
         if not wrong:
             return True, f"{self.text(got)} is right."
         return False, (f"right: {_join(right)}; " if right else "") + "; ".join(wrong) + "."
@@ -263,8 +269,11 @@ class Vector(Spec):
         number = Number(self.tol, self.rel)
         names = self.labels or tuple(f"entry {i + 1}" for i in range(self.length))
         expected = _flatten(expected)
-        wrong = [f"{n}: {fmt(g)} should be {fmt(e)}" for n, g, e in zip(names, got, expected)
-                 if not number.close(g, e)]
+        wrong = [
+            f"{n}: {fmt(g)} should be {fmt(e)}"
+            for n, g, e in zip(names, got, expected, strict=True)
+            if not number.close(g, e)
+        ]
         if not wrong:
             return True, "all right." if self.length > 1 else f"{fmt(got[0])} is right."
         ok = self.length - len(wrong)
@@ -339,8 +348,9 @@ class NameSet(Spec):
             known = {self._key(u): u for u in self.universe}
             unknown = sorted(str(g) for g in got if g not in known)
             if unknown:
-                raise Malformed(f"unknown {self.what}: {', '.join(unknown)} (the {self.what} are "
-                                f"{_join(self.universe)})")
+                raise Malformed(
+                    f"unknown {self.what}: {', '.join(unknown)} (the {self.what} are {_join(self.universe)})"
+                )
             got = {known[g] for g in got}
         return got
 

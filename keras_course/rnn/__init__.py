@@ -12,6 +12,16 @@ from keras_course.rnn.char_lm import (
 from keras_course.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
 
 __all__ = [
-    "CharVocab", "SimpleRNN", "SimpleRNNCell", "bptt", "char_language_model", "char_windows",
-    "clip_by_global_norm", "init_rnn_params", "perplexity", "rnn_classifier", "rnn_forward", "sample_text",
+    "CharVocab",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "bptt",
+    "char_language_model",
+    "char_windows",
+    "clip_by_global_norm",
+    "init_rnn_params",
+    "perplexity",
+    "rnn_classifier",
+    "rnn_forward",
+    "sample_text",
 ]

@@ -30,8 +30,13 @@ def init_rnn_params(input_dim, units, output_dim, rng, recurrent_scale=1.0):
 
     q, r = np.linalg.qr(rng.normal(size=(units, units)))
     orthogonal = q * np.sign(np.diag(r))
-    return {"W_xh": glorot(input_dim, units), "W_hh": recurrent_scale * orthogonal, "b": np.zeros(units),
-            "W_hy": glorot(units, output_dim), "c": np.zeros(output_dim)}
+    return {
+        "W_xh": glorot(input_dim, units),
+        "W_hh": recurrent_scale * orthogonal,
+        "b": np.zeros(units),
+        "W_hy": glorot(units, output_dim),
+        "c": np.zeros(output_dim),
+    }
 
 
 def _check(x, params, h0=None):

@@ -59,12 +59,15 @@ def char_language_model(vocab_size, units=256, embedding_dim=32):
     int (B, T) -> float (B, T, vocab_size)."""
     for name, value in (("vocab_size", vocab_size), ("units", units), ("embedding_dim", embedding_dim)):
         check_int(name, value, minimum=1)
-    return keras.Sequential([
-        keras.Input((None,), dtype="int32"),
-        keras.layers.Embedding(vocab_size, embedding_dim, name="embedding"),
-        SimpleRNN(units, return_sequences=True, name="rnn"),
-        keras.layers.Dense(vocab_size, dtype="float32", name="logits"),
-    ], name="char_rnn_lm")
+    return keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(vocab_size, embedding_dim, name="embedding"),
+            SimpleRNN(units, return_sequences=True, name="rnn"),
+            keras.layers.Dense(vocab_size, dtype="float32", name="logits"),
+        ],
+        name="char_rnn_lm",
+    )
 
 
 def perplexity(model, x, y, batch_size=256):
@@ -82,9 +85,9 @@ def perplexity(model, x, y, batch_size=256):
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     total, count = 0.0, 0
     for start in range(0, len(x), batch_size):
-        logits = model(x[start:start + batch_size], training=False)
-        n = int(np.prod(y[start:start + batch_size].shape))
-        total += float(loss(y[start:start + batch_size], logits)) * n
+        logits = model(x[start : start + batch_size], training=False)
+        n = int(np.prod(y[start : start + batch_size].shape))
+        total += float(loss(y[start : start + batch_size], logits)) * n
         count += n
     return float(np.exp(total / count))
 
@@ -131,18 +134,31 @@ def rnn_classifier(vocab_size, units=64, embedding_dim=64, num_classes=2, embedd
     """``Embedding(mask_zero) -> SimpleRNN(units) -> Dense(num_classes, softmax)``: int (B, T)
     word ids, 0 = padding -> class probabilities (B, num_classes). ``embeddings``: optional
     initial vectors (vocab_size, embedding_dim)."""
-    for name, value in (("vocab_size", vocab_size), ("units", units), ("embedding_dim", embedding_dim),
-                        ("num_classes", num_classes)):
+    for name, value in (
+        ("vocab_size", vocab_size),
+        ("units", units),
+        ("embedding_dim", embedding_dim),
+        ("num_classes", num_classes),
+    ):
         check_int(name, value, minimum=1)
     check_bool("trainable", trainable)
     if embeddings is not None:
         embeddings = check_array("embeddings", embeddings, kind="real", shape=(vocab_size, embedding_dim))
     init = "uniform" if embeddings is None else keras.initializers.Constant(np.asarray(embeddings, np.float32))
-    return keras.Sequential([
-        keras.Input((None,), dtype="int32"),
-        keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, embeddings_initializer=init,
-                               trainable=trainable, name="embedding"),
-        SimpleRNN(units, name="rnn"),
-        keras.layers.Dropout(0.3),
-        keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities"),
-    ], name="rnn_classifier")
+    return keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(
+                vocab_size,
+                embedding_dim,
+                mask_zero=True,
+                embeddings_initializer=init,
+                trainable=trainable,
+                name="embedding",
+            ),
+            SimpleRNN(units, name="rnn"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities"),
+        ],
+        name="rnn_classifier",
+    )

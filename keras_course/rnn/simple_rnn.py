@@ -24,8 +24,16 @@ class SimpleRNNCell(keras.layers.Layer):
     ``keras.layers.RNN`` cell protocol (``state_size``, ``output_size``).
     """
 
-    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         _check_units(units)
         check_bool("use_bias", use_bias)
@@ -41,12 +49,17 @@ class SimpleRNNCell(keras.layers.Layer):
     def build(self, input_shape):
         if input_shape[-1] is None:
             raise ValueError(f"the last input dimension must be known, got input shape {input_shape}")
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
-                                      name="kernel")
-        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
-                                                initializer=self.recurrent_initializer, name="recurrent_kernel")
-        self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                    name="bias") if self.use_bias else None
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.units), initializer=self.kernel_initializer, name="kernel"
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, self.units), initializer=self.recurrent_initializer, name="recurrent_kernel"
+        )
+        self.bias = (
+            self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
+            if self.use_bias
+            else None
+        )
 
     def call(self, inputs, states, training=None):
         previous = states[0] if isinstance(states, (list, tuple)) else states
@@ -80,19 +93,32 @@ class SimpleRNN(keras.layers.Layer):
     h unchanged on masked steps, as Keras does. ``initial_state`` (B, units) replaces h_0.
     """
 
-    def __init__(self, units, return_sequences=False, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        units,
+        return_sequences=False,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         _check_units(units)
         check_bool("return_sequences", return_sequences)
         self.units = units
         self.return_sequences = return_sequences
         self.supports_masking = True
-        self.cell = SimpleRNNCell(units, activation=activation, use_bias=use_bias,
-                                  kernel_initializer=kernel_initializer,
-                                  recurrent_initializer=recurrent_initializer,
-                                  bias_initializer=bias_initializer, name="cell")
+        self.cell = SimpleRNNCell(
+            units,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            name="cell",
+        )
 
     def build(self, input_shape):
         if len(input_shape) != 3:
@@ -104,6 +130,7 @@ class SimpleRNN(keras.layers.Layer):
         h0 = self.cell.get_initial_state(batch)[0] if initial_state is None else initial_state
         time_major = ops.transpose(inputs, (1, 0, 2))  # scan runs over the leading axis
         if mask is None:
+
             def step(h, x_t):
                 h_new, _ = self.cell(x_t, [h], training=training)
                 return h_new, h_new
@@ -140,6 +167,8 @@ class SimpleRNN(keras.layers.Layer):
             **super().get_config(),
             "units": self.units,
             "return_sequences": self.return_sequences,
-            **{k: cell[k] for k in ("activation", "use_bias", "kernel_initializer",
-                                    "recurrent_initializer", "bias_initializer")},
+            **{
+                k: cell[k]
+                for k in ("activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer")
+            },
         }

@@ -20,15 +20,19 @@ def check_architecture(input_shape, num_classes, base_filters, depth):
         raise TypeError(f"input_shape must be (height, width, channels), got {describe(input_shape)}")
     input_shape = tuple(input_shape)
     if len(input_shape) != 3:
-        raise ValueError(f"input_shape must be (height, width, channels) with a known channel count, got {input_shape!r}")
+        raise ValueError(
+            f"input_shape must be (height, width, channels) with a known channel count, got {input_shape!r}"
+        )
     check_int("input_shape channels", input_shape[2], minimum=1)
     num_classes = check_int("num_classes", num_classes, minimum=2)
     check_int("base_filters", base_filters, minimum=1)
     depth = check_int("depth", depth, minimum=1)
     for side in input_shape[:2]:
         if side is not None and (check_int("input_shape height and width", side, minimum=1) % 2**depth):
-            raise ValueError(f"input height and width must be multiples of 2**depth={2**depth} "
-                             f"(None for any), got input_shape {input_shape!r}")
+            raise ValueError(
+                f"input height and width must be multiples of 2**depth={2**depth} "
+                f"(None for any), got input_shape {input_shape!r}"
+            )
     return input_shape
 
 

@@ -41,8 +41,10 @@ def one_hot_targets(y_true, y_pred):
     if rank_true == rank_pred and y_true.shape[-1] == 1:
         y_true = ops.squeeze(y_true, -1)
     elif rank_true != rank_pred - 1:
-        raise ValueError(f"y_true must be class ids {tuple(y_pred.shape[:-1])} or one-hot {tuple(y_pred.shape)}, "
-                         f"got shape {y_true.shape}")
+        raise ValueError(
+            f"y_true must be class ids {tuple(y_pred.shape[:-1])} or one-hot {tuple(y_pred.shape)}, "
+            f"got shape {y_true.shape}"
+        )
     return ops.one_hot(ops.cast(y_true, "int32"), num_classes, dtype=y_pred.dtype)
 
 
@@ -71,9 +73,11 @@ def _check_host_inputs(y_true, y_pred):
     y_true = check_array("y_true", y_true, kind="real")
     if y_true.shape == y_pred.shape:
         if y_true.dtype.kind != "f" or y_true.min() < 0 or not np.allclose(y_true.sum(-1), 1.0, atol=1e-3):
-            raise ValueError(f"y_true of y_pred's shape must be one-hot (or soft) targets summing to 1 over the "
-                             f"last axis, got {describe(y_true)}; pass class ids of shape {y_pred.shape[:-1]}, "
-                             "and y_pred as per-class scores, not class ids")
+            raise ValueError(
+                f"y_true of y_pred's shape must be one-hot (or soft) targets summing to 1 over the "
+                f"last axis, got {describe(y_true)}; pass class ids of shape {y_pred.shape[:-1]}, "
+                "and y_pred as per-class scores, not class ids"
+            )
     elif y_true.shape in (y_pred.shape[:-1], y_pred.shape[:-1] + (1,)):
         check_labels("y_true", y_true, classes)
 
@@ -195,8 +199,15 @@ class PixelCrossEntropy(keras.losses.Loss):
         jaccard_weight: non-negative weight of the soft Jaccard loss (0 leaves it out).
     """
 
-    def __init__(self, from_logits=False, class_weights=None, jaccard_weight=0.0,
-                 reduction="sum_over_batch_size", name="pixel_crossentropy", dtype=None):
+    def __init__(
+        self,
+        from_logits=False,
+        class_weights=None,
+        jaccard_weight=0.0,
+        reduction="sum_over_batch_size",
+        name="pixel_crossentropy",
+        dtype=None,
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.from_logits = check_bool("from_logits", from_logits)
         self.class_weights = _check_class_weights(class_weights)
@@ -213,8 +224,12 @@ class PixelCrossEntropy(keras.losses.Loss):
         return loss
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "class_weights": self.class_weights, "jaccard_weight": self.jaccard_weight}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "class_weights": self.class_weights,
+            "jaccard_weight": self.jaccard_weight,
+        }
 
 
 class _SoftOverlapLoss(keras.losses.Loss):

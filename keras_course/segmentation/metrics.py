@@ -63,10 +63,12 @@ def to_labels(y_true, y_pred, num_classes=None):
         elif y_pred.ndim == y_true.ndim and y_true.shape[-1:] == (1,) and y_true.shape[:-1] == y_pred.shape[:-1]:
             y_true = y_true[..., 0]
         if y_pred.ndim != y_true.ndim + 1 or y_true.shape != y_pred.shape[:-1] or classes < 2:
-            raise ValueError(f"y_pred must be float scores of shape y_true's shape + (K,) with K >= 2, or int "
-                             f"class ids of y_true's shape (maps of one shape), got {describe(y_pred)} for y_true "
-                             f"{describe(y_true)}; pass the scores, or the ids as ints "
-                             "(argmax(...) without astype(float))")
+            raise ValueError(
+                f"y_pred must be float scores of shape y_true's shape + (K,) with K >= 2, or int "
+                f"class ids of y_true's shape (maps of one shape), got {describe(y_pred)} for y_true "
+                f"{describe(y_true)}; pass the scores, or the ids as ints "
+                "(argmax(...) without astype(float))"
+            )
         if num_classes is not None:
             check_scores("y_pred", y_pred, num_classes=num_classes)
         num_classes = classes if num_classes is None else num_classes
@@ -75,8 +77,10 @@ def to_labels(y_true, y_pred, num_classes=None):
         if y_true.ndim == y_pred.ndim + 1 and y_true.shape[:-1] == y_pred.shape:
             y_true = y_true[..., 0] if y_true.shape[-1] == 1 else np.argmax(y_true, axis=-1)
         if y_true.shape != y_pred.shape:
-            raise ValueError(f"y_true and y_pred must be class maps of one shape (or y_pred float scores with one "
-                             f"more axis of K classes), got {describe(y_true)} and {describe(y_pred)}")
+            raise ValueError(
+                f"y_true and y_pred must be class maps of one shape (or y_pred float scores with one "
+                f"more axis of K classes), got {describe(y_true)} and {describe(y_pred)}"
+            )
     return _ids("y_true", y_true, num_classes), _ids("y_pred", y_pred, num_classes)
 
 
@@ -177,16 +181,22 @@ def _class_ids(y_true, y_pred, num_classes=None):
     classes = y_pred.shape[-1] if len(y_pred.shape) else None
     if classes is not None and (classes < 2 or (num_classes is not None and classes != num_classes)):
         expected = f"{num_classes}" if num_classes is not None else "K >= 2"
-        raise ValueError(f"y_pred must be scores (B, H, W, K) with {expected} classes on its last axis, "
-                         f"got shape {tuple(y_pred.shape)}; pass per-class scores, not class ids")
+        raise ValueError(
+            f"y_pred must be scores (B, H, W, K) with {expected} classes on its last axis, "
+            f"got shape {tuple(y_pred.shape)}; pass per-class scores, not class ids"
+        )
     if len(y_true.shape) == len(y_pred.shape):
         if y_true.shape[-1] not in (1, classes, None):
-            raise ValueError(f"y_true must be class ids (B, H, W[, 1]) or one-hot (B, H, W, K) for y_pred of shape "
-                             f"{tuple(y_pred.shape)}, got shape {tuple(y_true.shape)}")
+            raise ValueError(
+                f"y_true must be class ids (B, H, W[, 1]) or one-hot (B, H, W, K) for y_pred of shape "
+                f"{tuple(y_pred.shape)}, got shape {tuple(y_true.shape)}"
+            )
         y_true = ops.argmax(y_true, axis=-1) if y_true.shape[-1] != 1 else ops.squeeze(y_true, -1)
     elif len(y_true.shape) != len(y_pred.shape) - 1:
-        raise ValueError(f"y_true must be class ids (B, H, W[, 1]) or one-hot (B, H, W, K) for y_pred of shape "
-                         f"{tuple(y_pred.shape)}, got shape {tuple(y_true.shape)}")
+        raise ValueError(
+            f"y_true must be class ids (B, H, W[, 1]) or one-hot (B, H, W, K) for y_pred of shape "
+            f"{tuple(y_pred.shape)}, got shape {tuple(y_true.shape)}"
+        )
     return ops.cast(y_true, "int32"), ops.cast(ops.argmax(y_pred, axis=-1), "int32")
 
 
@@ -242,8 +252,9 @@ class JaccardPerClass(keras.metrics.Metric):
     def __init__(self, num_classes, name="jaccard_per_class", dtype=None):
         super().__init__(name=name, dtype=dtype)
         self.num_classes = _check_num_classes(num_classes)
-        self.confusion = self.add_variable(shape=(self.num_classes, self.num_classes),
-                                           initializer="zeros", name="confusion")
+        self.confusion = self.add_variable(
+            shape=(self.num_classes, self.num_classes), initializer="zeros", name="confusion"
+        )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _class_ids(y_true, y_pred, self.num_classes)

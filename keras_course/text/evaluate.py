@@ -40,8 +40,9 @@ def evaluate_embeddings(kv, analogies=True, restrict_vocab=30000):
         results[name] = float(spearman.statistic if hasattr(spearman, "statistic") else spearman[0])
         results[f"{name}_oov"] = float(oov) / 100.0
     if analogies:
-        accuracy, sections = kv.evaluate_word_analogies(str(evaluation_file("questions-words")),
-                                                        restrict_vocab=restrict_vocab)
+        accuracy, sections = kv.evaluate_word_analogies(
+            str(evaluation_file("questions-words")), restrict_vocab=restrict_vocab
+        )
         total = next(s for s in sections if s["section"] == "Total accuracy")
         results["analogy_accuracy"] = float(accuracy)
         results["analogy_questions"] = len(total["correct"]) + len(total["incorrect"])
@@ -66,10 +67,12 @@ def plot_word_maps(vectors, words, path, title=None, caption=None):
     for label, kv in vectors.items():
         _check_kv(kv)
         if sum(w in kv.key_to_index for w in words) < 2:
-            raise ValueError(f"words must hold at least 2 words known to vectors[{label!r}], got "
-                             f"{sum(w in kv.key_to_index for w in words)} of {len(words)}")
+            raise ValueError(
+                f"words must hold at least 2 words known to vectors[{label!r}], got "
+                f"{sum(w in kv.key_to_index for w in words)} of {len(words)}"
+            )
     fig, axes = plt.subplots(1, len(vectors), figsize=(5.5 * len(vectors), 5), squeeze=False)
-    for ax, (label, kv) in zip(axes[0], vectors.items()):
+    for ax, (label, kv) in zip(axes[0], vectors.items(), strict=True):
         _check_kv(kv)
         known = [w for w in words if w in kv.key_to_index]
         x = np.stack([kv.get_vector(w, norm=True) for w in known])
@@ -77,7 +80,7 @@ def plot_word_maps(vectors, words, path, title=None, caption=None):
         _, _, vt = np.linalg.svd(x, full_matrices=False)
         xy = x @ vt[:2].T
         ax.scatter(xy[:, 0], xy[:, 1], s=12, color="tab:blue")
-        for (px, py), word in zip(xy, known):
+        for (px, py), word in zip(xy, known, strict=True):
             ax.annotate(word, (px, py), fontsize=8, xytext=(2, 2), textcoords="offset points")
         ax.set_title(label)
         ax.set_xticks([])

@@ -20,8 +20,15 @@ import numpy as np
 from keras import ops
 
 from keras_course.checks import check_array, check_int, check_real, check_seed, check_tokens, describe
-from keras_course.text.vocab import _check_sentences, build_vocab, encode_corpus, noise_distribution, noise_table, \
-    subsample, subsample_probability
+from keras_course.text.vocab import (
+    _check_sentences,
+    build_vocab,
+    encode_corpus,
+    noise_distribution,
+    noise_table,
+    subsample,
+    subsample_probability,
+)
 from keras_course.text.word2vec import NegativeSamplingLoss, make_examples, resolve_jit_compile
 
 FNV_OFFSET = 2166136261
@@ -37,8 +44,7 @@ def char_ngrams(word, n_min=3, n_max=6):
         raise TypeError(f"word must be a non-empty str, got {describe(word)}")
     _check_ngram_range(n_min, n_max)
     marked = f"<{word}>"
-    grams = [marked[i:i + n] for n in range(n_min, min(len(marked), n_max) + 1)
-             for i in range(len(marked) - n + 1)]
+    grams = [marked[i : i + n] for n in range(n_min, min(len(marked), n_max) + 1) for i in range(len(marked) - n + 1)]
     return grams + [marked]
 
 
@@ -79,8 +85,8 @@ def subword_table(words, n_min=3, n_max=6, buckets=2_000_000):
     check_int("buckets", buckets, minimum=1)
     rows = [[i] + [len(words) + h for h in ngram_hashes(w, n_min, n_max, buckets)] for i, w in enumerate(words)]
     table = np.full((len(rows), max(len(r) for r in rows)), -1, np.int32)
-    for row, ids in zip(table, rows):
-        row[:len(ids)] = ids
+    for row, ids in zip(table, rows, strict=True):
+        row[: len(ids)] = ids
     return table
 
 
@@ -100,17 +106,22 @@ class FastTextSkipGram(keras.Model):
         self.buckets = check_int("buckets", buckets, minimum=1)
         self.vector_size = check_int("vector_size", vector_size, minimum=1)
         if subwords.max() >= subwords.shape[0] + self.buckets:
-            raise ValueError(f"subwords must hold token ids < vocab + buckets = {subwords.shape[0] + self.buckets}, "
-                             f"got {int(subwords.max())}")
+            raise ValueError(
+                f"subwords must hold token ids < vocab + buckets = {subwords.shape[0] + self.buckets}, "
+                f"got {int(subwords.max())}"
+            )
         self.seed = check_seed("seed", seed)
         self.subwords = subwords
         self.vocab_size = subwords.shape[0]
         self.input_vectors = keras.layers.Embedding(
-            self.vocab_size + self.buckets, self.vector_size,
+            self.vocab_size + self.buckets,
+            self.vector_size,
             embeddings_initializer=keras.initializers.RandomUniform(-0.5 / vector_size, 0.5 / vector_size, seed=seed),
-            name="token_vectors")
-        self.output_vectors = keras.layers.Embedding(self.vocab_size, self.vector_size,
-                                                     embeddings_initializer="zeros", name="output_vectors")
+            name="token_vectors",
+        )
+        self.output_vectors = keras.layers.Embedding(
+            self.vocab_size, self.vector_size, embeddings_initializer="zeros", name="output_vectors"
+        )
 
     def build(self, input_shape=None):
         # both tables exist from the start, so .keras loading restores them
@@ -133,8 +144,13 @@ class FastTextSkipGram(keras.Model):
         return ops.einsum("bd,bkd->bk", v_in, self.output_vectors(inputs["targets"]))
 
     def get_config(self):
-        return {**super().get_config(), "subwords": self.subwords.tolist(), "buckets": self.buckets,
-                "vector_size": self.vector_size, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "subwords": self.subwords.tolist(),
+            "buckets": self.buckets,
+            "vector_size": self.vector_size,
+            "seed": self.seed,
+        }
 
 
 class FastTextVectors:
@@ -153,8 +169,10 @@ class FastTextVectors:
             raise ValueError("words must be unique")
         self.token_vectors = check_array("token_vectors", token_vectors, ndim=2, kind="real").astype(np.float32)
         if self.token_vectors.shape[0] != len(self.words) + buckets:
-            raise ValueError(f"token_vectors must have len(words) + buckets = {len(self.words) + buckets} rows, "
-                             f"got {self.token_vectors.shape[0]}")
+            raise ValueError(
+                f"token_vectors must have len(words) + buckets = {len(self.words) + buckets} rows, "
+                f"got {self.token_vectors.shape[0]}"
+            )
         self.n_min, self.n_max, self.buckets = n_min, n_max, buckets
 
     def __contains__(self, word):
@@ -182,13 +200,34 @@ class FastTextVectors:
         return [(w, s) for w, s in kv.similar_by_vector(self[word], topn=topn + 1) if w != word][:topn]
 
 
-def train_fasttext(sentences, vector_size=100, window=5, negative=5, min_count=5, epochs=5, n_min=3, n_max=6,
-                   buckets=200_000, seed=0, sample=1e-3, alpha=0.025, min_alpha=1e-4, batch_size=8192, verbose=0):
+def train_fasttext(
+    sentences,
+    vector_size=100,
+    window=5,
+    negative=5,
+    min_count=5,
+    epochs=5,
+    n_min=3,
+    n_max=6,
+    buckets=200_000,
+    seed=0,
+    sample=1e-3,
+    alpha=0.025,
+    min_alpha=1e-4,
+    batch_size=8192,
+    verbose=0,
+):
     """Train FastText skip-gram in Keras; returns ``(FastTextVectors, info)`` with ``info`` the
     seconds and example count. Same schedule and loss as ``train_word2vec``."""
     sentences = _check_sentences(sentences)  # read twice: a generator would be empty the second time
-    for name, value in (("vector_size", vector_size), ("window", window), ("negative", negative),
-                        ("min_count", min_count), ("epochs", epochs), ("batch_size", batch_size)):
+    for name, value in (
+        ("vector_size", vector_size),
+        ("window", window),
+        ("negative", negative),
+        ("min_count", min_count),
+        ("epochs", epochs),
+        ("batch_size", batch_size),
+    ):
         check_int(name, value, minimum=1)
     _check_ngram_range(n_min, n_max)
     check_int("buckets", buckets, minimum=1)
@@ -216,8 +255,12 @@ def train_fasttext(sentences, vector_size=100, window=5, negative=5, min_count=5
         if epoch == 0:
             steps = epochs * int(np.ceil(len(labels) / batch_size))
             schedule = keras.optimizers.schedules.PolynomialDecay(alpha, steps, min_alpha, power=1.0)
-            model.compile(optimizer=keras.optimizers.SGD(schedule), loss=NegativeSamplingLoss(reduction="sum"),
-                          jit_compile=resolve_jit_compile("auto"), steps_per_execution=8)
+            model.compile(
+                optimizer=keras.optimizers.SGD(schedule),
+                loss=NegativeSamplingLoss(reduction="sum"),
+                jit_compile=resolve_jit_compile("auto"),
+                steps_per_execution=8,
+            )
         model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
     vectors = FastTextVectors(vocab.words, ops.convert_to_numpy(model.input_vectors.embeddings), n_min, n_max, buckets)
     return vectors, {"seconds": time.perf_counter() - start, "examples": examples, "vocab": len(vocab)}

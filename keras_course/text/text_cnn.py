@@ -39,7 +39,7 @@ def pretrained_matrix(words, kv, rng, scale=None):
     matrix = np.zeros((len(words) + 1, d), np.float32)
     known = np.array([w in kv.key_to_index for w in words], bool)
     if known.any():
-        matrix[1:][known] = kv[[w for w, k in zip(words, known) if k]]
+        matrix[1:][known] = kv[[w for w, k in zip(words, known, strict=True) if k]]
     if scale is None:
         variance = float(matrix[1:][known].var()) if known.any() else 0.0625 / 3
         scale = np.sqrt(3.0 * variance)  # Var(U[-a, a]) = a^2 / 3
@@ -47,8 +47,17 @@ def pretrained_matrix(words, kv, rng, scale=None):
     return matrix, int(known.sum())
 
 
-def text_cnn(vocab_size, embedding_dim=100, variant="non-static", embeddings=None, filter_sizes=(3, 4, 5),
-             num_filters=100, dropout=0.5, num_classes=2, max_norm=3.0):
+def text_cnn(
+    vocab_size,
+    embedding_dim=100,
+    variant="non-static",
+    embeddings=None,
+    filter_sizes=(3, 4, 5),
+    num_filters=100,
+    dropout=0.5,
+    num_classes=2,
+    max_norm=3.0,
+):
     """Kim's CNN: int (B, T) word ids (0 = padding, T >= max(filter_sizes)) -> (B, num_classes)
     class probabilities.
 
@@ -57,8 +66,12 @@ def text_cnn(vocab_size, embedding_dim=100, variant="non-static", embeddings=Non
     (None: none).
     """
     check_choice("variant", variant, VARIANTS)
-    for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
-                        ("num_filters", num_filters), ("num_classes", num_classes)):
+    for name, value in (
+        ("vocab_size", vocab_size),
+        ("embedding_dim", embedding_dim),
+        ("num_filters", num_filters),
+        ("num_classes", num_classes),
+    ):
         check_int(name, value, minimum=1)
     if isinstance(filter_sizes, (int, np.integer)) or not hasattr(filter_sizes, "__iter__"):
         raise TypeError(f"filter_sizes must be a tuple of ints, e.g. (3, 4, 5), got {filter_sizes!r}")
@@ -82,14 +95,17 @@ def text_cnn(vocab_size, embedding_dim=100, variant="non-static", embeddings=Non
 
     ids = keras.Input((None,), dtype="int32", name="word_ids")
     if variant == "multichannel":
-        frozen = keras.layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=init, trainable=False,
-                                        name="static_channel")(ids)
-        tuned = keras.layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=init,
-                                       name="non_static_channel")(ids)
+        frozen = keras.layers.Embedding(
+            vocab_size, embedding_dim, embeddings_initializer=init, trainable=False, name="static_channel"
+        )(ids)
+        tuned = keras.layers.Embedding(
+            vocab_size, embedding_dim, embeddings_initializer=init, name="non_static_channel"
+        )(ids)
         words = keras.layers.Concatenate(name="channels")([frozen, tuned])
     else:
-        words = keras.layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=init,
-                                       trainable=variant != "static", name="embedding")(ids)
+        words = keras.layers.Embedding(
+            vocab_size, embedding_dim, embeddings_initializer=init, trainable=variant != "static", name="embedding"
+        )(ids)
     pooled = []
     for h in filter_sizes:
         feature_map = keras.layers.Conv1D(num_filters, h, activation="relu", name=f"conv_{h}")(words)
@@ -97,6 +113,7 @@ def text_cnn(vocab_size, embedding_dim=100, variant="non-static", embeddings=Non
     features = pooled[0] if len(pooled) == 1 else keras.layers.Concatenate(name="features")(pooled)
     features = keras.layers.Dropout(dropout)(features)
     constraint = keras.constraints.MaxNorm(max_norm) if max_norm else None
-    probabilities = keras.layers.Dense(num_classes, activation="softmax", kernel_constraint=constraint,
-                                       dtype="float32", name="probabilities")(features)
+    probabilities = keras.layers.Dense(
+        num_classes, activation="softmax", kernel_constraint=constraint, dtype="float32", name="probabilities"
+    )(features)
     return keras.Model(ids, probabilities, name=f"text_cnn_{variant.replace('-', '_')}")

@@ -11,8 +11,16 @@ from collections import Counter
 
 import numpy as np
 
-from keras_course.checks import check_array, check_choice, check_int, check_real, check_rng, check_same_length, \
-    check_tokens, describe
+from keras_course.checks import (
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+    check_rng,
+    check_same_length,
+    check_tokens,
+    describe,
+)
 
 
 class Vocab:
@@ -59,13 +67,16 @@ def _first_repeat(words):
 def _check_sentences(sentences):
     """A list of token lists (a generator is read once into a list: it is iterated twice)."""
     if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__iter__"):
-        raise TypeError("sentences must be an iterable of token lists, e.g. [['a', 'cat'], ['a', 'dog']], "
-                        f"got {describe(sentences)}")
+        raise TypeError(
+            "sentences must be an iterable of token lists, e.g. [['a', 'cat'], ['a', 'dog']], "
+            f"got {describe(sentences)}"
+        )
     sentences = list(sentences)
     for i, sentence in enumerate(sentences):
         if isinstance(sentence, str):
-            raise TypeError(f"sentences[{i}] must be a list of tokens, got the str {describe(sentence)}; "
-                            "split it first")
+            raise TypeError(
+                f"sentences[{i}] must be a list of tokens, got the str {describe(sentence)}; split it first"
+            )
     return sentences
 
 
@@ -88,7 +99,7 @@ def build_vocab(sentences, min_count=5, max_size=None):
         kept = kept[:max_size]
     if not kept:
         raise ValueError(f"no word occurs min_count={min_count} times; lower min_count or give more text")
-    words, counts = zip(*kept)
+    words, counts = zip(*kept, strict=True)
     return Vocab(words, counts)
 
 
@@ -125,8 +136,9 @@ def subsample_probability(freqs, t=1e-5, rule="paper"):
     """
     freqs = check_array("freqs", freqs, ndim=1, kind="real").astype(np.float64)
     if np.any(freqs <= 0) or np.any(freqs > 1):
-        raise ValueError(f"freqs must be relative frequencies in (0, 1], got values from {freqs.min():.4g} "
-                         f"to {freqs.max():.4g}")
+        raise ValueError(
+            f"freqs must be relative frequencies in (0, 1], got values from {freqs.min():.4g} to {freqs.max():.4g}"
+        )
     check_real("t", t, minimum=0, low_open=True)
     check_choice("rule", rule, SUBSAMPLING_RULES)
     keep = np.sqrt(t / freqs) if rule == "paper" else (np.sqrt(freqs / t) + 1.0) * t / freqs
@@ -149,10 +161,11 @@ def noise_distribution(counts, power=0.75):
     """Negative-sampling noise ``P_n(w) = U(w)^power / sum_v U(v)^power`` (power 3/4 in word2vec)."""
     counts = check_array("counts", counts, ndim=1, kind="real").astype(np.float64)
     if np.any(counts < 0) or counts.sum() <= 0:
-        raise ValueError(f"counts must be non-negative counts, not all 0, got values from {counts.min():.4g} "
-                         f"to {counts.max():.4g}")
+        raise ValueError(
+            f"counts must be non-negative counts, not all 0, got values from {counts.min():.4g} to {counts.max():.4g}"
+        )
     check_real("power", power, minimum=0)
-    weights = counts ** power
+    weights = counts**power
     return weights / weights.sum()
 
 
@@ -185,10 +198,7 @@ def sample_negatives(noise, shape, rng, table_size=10_000_000, table=None):
         raise TypeError(f"shape must be an int or a tuple of ints, got {describe(shape)}")
     for i, n in enumerate(shape):
         check_int(f"shape[{i}]", n, minimum=0)
-    if table is None:
-        table = noise_table(noise, table_size)
-    else:
-        table = check_array("table", table, ndim=1, kind="int")
+    table = noise_table(noise, table_size) if table is None else check_array("table", table, ndim=1, kind="int")
     return table[rng.integers(0, len(table), shape)]
 
 
@@ -265,10 +275,11 @@ def encode_padded(token_lists, vocab, max_len, min_len=1):
     max_len, min_len = check_int("max_len", max_len, minimum=1), check_int("min_len", min_len, minimum=1)
     if isinstance(token_lists, str):
         raise TypeError(f"token_lists must be a list of token lists, got the str {describe(token_lists)}")
-    encoded = [vocab.encode(check_tokens(f"token_lists[{i}]", tokens))[:max_len] + 1
-               for i, tokens in enumerate(token_lists)]
+    encoded = [
+        vocab.encode(check_tokens(f"token_lists[{i}]", tokens))[:max_len] + 1 for i, tokens in enumerate(token_lists)
+    ]
     width = max([min_len, *(len(e) for e in encoded)])
     out = np.zeros((len(encoded), width), np.int32)
-    for row, e in zip(out, encoded):
-        row[:len(e)] = e
+    for row, e in zip(out, encoded, strict=True):
+        row[: len(e)] = e
     return out

@@ -22,8 +22,16 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_course.checks import check_array, check_bool, check_choice, check_int, check_real, check_seed, check_tokens, \
-    describe
+from keras_course.checks import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+    check_tokens,
+    describe,
+)
 from keras_course.text.vocab import (
     _check_sentences,
     build_vocab,
@@ -49,8 +57,9 @@ class NegativeSamplingLoss(keras.losses.Loss):
     def __init__(self, name="negative_sampling", reduction="sum_over_batch_size", dtype=None):
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty str, got {describe(name)}")
-        check_choice("reduction", reduction, ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight",
-                                              "none", None))
+        check_choice(
+            "reduction", reduction, ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", "none", None)
+        )
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def call(self, y_true, y_pred):
@@ -89,10 +98,14 @@ class _Word2VecBase(keras.Model):
         self.vector_size = check_int("vector_size", vector_size, minimum=1)
         self.seed = check_seed("seed", seed)
         self.input_vectors = keras.layers.Embedding(
-            self.vocab_size, self.vector_size, embeddings_initializer=_input_initializer(self.vector_size, seed),
-            name="input_vectors")
+            self.vocab_size,
+            self.vector_size,
+            embeddings_initializer=_input_initializer(self.vector_size, seed),
+            name="input_vectors",
+        )
         self.output_vectors = keras.layers.Embedding(
-            self.vocab_size, self.vector_size, embeddings_initializer="zeros", name="output_vectors")
+            self.vocab_size, self.vector_size, embeddings_initializer="zeros", name="output_vectors"
+        )
 
     def build(self, input_shape=None):
         # both tables exist from the start: SkipGramSoftmax reads output_vectors.embeddings
@@ -102,8 +115,12 @@ class _Word2VecBase(keras.Model):
         self.built = True
 
     def get_config(self):
-        return {**super().get_config(), "vocab_size": self.vocab_size,
-                "vector_size": self.vector_size, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "vocab_size": self.vocab_size,
+            "vector_size": self.vector_size,
+            "seed": self.seed,
+        }
 
     @property
     def word_vectors(self):
@@ -200,9 +217,25 @@ def make_examples(ids, sentence_ids, sg, window, negative, noise, rng, table=Non
     return {key: first.astype(np.int32), "targets": targets.astype(np.int32)}, labels
 
 
-def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_count=5, epochs=5,
-                   seed=0, sample=1e-3, alpha=0.025, min_alpha=1e-4, batch_size=8192,
-                   ns_exponent=0.75, verbose=0, return_model=False, jit_compile="auto", steps_per_execution=8):
+def train_word2vec(
+    sentences,
+    sg=1,
+    vector_size=100,
+    window=5,
+    negative=5,
+    min_count=5,
+    epochs=5,
+    seed=0,
+    sample=1e-3,
+    alpha=0.025,
+    min_alpha=1e-4,
+    batch_size=8192,
+    ns_exponent=0.75,
+    verbose=0,
+    return_model=False,
+    jit_compile="auto",
+    steps_per_execution=8,
+):
     """Train word2vec in Keras and return gensim ``KeyedVectors`` (the input vectors).
 
     ``sentences``: list of token lists. ``sg``: 1 skip-gram, 0 CBOW. ``sample``: the
@@ -218,9 +251,15 @@ def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_c
     sentences = _check_sentences(sentences)  # read twice: a generator would be empty the second time
     if not isinstance(sg, (bool, np.bool_)):
         check_int("sg", sg, minimum=0, maximum=1)  # 1 skip-gram, 0 CBOW
-    for name, value in (("vector_size", vector_size), ("window", window), ("negative", negative),
-                        ("min_count", min_count), ("epochs", epochs), ("batch_size", batch_size),
-                        ("steps_per_execution", steps_per_execution)):
+    for name, value in (
+        ("vector_size", vector_size),
+        ("window", window),
+        ("negative", negative),
+        ("min_count", min_count),
+        ("epochs", epochs),
+        ("batch_size", batch_size),
+        ("steps_per_execution", steps_per_execution),
+    ):
         check_int(name, value, minimum=1)
     check_seed("seed", seed)
     check_int("verbose", verbose, minimum=0, maximum=2)
@@ -269,15 +308,27 @@ def train_word2vec(sentences, sg=1, vector_size=100, window=5, negative=5, min_c
                 schedule = keras.optimizers.schedules.PolynomialDecay(alpha, total_steps, min_alpha, power=1.0)
                 # reduction="sum": each example moves the vectors by alpha * its gradient, as in
                 # word2vec's one-example-at-a-time updates
-                model.compile(optimizer=keras.optimizers.SGD(schedule),
-                              loss=NegativeSamplingLoss(reduction="sum"),
-                              jit_compile=resolve_jit_compile(jit_compile), steps_per_execution=steps_per_execution)
+                model.compile(
+                    optimizer=keras.optimizers.SGD(schedule),
+                    loss=NegativeSamplingLoss(reduction="sum"),
+                    jit_compile=resolve_jit_compile(jit_compile),
+                    steps_per_execution=steps_per_execution,
+                )
             history = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
             # the fit loss is a batch sum; per example is what compares across batch sizes
             losses.append(history.history["loss"][-1] / batch_size)
     seconds = time.perf_counter() - start
     kv = to_keyed_vectors(vocab.words, model.word_vectors)
     if return_model:
-        return kv, model, {"vocab": vocab, "examples": examples, "seconds": seconds, "loss": losses,
-                           "corpus_words": int(sum(len(s) for s in sentences))}
+        return (
+            kv,
+            model,
+            {
+                "vocab": vocab,
+                "examples": examples,
+                "seconds": seconds,
+                "loss": losses,
+                "corpus_words": int(sum(len(s) for s in sentences)),
+            },
+        )
     return kv

@@ -21,8 +21,9 @@ def test_q24_q27_quick(quick_run):
     assert not list(out.glob("checkpoints/**/*.npz"))  # a finished fit leaves nothing to resume from
 
 
-def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_run, batch_counter, tmp_path,
-                                                                      monkeypatch):
+def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(
+    quick_run, batch_counter, tmp_path, monkeypatch
+):
     """Killed while the FCN trains, the run keeps the U-Net's last checkpoint; the same command
     again trains only the FCN and reports the figures of a run that was never interrupted."""
     import keras_course.train
@@ -58,8 +59,14 @@ def test_q24_q27_rerun_after_a_crash_in_the_fcn_keeps_the_finished_unet(quick_ru
     keras.backend.clear_session()
     metrics = recipe.run(quick=True, seed=0, out=tmp_path)
     assert counters["unet"].trained == 0 and counters["fcn"].trained > 0
-    for key in ("unet_mean_iou", "fcn_mean_iou", "unet_boundary_iou", "fcn_boundary_iou", "unet_last_loss",
-                "fcn_last_loss"):
+    for key in (
+        "unet_mean_iou",
+        "fcn_mean_iou",
+        "unet_boundary_iou",
+        "fcn_boundary_iou",
+        "unet_last_loss",
+        "fcn_last_loss",
+    ):
         assert metrics[key] == pytest.approx(reference[key], abs=1e-6), key
     # the U-Net's training time comes from its checkpointed epoch logs, not from this process
     assert len(unet_epoch_seconds) == epochs

@@ -24,8 +24,9 @@ x, y = x[:512].reshape(512, -1).astype("float32") / 255.0, y[:512]
 def train(epochs, run_dir, keep):
     set_seed(0)
     with training_context("mirrored"):
-        model = keras.Sequential([keras.Input((784,)), keras.layers.Dropout(0.2, seed=1),
-                                  keras.layers.Dense(10, activation="softmax")])
+        model = keras.Sequential(
+            [keras.Input((784,)), keras.layers.Dropout(0.2, seed=1), keras.layers.Dense(10, activation="softmax")]
+        )
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         fit(model, make_dataset(x, y, 64, seed=0), epochs, run_dir=run_dir, keep_checkpoints=keep)
     return model.get_weights()
@@ -34,4 +35,4 @@ def train(epochs, run_dir, keep):
 straight = train(3, None, False)
 train(2, sys.argv[1], True)  # "killed" after two epochs
 resumed = train(3, sys.argv[1], False)
-print(max(float(np.max(np.abs(a - b))) for a, b in zip(straight, resumed)))
+print(max(float(np.max(np.abs(a - b))) for a, b in zip(straight, resumed, strict=True)))

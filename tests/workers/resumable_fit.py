@@ -59,15 +59,23 @@ def main():
     y = y[:1024]
     # dropout and augmentation: their random states must come back too, not only the weights
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Dropout(0.1, seed=1), lenet()])
-    model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"]
+    )
     augment = keras.Sequential([keras.layers.RandomTranslation(0.1, 0.1, seed=2)])
     data = make_dataset(x, y, 32, seed=0, augment=augment)
     callbacks = [PauseAt(int(args.pause_at[0]), int(args.pause_at[1]), args.pause_at[2])] if args.pause_at else []
     if args.nan_at_epoch is not None:
         callbacks.append(PoisonAt(args.nan_at_epoch))
-    history = fit(model, data, 4, run_dir=args.run_dir, validation_data=(x[:200], y[:200]), callbacks=callbacks,
-                  keep_checkpoints=True)
+    history = fit(
+        model,
+        data,
+        4,
+        run_dir=args.run_dir,
+        validation_data=(x[:200], y[:200]),
+        callbacks=callbacks,
+        keep_checkpoints=True,
+    )
     print(json.dumps({"logs": history.history, "kernel_sum": float(np.sum(model.trainable_variables[0]))}))
 
 
