@@ -149,8 +149,8 @@ for label in models:
         sweep[label].append(logs["accuracy"][-1] if finite else 0.0)
         if not finite:
             break  # diverged: larger steps diverge too
-largest = {
-    label: max([lr for lr, acc in zip(lrs, accs, strict=True) if acc > TRAINS], default=None)
+largest = {  # accs stops at the first step that diverged: zip ends there
+    label: max([lr for lr, acc in zip(lrs, accs, strict=False) if acc > TRAINS], default=None)
     for label, accs in sweep.items()
 }
 

@@ -17,7 +17,7 @@ def dense(rng, difficulty):
     shape = (n,) if timesteps is None else (timesteps, n)
 
     sizes = [n] + widths
-    counts = [dense_params(a, b, bias) for a, b, bias in zip(sizes, widths, biases, strict=True)]
+    counts = [dense_params(a, b, bias) for a, b, bias in zip(sizes[:-1], widths, biases, strict=True)]
     out_shape = (None,) + shape
     for width in widths:
         out_shape = Dense(width).compute_output_shape(out_shape)
