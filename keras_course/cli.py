@@ -42,17 +42,36 @@ def _check_out(out):
         raise UsageError(f"--out {out} is not writable: choose another folder")
 
 
+def _select_backend(backend):
+    if backend is not None:
+        try:
+            runner.select_backend(backend)
+        except ValueError as error:
+            raise UsageError(error) from None
+
+
 def _list(args):
     table = runner.question_table()
+    tensorflow_only = {}
     for q, title in QUESTIONS.items():
         where = ", ".join(table[q]) or "planned"
         print(f"Q{q:>2}  {title:<68} {where}")
+        for name in table[q]:
+            reason = runner.load_recipe(name).TENSORFLOW_ONLY
+            if reason:
+                tensorflow_only[name] = reason
+    print("\nEvery recipe runs on every Keras backend (tensorflow, jax, torch; --backend NAME), except:")
+    for name, reason in tensorflow_only.items():
+        print(f"  {name}: TensorFlow only, {reason}")
+    if not tensorflow_only:
+        print("  none")
     return 0
 
 
 def _run(args):
     _check_seed(args.seed)
     _check_out(args.out)
+    _select_backend(args.backend)
     if args.strategy == "multi-worker":
         from keras_course.train import check_tf_config
 
@@ -61,6 +80,10 @@ def _run(args):
         except ValueError as error:
             raise UsageError(error) from None
     recipe = runner.load_recipe(_recipe_name(args.name))
+    try:
+        recipe.check_backend()
+    except ValueError as error:
+        raise UsageError(error) from None
     metrics = runner.run_with_arguments(recipe, args)
     print(json.dumps(runner.to_jsonable(metrics), indent=2))
     return 0
@@ -73,6 +96,7 @@ def _book(args):
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     _check_out(args.out)
+    _select_backend(args.backend)  # the kernels inherit KERAS_BACKEND
     names = [_recipe_name(n) for n in args.names] or None
     summary = build_book(args.out, quick=not args.full, seed=args.seed, names=names, jobs=args.jobs)
     print(f"book: {Path(args.out) / 'index.html'} ({summary})")
@@ -108,6 +132,9 @@ def _parser():
     mode.add_argument("--full", action="store_true", help="run every recipe in full mode (hours on a CPU)")
     book.add_argument("--out", type=Path, default=Path("book"), help="output folder (default book/)")
     book.add_argument("--seed", type=int, default=0)
+    book.add_argument(
+        "--backend", choices=runner.BACKENDS, default=None, help="Keras backend (default: $KERAS_BACKEND)"
+    )
     book.add_argument("--jobs", type=int, default=1, help="recipes executed at once (each in its own kernel)")
     book.add_argument("names", nargs="*", metavar="NAME_OR_QUESTION", help="only these recipes (default: all)")
     book.set_defaults(func=_book)

@@ -9,8 +9,10 @@ plots as PNG files in ``out``. This module finds recipes by name; it never impor
 import argparse
 import ast
 import importlib
+import importlib.util
 import json
 import math
+import os
 import pkgutil
 import re
 import sys
@@ -22,7 +24,32 @@ from keras_course.questions import QUESTIONS
 
 RECIPE_PACKAGE = "recipes"
 STRATEGIES = ("default", "mirrored", "multi-worker")  # keras_course.train.get_strategy's names
+BACKENDS = ("tensorflow", "jax", "torch")  # keras_course.backend.BACKENDS; not imported: it loads Keras
 DEFAULT_RUNS_DIR = Path("runs")
+
+
+# ---------------------------------------------------------------------------- the backend
+def running_backend():
+    """The Keras backend this process runs on, or would once Keras is imported."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def select_backend(name):
+    """Make ``name`` the Keras backend of this process (``KERAS_BACKEND``), before Keras loads.
+
+    Keras picks its backend once, at import: a ValueError if Keras already runs on another
+    one, or if the backend's package is not installed."""
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")
+    if importlib.util.find_spec(name) is None:
+        raise ValueError(f"backend {name} is not installed here: pip install -e '.[{name}]' (or use .venv-{name})")
+    if "keras" in sys.modules and running_backend() != name:
+        raise ValueError(
+            f"Keras is already loaded on {running_backend()} in this process; start a new one with KERAS_BACKEND={name}"
+        )
+    os.environ["KERAS_BACKEND"] = name
 
 
 # ---------------------------------------------------------------------------- the contract
@@ -63,11 +90,12 @@ def to_jsonable(value):
 def save_metrics(out, metrics):
     """Write ``metrics`` (numbers, strings, lists, nested dicts) to ``out/metrics.json``.
 
-    Returns the metrics with NumPy scalars turned into Python numbers.
+    Returns the metrics with NumPy scalars turned into Python numbers, and ``"backend"``: the
+    Keras backend they were measured on.
     """
     if not isinstance(metrics, dict):
         raise TypeError(f"metrics must be a dict, got {type(metrics).__name__}")
-    metrics = to_jsonable(metrics)
+    metrics = to_jsonable({**metrics, "backend": running_backend()})
     Path(out, "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
 
@@ -78,10 +106,16 @@ def add_run_arguments(parser):
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same figures on CPU)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/NAME)")
     parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
+    )
+    parser.add_argument(
         "--strategy",
         choices=STRATEGIES,
         default="default",
-        help="tf.distribute strategy the models are built and trained under",
+        help="distribution the models are trained under: tf.distribute on TensorFlow, keras.distribution on JAX",
     )
     parser.add_argument(
         "--mixed-precision",
@@ -123,6 +157,12 @@ def recipe_parameters(name, quick, seed, out):
         parser = argparse.ArgumentParser(prog=f"python -m {RECIPE_PACKAGE}.{name}", description=summary)
         add_run_arguments(parser)
         args = parser.parse_args()
+        if args.backend is not None and args.backend != running_backend():
+            _restart_on(args.backend, name, parser)
+        try:
+            load_recipe(name).check_backend()
+        except ValueError as error:
+            parser.error(str(error))
         quick, seed, out = args.quick, args.seed, args.out
         context = contextlib.ExitStack()
         context.enter_context(training_context(args.strategy, args.mixed_precision))
@@ -132,6 +172,17 @@ def recipe_parameters(name, quick, seed, out):
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     return quick, int(seed), prepare_out(out, name)
+
+
+def _restart_on(backend, name, parser):
+    """``python -m recipes.NAME --backend B``: the recipe's imports already loaded Keras on
+    another backend, which cannot change in a running process; so start this command again, as
+    a new process with ``KERAS_BACKEND=B``."""
+    if importlib.util.find_spec(backend) is None:
+        parser.error(f"backend {backend} is not installed here: pip install -e '.[{backend}]' (or use .venv-{backend})")
+    os.environ["KERAS_BACKEND"] = backend
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", f"{RECIPE_PACKAGE}.{name}", *sys.argv[1:]])
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -174,6 +225,10 @@ class Recipe:
                 raise TypeError(f"{self.path} must assign {required} (a tuple of question numbers)")
         self.QUESTIONS = ast.literal_eval(literals["QUESTIONS"].value)
         self.KEY_FIGURES = ast.literal_eval(literals["KEY_FIGURES"].value) if "KEY_FIGURES" in literals else {}
+        # why the recipe runs on TensorFlow only (a TensorFlow op with no counterpart); None: every backend
+        self.TENSORFLOW_ONLY = (
+            ast.literal_eval(literals["TENSORFLOW_ONLY"].value) if "TENSORFLOW_ONLY" in literals else None
+        )
         if not isinstance(self.QUESTIONS, tuple) or not all(q in QUESTIONS for q in self.QUESTIONS):
             raise TypeError(f"{self.path}: QUESTIONS must be a tuple of question numbers 1-38")
         head_tree = ast.parse("".join(lines[starts[0] + 1 : end]))
@@ -187,8 +242,17 @@ class Recipe:
         title = re.search(r"^# # (.+)$", self.source, flags=re.M)
         self.title = title.group(1).strip() if title else name
 
+    def check_backend(self):
+        """A ValueError saying why, when the recipe cannot run on this process's Keras backend."""
+        if self.TENSORFLOW_ONLY and running_backend() != "tensorflow":
+            raise ValueError(
+                f"recipes.{self.name} runs on TensorFlow only ({self.TENSORFLOW_ONLY}); "
+                f"Keras runs on {running_backend()}: use --backend tensorflow"
+            )
+
     def run(self, quick=False, seed=0, out=None, **parameters):
         """Execute the recipe here; returns its metrics (also in ``out/metrics.json``)."""
+        self.check_backend()
         unknown = sorted(set(parameters) - set(self.parameters))
         if unknown:
             raise TypeError(f"recipes.{self.name} has no parameter {', '.join(unknown)}; it takes {self.parameters}")

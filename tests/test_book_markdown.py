@@ -180,11 +180,15 @@ def test_the_run_line_says_when_where_and_on_which_commit(tmp_path):
         "wall_seconds": 8.2,
         "commit": "3a721529a24b2eb",
         "machine": {"cpu": "AMD EPYC", "cores": 2},
+        "backend": "jax",
     }
     line = run_line(_record(tmp_path, {}, run).run)
     assert line == (
-        "Full run: 2026-12-03 18:36 UTC on AMD EPYC, 2 cores, seed 0, 8.2 s of wall time, measured on commit 3a72152."
+        "Full run: 2026-12-03 18:36 UTC on AMD EPYC, 2 cores, Keras backend jax, seed 0, 8.2 s of wall time, "
+        "measured on commit 3a72152."
     )
+    del run["backend"]  # records from before backends were recorded ran on TensorFlow
+    assert "Keras backend tensorflow," in run_line(_record(tmp_path, {}, run).run)
 
 
 def test_only_a_quick_build_has_the_banner():

@@ -11,11 +11,46 @@ from keras_course.questions import QUESTIONS
 def test_list_shows_all_38_questions(capsys):
     assert cli.main(["list"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == len(QUESTIONS) == 38
-    assert "q01_fully_connected" in lines[0]
+    questions, backends = lines[:38], lines[38:]
+    assert len(questions) == len(QUESTIONS) == 38
+    assert "q01_fully_connected" in questions[0]
     table = runner.question_table()
-    for q, line in zip(QUESTIONS, lines, strict=True):
+    for q, line in zip(QUESTIONS, questions, strict=True):
         assert line.strip().endswith(", ".join(table[q]) or "planned")
+    # which recipes cannot run on JAX or PyTorch, and why: none today
+    assert backends == ["", backends[1], "  none"] and "every Keras backend" in backends[1]
+    assert not [name for name in runner.recipe_names() if runner.load_recipe(name).TENSORFLOW_ONLY]
+
+
+def test_a_tensorflow_only_recipe_says_why_on_another_backend(tmp_path, monkeypatch):
+    source = runner.load_recipe("q01_fully_connected").source
+    path = tmp_path / "q01_fully_connected.py"
+    path.write_text(source.replace("QUESTIONS = ", 'TENSORFLOW_ONLY = "it needs tf.foo"\nQUESTIONS = ', 1))
+    recipe = runner.Recipe("q01_fully_connected", path)
+    assert recipe.TENSORFLOW_ONLY == "it needs tf.foo"
+    monkeypatch.setattr(runner, "running_backend", lambda: "jax")
+    with pytest.raises(ValueError, match=r"runs on TensorFlow only \(it needs tf\.foo\); Keras runs on jax"):
+        recipe.run(quick=True, out=tmp_path / "out")
+
+
+def test_a_backend_that_is_not_installed_is_one_line(capsys):
+    import importlib.util
+
+    missing = next(b for b in ("torch", "jax") if importlib.util.find_spec(b) is None)
+    assert cli.main(["run", "q01_fully_connected", "--quick", "--backend", missing]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"keras-course run: backend {missing} is not installed here: pip install -e '.[{missing}]' "
+        f"(or use .venv-{missing})"
+    )
+    with pytest.raises(ValueError, match="backend must be one of tensorflow, jax, torch, got 'mxnet'"):
+        runner.select_backend("mxnet")
+    result = subprocess.run(
+        [sys.executable, "-m", "recipes.q01_fully_connected", "--quick", "--backend", missing],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and f"backend {missing} is not installed here" in result.stderr
 
 
 def test_unknown_recipe_is_a_clear_error():
@@ -94,7 +129,7 @@ def test_save_metrics_converts_numpy(tmp_path):
     metrics = runner.save_metrics(
         tmp_path, {"a": np.float32(0.5), "b": np.arange(3), "c": {"d": np.int64(2)}, "nan": float("nan")}
     )
-    assert metrics == {"a": 0.5, "b": [0, 1, 2], "c": {"d": 2}, "nan": None}
+    assert metrics == {"a": 0.5, "b": [0, 1, 2], "c": {"d": 2}, "nan": None, "backend": "tensorflow"}
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
     with pytest.raises(TypeError, match="metrics must be a dict"):
         runner.save_metrics(tmp_path, [1, 2])

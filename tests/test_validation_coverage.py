@@ -44,7 +44,8 @@ def public_callables():
         names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
         for attribute in names:
             value = getattr(module, attribute)
-            if (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__ == module.__name__:
+            defined_here = value.__module__ == module.__name__ or value.__module__.startswith(module.__name__ + ".")
+            if (inspect.isfunction(value) or inspect.isclass(value)) and defined_here:  # a package's too
                 found[f"keras_course.{name}.{attribute}"] = value
     return found
 

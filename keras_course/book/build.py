@@ -31,7 +31,7 @@ from keras_course.book.render import render_notebook
 from keras_course.checks import check_bool, check_folder, check_int
 from keras_course.native_logs import filtered_stderr
 from keras_course.questions import QUESTIONS
-from keras_course.runner import find_recipe, load_recipe, question_table, recipe_names
+from keras_course.runner import find_recipe, load_recipe, question_table, recipe_names, running_backend
 
 FONT_FILE = "latinmodern-math.otf"
 FONT_CANDIDATES = (
@@ -256,8 +256,12 @@ class _PageWriter:
         (self.out / f"{name}.html").write_text(html, encoding="utf-8")
 
     def footer(self):
-        mode = "quick" if self.quick else "full"
-        return f"Built by keras-course book in {mode} mode, seed {self.seed}."
+        return _footer(self.quick, self.seed)
+
+
+def _footer(quick, seed):
+    mode = "quick" if quick else "full"
+    return f"Built by keras-course book in {mode} mode, seed {seed}, on the Keras backend {running_backend()}."
 
 
 # ---------------------------------------------------------------------------- the index
@@ -321,7 +325,7 @@ def write_index(out, quick, seed, building=False):
             rows=index_rows(out),
             mode_note=mode,
             building=building,
-            footer=f"Built by keras-course book in {'quick' if quick else 'full'} mode, seed {seed}.",
+            footer=_footer(quick, seed),
         )
     )
     (Path(out) / "index.html").write_text(html, encoding="utf-8")
@@ -384,6 +388,7 @@ def build_book(out, quick=True, seed=0, names=None, jobs=1):
                         "ok": page.ok,
                         "mode": "quick" if quick else "full",
                         "seed": seed,
+                        "backend": running_backend(),
                         "wall_seconds": page.seconds,
                         "error": error,
                         "started": started,

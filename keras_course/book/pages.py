@@ -155,7 +155,8 @@ def run_line(run, this_build=False):
     commit = (sha[:7] + (" with uncommitted changes" if dirty else "")) if sha else "an unrecorded commit"
     who = "This build" if this_build else "Full run"
     return (
-        f"{who}: {date}" + (f" on {where}" if where else "") + f", seed {run.get('seed', '?')}, "
+        f"{who}: {date}" + (f" on {where}" if where else "") + f", Keras backend {run.get('backend', 'tensorflow')}, "
+        f"seed {run.get('seed', '?')}, "
         f"{_duration(run.get('wall_seconds'))} of wall time, measured on commit {commit}."
     )
 
