@@ -57,7 +57,8 @@ def test_recipe_reads_as_a_page(name):
                 positional = called == "save_figure" and len(node.args) >= 3
                 captioned = positional or any(k.arg == "caption" for k in node.keywords)
                 assert captioned, f"figure without a caption: {ast.unparse(node)[:80]}"
-    assert "save_metrics(out" in code[-1].source and "show_key_figures(metrics, KEY_FIGURES)" in code[-1].source
+    last = code[-1].source
+    assert re.search(r"save_metrics\(\s*out\b", last) and "show_key_figures(metrics, KEY_FIGURES)" in last
     assert cells[-1].cell_type == "markdown" and "**Try a variation.**" in cells[-1].source
 
 

@@ -120,7 +120,7 @@ def conv_layers(rng, difficulty):
     )
     no_bias = sum(
         conv_params(k, ci, f, use_bias=False)
-        for (f, k, _, _), ci in zip(layers, [channels] + [f for f, *_ in layers], strict=True)
+        for (f, k, _, _), ci in zip(layers, [channels] + [f for f, *_ in layers[:-1]], strict=True)
     )
     no_channels = sum(conv_params(k, 1, f) for f, k, _, _ in layers)
     mistakes = {
@@ -141,7 +141,7 @@ def conv_layers(rng, difficulty):
             "",
             f"Output shape ${n} \\times {n} \\times {c}$; parameters "
             + (
-                f"${' + '.join(big(conv_params(k, ci, f)) for (f, k, _, _), ci in zip(layers, [channels] + [f for f, *_ in layers], strict=True))} = {big(total)}$."
+                f"${' + '.join(big(conv_params(k, ci, f)) for (f, k, _, _), ci in zip(layers, [channels] + [f for f, *_ in layers[:-1]], strict=True))} = {big(total)}$."
                 if len(layers) > 1
                 else f"${big(total)}$."
             ),

@@ -138,7 +138,7 @@ def draw_boxes(fig, size, boxes, labels, colours, ground_truth=(), gt_labels=())
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec="#2e7d32", lw=2.4, ls="--"))
         ax.text(x1 + 0.5, y2 - 0.5, label, color="#2e7d32", fontsize=9, va="bottom", ha="left", fontweight="bold")
     placed = []  # label corners so far: boxes sharing a corner get their labels one under another
-    for box, label, colour in zip(boxes, labels, colours, strict=True):
+    for box, label, colour in zip(boxes, labels, colours[: len(boxes)], strict=True):  # a palette to spare
         x1, y1, x2, y2 = box
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec=colour, lw=1.8))
         spot = [x1 + 0.5, y1 + 0.5]

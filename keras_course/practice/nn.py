@@ -36,13 +36,13 @@ def dense(rng, difficulty):
         "stack have, and what is the shape of its output for one example (without the batch axis)?"
     )
     steps = []
-    for a, b, bias, c in zip(sizes, widths, biases, counts, strict=True):
+    for a, b, bias, c in zip(sizes[:-1], widths, biases, counts, strict=True):
         formula = f"({a} + 1) \\cdot {b}" if bias else f"{a} \\cdot {b}"
         steps.append(
             f"- ${a} \\to {b}$: {'weights and one bias per output' if bias else 'weights only'}, ${formula} = {big(c)}$"
         )
-    no_bias = sum(dense_params(a, b, False) for a, b in zip(sizes, widths, strict=True))
-    per_input = sum(a * b + a for a, b in zip(sizes, widths, strict=True))
+    no_bias = sum(dense_params(a, b, False) for a, b in zip(sizes[:-1], widths, strict=True))
+    per_input = sum(a * b + a for a, b in zip(sizes[:-1], widths, strict=True))
     mistakes = {
         no_bias: "that leaves out the biases (one per output unit)",
         per_input: "that adds one bias per input; a dense layer has one per output",
