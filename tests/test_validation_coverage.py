@@ -44,8 +44,9 @@ def public_callables():
         names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
         for attribute in names:
             value = getattr(module, attribute)
-            defined_here = value.__module__ == module.__name__ or value.__module__.startswith(module.__name__ + ".")
-            if (inspect.isfunction(value) or inspect.isclass(value)) and defined_here:  # a package's too
+            if not (inspect.isfunction(value) or inspect.isclass(value)):
+                continue
+            if value.__module__ == module.__name__ or value.__module__.startswith(module.__name__ + "."):  # a package's
                 found[f"keras_course.{name}.{attribute}"] = value
     return found
 

@@ -318,6 +318,11 @@ CASES = [
     (data.make_dataset, (np.zeros((4, 2)),), {"shuffle": "yes"}, T, "shuffle"),
     (data.make_dataset, (np.zeros((4, 2)),), {"seed": -1}, E, "seed"),
     (data.make_dataset, (np.zeros((4, 2)),), {"seed": 1.5}, T, "seed"),
+    (data.make_dataset, (np.zeros((4, 2)),), {"pipeline": "torch"}, E, "pipeline"),
+    (data.ArrayBatches, ("abc",), {}, T, "x"),
+    (data.ArrayBatches, (np.zeros((4, 2)),), {"batch_size": 0}, E, "batch_size"),
+    (data.ArrayBatches, (np.zeros((4, 2)), np.zeros(3)), {}, E, "y"),
+    (data.ArrayBatches, (np.zeros((4, 2)),), {"augment": 3}, T, "augment"),
     (data.make_dataset, (np.zeros((4, 2)),), {"augment": 3}, T, "augment"),
     # ---------------------------------------------------------------- train
     (train.set_seed, (-1,), {}, E, "seed"),

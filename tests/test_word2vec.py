@@ -150,6 +150,11 @@ def test_negative_sampling_loss_formula():
     np.testing.assert_allclose(NegativeSamplingLoss()(labels, logits), expected.mean(), rtol=1e-5)
 
 
+def _numpy(tensor):
+    """A backend tensor as NumPy (a torch output that requires grad refuses np.asarray)."""
+    return keras.ops.convert_to_numpy(tensor)
+
+
 def _randomize(model, seed=0):
     rng = np.random.default_rng(seed)
     model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
@@ -164,7 +169,7 @@ def test_skipgram_and_cbow_logits_equal_numpy():
     sg({"centre": centre, "targets": targets})
     v, v_out = _randomize(sg)
     expected = np.einsum("bd,bkd->bk", v[centre], v_out[targets])
-    np.testing.assert_allclose(sg({"centre": centre, "targets": targets}), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_numpy(sg({"centre": centre, "targets": targets})), expected, rtol=1e-5, atol=1e-5)
 
     cbow = CBOWNegativeSampling(20, 8)
     context = rng.integers(0, 20, (5, 6))
@@ -174,7 +179,7 @@ def test_skipgram_and_cbow_logits_equal_numpy():
     v, v_out = _randomize(cbow, 1)
     hidden = np.stack([v[c[c >= 0]].mean(axis=0) for c in context])
     np.testing.assert_allclose(
-        cbow({"context": context, "targets": targets}),
+        _numpy(cbow({"context": context, "targets": targets})),
         np.einsum("bd,bkd->bk", hidden, v_out[targets]),
         rtol=1e-5,
         atol=1e-5,
@@ -187,12 +192,12 @@ def test_softmax_skipgram_equals_numpy():
     model(centre)
     v, v_out = _randomize(model, 2)
     logits = v[centre] @ v_out.T
-    np.testing.assert_allclose(model(centre), logits, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_numpy(model(centre)), logits, rtol=1e-5, atol=1e-5)
     p = np.exp(logits - logits.max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
     context = np.array([1, 2, 3])
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(context, model(centre))
-    assert float(loss) == pytest.approx(-np.log(p[np.arange(3), context]).mean(), rel=1e-5)
+    assert float(_numpy(loss)) == pytest.approx(-np.log(p[np.arange(3), context]).mean(), rel=1e-5)
 
 
 @pytest.mark.parametrize("kind", ["sg", "cbow", "softmax"])
@@ -210,7 +215,7 @@ def test_word2vec_models_save_load(tmp_path, kind):
     _randomize(model)
     model.save(tmp_path / "w2v.keras")
     loaded = keras.models.load_model(tmp_path / "w2v.keras")
-    np.testing.assert_allclose(model(x), loaded(x), rtol=1e-6)
+    np.testing.assert_allclose(_numpy(model(x)), _numpy(loaded(x)), rtol=1e-6)
     assert isinstance(loaded.loss, (NegativeSamplingLoss, str)) or kind == "softmax"
 
 
@@ -265,26 +270,30 @@ def test_encode_padded():
 def test_cbow_hands_full_error_to_each_context_word():
     """As word2vec's C code: forward = mean of the context vectors, backward = the gradient of
     their sum (each context word gets the whole error, not 1/n of it)."""
-    import tensorflow as tf
+    from keras_course.backend import gradients
 
     model = CBOWNegativeSampling(10, 4, seed=0)
     x = {"context": np.array([[1, 2, 3, -1]]), "targets": np.array([[5, 6]])}
     model(x)
     v, v_out = _randomize(model, 3)
-    with tf.GradientTape() as tape:
-        loss = keras.ops.sum(model(x)[:, 0])  # d/dh = v'_5
-    grad = tf.convert_to_tensor(tape.gradient(loss, model.input_vectors.embeddings)).numpy()
+    # d/dh = v'_5
+    _, (grad,) = gradients(lambda _: keras.ops.sum(model(x)[:, 0]), [model.input_vectors.embeddings])
     for word in (1, 2, 3):
         np.testing.assert_allclose(grad[word], v_out[5], rtol=1e-5)
     np.testing.assert_allclose(grad[[0, 4, 5]], 0)
-    np.testing.assert_allclose(model(x)[0, 0], v[[1, 2, 3]].mean(axis=0) @ v_out[5], rtol=1e-5)
+    np.testing.assert_allclose(_numpy(model(x))[0, 0], v[[1, 2, 3]].mean(axis=0) @ v_out[5], rtol=1e-5)
 
 
 def test_resolve_jit_compile():
-    from tensorflow.python.framework.config import is_op_determinism_enabled
-
+    from keras_course import backend
     from keras_course.text.word2vec import resolve_jit_compile
 
-    # Keras's own "auto" means no XLA on a CPU-only machine; ours uses it unless op determinism is on
-    assert resolve_jit_compile("auto") is (not is_op_determinism_enabled())
+    # Keras's own "auto" means no XLA on a CPU-only machine; ours uses it unless TF's op
+    # determinism is on (JAX always compiles; torch.compile does not pay here)
+    expected = {"tensorflow": not backend.op_determinism_enabled(), "jax": True, "torch": False}
+    assert resolve_jit_compile("auto") is expected[backend.name()]
+    if backend.name() == "tensorflow":
+        from tensorflow.python.framework.config import is_op_determinism_enabled
+
+        assert backend.op_determinism_enabled() is bool(is_op_determinism_enabled())
     assert resolve_jit_compile(False) is False and resolve_jit_compile(True) is True

@@ -90,7 +90,8 @@ def make_pipeline(steps, seed=0, value_range=(0.0, 1.0), fill_mode="constant", n
             dict ``{name: strength}``. Names: ``AUGMENTATIONS`` = flip, rotation,
             translation, zoom, contrast, brightness, rgb_shift, noise, blur, erasing.
         seed: int; every layer gets its own seed derived from it, so the same ``seed``
-            gives the same random transformations (batch after batch, in ``tf.data`` too).
+            gives the same random transformations (batch after batch, in ``tf.data`` too;
+            ``keras_course.data.ArrayBatches`` reseeds them for every batch from its own seed).
         value_range: (lo, hi), the range of the pixel values.
         fill_mode: how rotation / translation / zoom fill pixels from outside the image.
         name: the model's name.

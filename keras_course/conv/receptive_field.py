@@ -10,7 +10,7 @@ kernel spanning ``span_k = d_k (f_k - 1) + 1`` of them:
 
 starting from ``size_0 = 1, jump_0 = 1, start_0 = 0`` (the centre of input pixel 0).
 ``empirical_receptive_field`` measures the same thing from the gradient of one output
-position with respect to the input.
+position with respect to the input (the backend's autodiff, ``keras_course.backend.gradients``).
 """
 
 import numbers
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from keras_course.backend import gradients
 from keras_course.checks import check_int
 from keras_course.conv.convolution import Conv2D
 from keras_course.conv.padding import check_int_pair, same_padding
@@ -219,8 +220,6 @@ def empirical_receptive_field(model, input_size=None, position=None, samples=32,
 
     The input must be large enough for the field to fit, or its size is clipped.
     """
-    import tensorflow as tf
-
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     samples = check_int("samples", samples, minimum=1)
@@ -237,18 +236,21 @@ def empirical_receptive_field(model, input_size=None, position=None, samples=32,
         height, width = input_size
     if height is None or width is None or channels is None:
         raise ValueError(f"the input size is not known from the model ({shape}); pass input_size")
-    x = tf.constant(np.random.default_rng(seed).normal(size=(samples, height, width, channels)), tf.float32)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = model(x, training=False)
-        if len(y.shape) != 4:
-            raise ValueError(f"model must output a spatial map (N, Ho, Wo, T), got shape {tuple(y.shape)}")
-        row, col = (y.shape[1] // 2, y.shape[2] // 2) if position is None else position
-        if not (0 <= row < y.shape[1] and 0 <= col < y.shape[2]):
-            raise ValueError(f"position must lie in the output map {tuple(y.shape[1:3])}, got {position!r}")
+    x = np.random.default_rng(seed).normal(size=(samples, height, width, channels)).astype(np.float32)
+    # one example is enough to learn the output map's shape, and so the default position
+    out_shape = tuple(model(x[:1], training=False).shape)
+    if len(out_shape) != 4:
+        raise ValueError(f"model must output a spatial map (N, Ho, Wo, T), got shape {out_shape}")
+    row, col = (out_shape[1] // 2, out_shape[2] // 2) if position is None else position
+    if not (0 <= row < out_shape[1] and 0 <= col < out_shape[2]):
+        raise ValueError(f"position must lie in the output map {out_shape[1:3]}, got {position!r}")
+
+    def target(inputs):
         # Samples are independent, so d(sum over samples)/dx holds each sample's own gradient.
-        target = tf.reduce_sum(y[:, row, col, :])
-    gradient = np.abs(tape.gradient(target, x).numpy()).sum(axis=-1)  # (samples, H, W)
+        return keras.ops.sum(model(inputs, training=False)[:, row, col, :])
+
+    _, (gradient,) = gradients(target, [x])
+    gradient = np.abs(gradient).sum(axis=-1)  # (samples, H, W)
     mask = (gradient > 0).any(axis=0)
     rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
     if len(rows) == 0:

@@ -1,4 +1,4 @@
-"""Offline data: real data sets carried by installed packages, and tf.data pipelines."""
+"""Offline data: real data sets carried by installed packages, and training batches (tf.data or NumPy)."""
 
 from keras_course.data.detection_io import load_coco, load_voc, save_coco, save_voc, to_coco
 from keras_course.data.detection_scenes import DETECTION_CLASSES, detection_scenes
@@ -10,7 +10,7 @@ from keras_course.data.images import (
     load_mnist_5k,
     load_photo,
 )
-from keras_course.data.pipeline import make_dataset
+from keras_course.data.pipeline import ArrayBatches, make_dataset
 from keras_course.data.scenes import (
     SEGMENTATION_CLASSES,
     EpochStream,
@@ -38,6 +38,7 @@ __all__ = [
     "PHOTO_NAMES",
     "ROTTEN_TOMATOES_CLASSES",
     "SEGMENTATION_CLASSES",
+    "ArrayBatches",
     "EpochStream",
     "SceneStream",
     "compose_scene",

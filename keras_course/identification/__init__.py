@@ -1,9 +1,9 @@
 """Chapter Q32: identification with the triplet loss.
 
 Triplet losses with "all", batch-hard and semi-hard mining, pairwise distances, class-balanced
-P x K batches for ``tf.data``, verification / retrieval metrics, an embedding CNN and a
-siamese pair-classifier baseline; an MLP embedding head for frozen pretrained features and
-k-means pseudo-identities that split each training class.
+P x K batches (``tf.data`` or a ``keras.utils.PyDataset``), verification / retrieval metrics,
+an embedding CNN and a siamese pair-classifier baseline; an MLP embedding head for frozen
+pretrained features and k-means pseudo-identities that split each training class.
 """
 
 from keras_course.identification.distances import DISTANCES, pairwise_distances
@@ -16,12 +16,13 @@ from keras_course.identification.models import (
     pair_score_matrix,
 )
 from keras_course.identification.pseudo import pseudo_identities
-from keras_course.identification.sampler import ClassBalancedSampler, class_balanced_dataset
+from keras_course.identification.sampler import ClassBalancedBatches, ClassBalancedSampler, class_balanced_dataset
 from keras_course.identification.triplet import MINING, TripletLoss, triplet_loss
 
 __all__ = [
     "DISTANCES",
     "MINING",
+    "ClassBalancedBatches",
     "ClassBalancedSampler",
     "PairFeatures",
     "TripletLoss",

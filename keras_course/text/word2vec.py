@@ -22,6 +22,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_course import backend
 from keras_course.checks import (
     check_array,
     check_bool,
@@ -72,18 +73,20 @@ class NegativeSamplingLoss(keras.losses.Loss):
 
 
 def resolve_jit_compile(jit_compile="auto"):
-    """``jit_compile`` for ``model.compile``: "auto" -> XLA unless TF op determinism is on.
+    """``jit_compile`` for ``model.compile``: "auto" -> XLA where it pays, else the given bool.
 
-    Keras's own "auto" turns XLA off on CPU-only machines, yet on CPU XLA fuses word2vec's
-    gathers, dot products and scatter-adds into one kernel: about 3x fewer CPU seconds per
-    epoch here. Keras also turns it off under op determinism (``keras_course.train.set_seed``),
-    where XLA lacks deterministic kernels for some ops; so do we.
+    TensorFlow: XLA unless op determinism is on. Keras's own "auto" turns XLA off on CPU-only
+    machines, yet on CPU XLA fuses word2vec's gathers, dot products and scatter-adds into one
+    kernel: about 3x fewer CPU seconds per epoch here. Keras also turns it off under op
+    determinism (``keras_course.train.set_seed``), where XLA lacks deterministic kernels for
+    some ops; so do we. JAX: True (JAX always compiles with XLA). PyTorch: False
+    (``torch.compile`` costs more to compile than these small steps save).
     """
     if jit_compile != "auto":
         return check_bool("jit_compile", jit_compile)
-    from tensorflow.python.framework.config import is_op_determinism_enabled
-
-    return not is_op_determinism_enabled()
+    if backend.name() == "torch":
+        return False
+    return not backend.op_determinism_enabled()
 
 
 def _input_initializer(vector_size, seed):
@@ -246,7 +249,7 @@ def train_word2vec(
     returns ``(kv, model, info)`` where ``info`` has the vocab, the example count, the
     training seconds and the mean loss per example of each epoch. ``steps_per_execution``:
     SGD steps per call of the compiled train function (fewer Python round trips; same
-    updates).
+    updates; always 1 on PyTorch, which allows no more).
     """
     sentences = _check_sentences(sentences)  # read twice: a generator would be empty the second time
     if not isinstance(sg, (bool, np.bool_)):
@@ -312,7 +315,7 @@ def train_word2vec(
                     optimizer=keras.optimizers.SGD(schedule),
                     loss=NegativeSamplingLoss(reduction="sum"),
                     jit_compile=resolve_jit_compile(jit_compile),
-                    steps_per_execution=steps_per_execution,
+                    steps_per_execution=backend.steps_per_execution(steps_per_execution),
                 )
             history = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
             # the fit loss is a batch sum; per example is what compares across batch sizes
