@@ -72,19 +72,20 @@ def _run(args):
     _check_seed(args.seed)
     _check_out(args.out)
     _select_backend(args.backend)
-    if args.strategy == "multi-worker":
-        from keras_course.train import check_tf_config
+    from keras_course.backend import BackendError  # loads Keras: after the backend is chosen
+    from keras_course.train.cluster import check_cluster
 
-        try:
-            check_tf_config()
-        except ValueError as error:
-            raise UsageError(error) from None
     recipe = runner.load_recipe(_recipe_name(args.name))
     try:
+        if args.strategy == "multi-worker":
+            check_cluster()  # TF_CONFIG, or the JAX job's KERAS_DISTRIBUTION_* variables
         recipe.check_backend()
-    except ValueError as error:
+    except (ValueError, BackendError) as error:
         raise UsageError(error) from None
-    metrics = runner.run_with_arguments(recipe, args)
+    try:
+        metrics = runner.run_with_arguments(recipe, args)
+    except BackendError as error:  # e.g. --strategy mirrored on PyTorch: it says what to use instead
+        raise UsageError(error) from None
     print(json.dumps(runner.to_jsonable(metrics), indent=2))
     return 0
 

@@ -115,7 +115,8 @@ def add_run_arguments(parser):
         "--strategy",
         choices=STRATEGIES,
         default="default",
-        help="distribution the models are trained under: tf.distribute on TensorFlow, keras.distribution on JAX",
+        help="distribution the models are trained under: tf.distribute on TensorFlow, keras.distribution on JAX; "
+        "PyTorch: default only",
     )
     parser.add_argument(
         "--mixed-precision",

@@ -53,6 +53,7 @@ import numpy as np
 import scipy.optimize
 from scipy.special import log_softmax, softmax
 
+from keras_course import backend
 from keras_course.data import load_digits, make_dataset
 from keras_course.display import show_key_figures, show_table
 from keras_course.optim import SGD
@@ -132,9 +133,8 @@ def train(x, y, batch_size, lr0, decay, epochs, best, initial, seed, run_dir):
         ],
         name="softmax_regression",
     )
-    model.compile(
-        optimizer=SGD(lr), loss="sparse_categorical_crossentropy", steps_per_execution=min(steps_per_epoch, 100)
-    )
+    per_call = backend.steps_per_execution(min(steps_per_epoch, 100))  # 1 on PyTorch, which runs one step per call
+    model.compile(optimizer=SGD(lr), loss="sparse_categorical_crossentropy", steps_per_execution=per_call)
     # Warm up with one untimed epoch (it traces the train step, also for the smaller last
     # batch), then restart from the common initial point: the timed epochs measure steps.
     # make_dataset reshuffles every epoch (fit(shuffle=True) after set_seed repeats one order).

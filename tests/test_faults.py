@@ -14,6 +14,7 @@ import pytest
 from keras_course import train
 from keras_course.data import make_dataset
 from keras_course.data.scenes import SceneStream
+from keras_course.train.checkpoints import list_checkpoints
 
 WORKER = Path(__file__).parent / "workers" / "resumable_fit.py"
 
@@ -42,7 +43,7 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
     process.send_signal(signal.SIGKILL)  # in the middle of epoch 3 (0-based 2), step 11
     process.wait()
     assert process.returncode == -signal.SIGKILL
-    assert [e for e, _ in train._checkpoints(run_dir)] == [1, 2]  # the two finished epochs
+    assert [e for e, _ in list_checkpoints(run_dir)] == [1, 2]  # the two finished epochs
 
     resumed = _run_worker(run_dir)
     assert resumed.returncode == 0, resumed.stderr
@@ -59,7 +60,7 @@ def test_nan_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_pat
     assert result.returncode != 0
     assert "TrainingDiverged: loss became nan at epoch 3, step 1" in result.stderr
     assert "the last good checkpoint is" in result.stderr
-    assert [e for e, _ in train._checkpoints(tmp_path)] == [1, 2]
+    assert [e for e, _ in list_checkpoints(tmp_path)] == [1, 2]
 
 
 def _tiny_model(units=2):
