@@ -119,3 +119,42 @@ def image_grid(images, path, labels=None, ncols=8, title=None, cmap="gray", capt
         # Above the first row's labels (two lines each at most), not across them.
         fig.suptitle(title, y=fig.subplotpars.top + 0.42 / fig.get_figheight(), va="bottom")
     return save_figure(fig, path, caption)
+
+
+def scatter_2d(points, labels, path, names=None, title=None, caption=None):
+    """A scatter plot of 2-D points (e.g. a PCA of embeddings), one colour per label.
+
+    Args:
+        points: (N, 2) finite coordinates.
+        labels: (N,) integer labels; each distinct label is one series of the legend.
+        path: the PNG to write.
+        names: None (the legend shows the labels) or a sequence (or dict) giving each label's
+            name as ``names[label]``.
+        title, caption: the figure's title, and what to see in it (``save_figure``).
+    """
+    points = check_array("points", points, ndim=2, kind="real", shape=(None, 2))
+    labels = check_array("labels", labels, ndim=1, kind="int")
+    if len(labels) != len(points):
+        raise ValueError(f"labels must have one label per point ({len(points)}), got {len(labels)}")
+    classes = np.unique(labels)
+    if names is not None:
+        if isinstance(names, str):
+            raise TypeError(f"names must be a sequence or dict of names, got the str {describe(names)}")
+        if not isinstance(names, dict) and classes.min() < 0:  # names[-1] would name the last one
+            raise ValueError(f"labels must be >= 0 to index names, got {classes.min()}")
+        try:
+            legend = {c: str(names[c]) for c in classes}
+        except (IndexError, KeyError, TypeError):
+            raise ValueError(
+                f"names must give a name to every label {classes.tolist()}, got {describe(names)}"
+            ) from None
+    else:
+        legend = {c: str(c) for c in classes}
+    _check_path(path)
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    for c in classes:
+        ax.scatter(points[labels == c, 0], points[labels == c, 1], s=6, alpha=0.6, label=legend[c])
+    ax.legend(fontsize=7, markerscale=2)
+    if title:
+        ax.set_title(title)
+    return save_figure(fig, path, caption)

@@ -57,11 +57,12 @@ out = None  # output folder; None means runs/q04_q05_backprop
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
+from keras import ops
 from sklearn.datasets import make_moons
 
+from keras_course.backend import gradients
 from keras_course.display import show_key_figures, show_table
-from keras_course.nn.autodiff import (
+from keras_course.nn import (
     Value,
     backprop_multiplications,
     gradient_dependencies,
@@ -76,7 +77,10 @@ from keras_course.train import set_seed
 
 QUESTIONS = (4, 5)
 KEY_FIGURES = {  # metrics.json key: (what it is, unit)
-    "max_abs_diff_vs_gradient_tape": ("our engine vs tf.GradientTape, max gradient difference", ""),
+    "max_abs_diff_vs_gradient_tape": (
+        "our engine vs the backend's autodiff (tf.GradientTape, jax.grad or torch.autograd), max gradient difference",
+        "",
+    ),
     "dependencies_confirmed_numerically": ("every dependency set confirmed by nudging", ""),
     "notes_network_multiplications_paths": ("multiplications, one product per path (notes' network)", ""),
     "notes_network_multiplications_backprop": ("multiplications, backprop (notes' network)", ""),
@@ -88,17 +92,20 @@ set_seed(seed)
 rng = np.random.default_rng(seed)
 
 
-def tape_gradients(network, params, x, y):
-    """The same network's gradients from tf.GradientTape (float64), as an independent check."""
-    variables = {p: tf.Variable(v, dtype=tf.float64) for p, v in params.items()}
-    act = {"tanh": tf.tanh, "sigmoid": tf.sigmoid, "relu": tf.nn.relu, "linear": tf.identity}
-    with tf.GradientTape() as tape:
-        nodes = {k: tf.constant(v, tf.float64) for k, v in x.items()}
+def autodiff_gradients(network, params, x, y):
+    """The same network's gradients from the backend's autodiff, in float64 where the backend has it
+    (JAX without jax_enable_x64 computes in float32), as an independent check: ``({w: dL/dw}, dtype)``."""
+    act = {"tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu, "linear": lambda s: s}
+
+    def loss(*weights):
+        weights, nodes = dict(zip(params, weights, strict=True)), dict(x)
         for unit, (activation, edges) in network.units.items():
-            nodes[unit] = act[activation](tf.add_n([variables[p] * nodes[parent] for parent, p in edges.items()]))
-        loss = (nodes[network.output] - y) ** 2
-    grads = tape.gradient(loss, list(variables.values()))
-    return dict(zip(variables, (float(g) for g in grads), strict=True))
+            products = [weights[p] * nodes[parent] for parent, p in edges.items()]
+            nodes[unit] = act[activation](sum(products[1:], products[0]))
+        return (nodes[network.output] - y) ** 2
+
+    _, grads = gradients(loss, [np.float64(v) for v in params.values()])
+    return dict(zip(params, (float(g) for g in grads), strict=True)), grads[0].dtype
 
 
 def train_mlp_with_engine(x, y, hidden, steps, lr, rng):
@@ -129,29 +136,20 @@ def train_mlp_with_engine(x, y, hidden, steps, lr, rng):
 # ## The notes' network, with random (generic, non-zero) parameters
 # We draw the 10 parameters at random, feed $x = (0.5, -1.2)$ with target $y = 0.3$, and compute
 # $\partial (a - y)^2 / \partial w$ for every $w$ twice: with our engine's `backward()` and with
-# TensorFlow's `GradientTape`, in float64.
+# the backend's autodiff (`tf.GradientTape`, `jax.grad` or `torch.autograd`, through
+# `keras_course.backend.gradients`), in float64.
 
 # %%
 network = notes_network()
 params = {p: float(rng.normal()) for p in network.parameters}
 x, y = {"x1": 0.5, "x2": -1.2}, 0.3
 ours = network.gradients(params, x, y)
-reference = tape_gradients(network, params, x, y)
+reference, dtype = autodiff_gradients(network, params, x, y)
 max_diff = max(abs(ours[p] - reference[p]) for p in params)
-show_table(
-    [
-        {
-            "w": p,
-            "value": params[p],
-            "edge": " -> ".join(network.edges[p]),
-            "dL/dw, engine": ours[p],
-            "dL/dw, GradientTape": reference[p],
-        }
-        for p in params
-    ],
-    title="Gradients of $(a - y)^2$",
-)
-print(f"max |engine - GradientTape| = {max_diff:.3g}")
+rows = [(p, params[p], " -> ".join(network.edges[p]), ours[p], reference[p]) for p in params]
+columns = ("w", "value", "edge", "dL/dw, engine", "dL/dw, backend autodiff")
+show_table([dict(zip(columns, row, strict=True)) for row in rows], title="Gradients of $(a - y)^2$")
+print(f"max |engine - backend autodiff| = {max_diff:.3g} (autodiff in {dtype})")
 
 # %% [markdown]
 # ## Q4: which parameters $\partial L / \partial w$ depends on
@@ -198,9 +196,7 @@ for ax, k, title in zip(axes, (0, 1), ("d a(x) / dw", "d (a(x) - y)^2 / dw"), st
     ax.imshow(matrix[k], cmap="Blues", vmin=0, vmax=1.4)
     ax.set_xticks(range(len(names)), names, rotation=90)
     ax.set_yticks(range(len(names)), names)
-    ax.set_xlabel("depends on")
-    ax.set_ylabel("w")
-    ax.set_title(title)
+    ax.set(xlabel="depends on", ylabel="w", title=title)
 fig.suptitle("Which parameters each derivative depends on (notes' network; confirmed numerically)")
 save_figure(
     fig,
@@ -247,8 +243,7 @@ fig, ax = plt.subplots(figsize=(6, 4))
 for w in widths:
     ax.semilogy(list(depths), [c[0] for c in cost[w]], "o-", label=f"sum over paths, width {w}")
     ax.semilogy(list(depths), [c[1] for c in cost[w]], "s--", label=f"backprop, width {w}")
-ax.set_xlabel("hidden layers")
-ax.set_ylabel("multiplications for the whole gradient")
+ax.set(xlabel="hidden layers", ylabel="multiplications for the whole gradient")
 ax.grid(alpha=0.3)
 ax.legend(fontsize=7)
 save_figure(
@@ -280,9 +275,9 @@ data_x, data_y = make_moons(points, noise=0.15, random_state=seed)
 losses, accuracy = train_mlp_with_engine(data_x, data_y, hidden=8, steps=steps, lr=0.5, rng=rng)
 fig, ax = plt.subplots(figsize=(5, 3.3))
 ax.plot(losses)
-ax.set_xlabel("full-batch step")
-ax.set_ylabel("binary cross-entropy")
-ax.set_title("2-8-1 MLP on moons, gradients from Value.backward()")
+ax.set(
+    xlabel="full-batch step", ylabel="binary cross-entropy", title="2-8-1 MLP on moons, gradients from Value.backward()"
+)
 ax.grid(alpha=0.3)
 save_figure(
     fig,

@@ -63,28 +63,25 @@ out = None  # output folder; None means runs/q24_q27_segmentation
 
 # %%
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Patch
 
 from keras_course.data import make_dataset
 from keras_course.data.scenes import SEGMENTATION_CLASSES, SceneStream, segmentation_scenes
 from keras_course.display import show_key_figures, show_table
-from keras_course.plots import plot_history, save_figure
+from keras_course.plots import plot_history
 from keras_course.runner import checkpoint_dir, recipe_parameters, save_metrics
 from keras_course.segmentation import (
     MeanIoU,
     PixelAccuracy,
     PixelCrossEntropy,
     balanced_class_weights,
-    boundary_iou,
     fcn,
     jaccard_per_class,
-    mean_iou,
-    pixel_accuracy,
     pixel_categorical_crossentropy,
     unet,
 )
+from keras_course.segmentation.evaluate import evaluate_segmentation
+from keras_course.segmentation.figures import plot_jaccard, plot_overlays
 from keras_course.train import EpochTimer, fit, remove_checkpoints, set_seed
 
 QUESTIONS = (24, 25, 26, 27)
@@ -104,36 +101,12 @@ BOUNDARY_WIDTH = 2  # pixels on each side of a contour that boundary IoU looks a
 # quick: seconds, shows learning; full: what the README reports (~75 min on 2 CPU cores).
 # fresh_scenes: new training scenes every epoch (SceneStream) instead of one fixed set, which
 # the U-Net memorises (with 8,000 fixed scenes validation IoU stalled near 0.60, training 0.69).
-SETTINGS = {
-    True: dict(
-        size=32,
-        scale_range=(0.6, 1.1),
-        n_train=512,
-        n_val=0,
-        n_test=96,
-        base_filters=8,
-        epochs=5,
-        batch_size=32,
-        lr=5e-3,
-        jaccard_weight=1.0,
-        class_weight_power=0.0,
-        fresh_scenes=False,
-    ),
-    False: dict(
-        size=64,
-        scale_range=(0.9, 1.6),
-        n_train=8000,
-        n_val=300,
-        n_test=1000,
-        base_filters=16,
-        epochs=32,
-        batch_size=16,
-        lr=2e-3,
-        jaccard_weight=1.0,
-        class_weight_power=0.5,
-        fresh_scenes=True,
-    ),
+SETTINGS = {  # quick, then full
+    True: dict(size=32, scale_range=(0.6, 1.1), n_train=512, n_val=0, n_test=96, base_filters=8, epochs=5),
+    False: dict(size=64, scale_range=(0.9, 1.6), n_train=8000, n_val=300, n_test=1000, base_filters=16, epochs=32),
 }
+SETTINGS[True].update(batch_size=32, lr=5e-3, jaccard_weight=1.0, class_weight_power=0.0, fresh_scenes=False)
+SETTINGS[False].update(batch_size=16, lr=2e-3, jaccard_weight=1.0, class_weight_power=0.5, fresh_scenes=True)
 s = SETTINGS[bool(quick)]
 
 
@@ -167,73 +140,6 @@ def build(builder, s, steps, class_weights):
     loss = PixelCrossEntropy(class_weights=class_weights, jaccard_weight=s["jaccard_weight"])
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=[PixelAccuracy(), MeanIoU(NUM_CLASSES)])
     return model
-
-
-def evaluate(model, x, y, batch_size):
-    """Every Q25 figure for one model on the test scenes, plus its predicted maps."""
-    probabilities = model.predict(x, batch_size=batch_size, verbose=0)
-    predicted = probabilities.argmax(-1)
-    per_class = jaccard_per_class(y, predicted, NUM_CLASSES)
-    streaming = MeanIoU(NUM_CLASSES)  # the metric fit() reports, fed batch by batch
-    for start in range(0, len(x), batch_size):
-        streaming.update_state(y[start : start + batch_size], probabilities[start : start + batch_size])
-    return predicted, {
-        "pixel_accuracy": pixel_accuracy(y, predicted),
-        "mean_iou": mean_iou(y, predicted, NUM_CLASSES),
-        "boundary_iou": boundary_iou(y, predicted, NUM_CLASSES, width=BOUNDARY_WIDTH),
-        "jaccard_per_class": dict(zip(SEGMENTATION_CLASSES, per_class, strict=True)),
-        "streaming_mean_iou": float(streaming.result()),
-        "test_cross_entropy": float(np.mean(pixel_categorical_crossentropy(y, probabilities))),
-        "params": model.count_params(),
-    }
-
-
-def colorize(masks):
-    """Class maps (N, H, W) -> RGB (N, H, W, 3): black background, one colour per garment."""
-    palette = np.vstack([[0, 0, 0], plt.get_cmap("tab10")(np.arange(10))[:, :3]])
-    return palette[masks]
-
-
-def plot_overlays(x, y, predictions, path, count=6, caption=None):
-    """Rows of image | truth | U-Net | FCN for the first ``count`` test scenes, with a colour key."""
-    columns = ["image", "truth"] + list(predictions)
-    fig, axes = plt.subplots(
-        count,
-        len(columns),
-        figsize=(1.6 * len(columns), 1.6 * count),
-        squeeze=False,
-        gridspec_kw=dict(wspace=0.05, hspace=0.1),
-    )
-    for i in range(count):
-        panels = [x[i, ..., 0], colorize(y[i])] + [colorize(p[i]) for p in predictions.values()]
-        for ax, panel, title in zip(axes[i], panels, columns, strict=True):
-            ax.imshow(panel, cmap="gray", vmin=0, vmax=1)
-            ax.axis("off")
-            if i == 0:
-                ax.set_title(title, fontsize=9)
-    key = [Patch(color=colorize(np.array([k]))[0], label=name) for k, name in enumerate(SEGMENTATION_CLASSES)]
-    fig.legend(handles=key, loc="center left", bbox_to_anchor=(0.9, 0.5), fontsize=7, frameon=False)
-    return save_figure(fig, path, caption=caption)
-
-
-def plot_jaccard(results, path, caption=None):
-    """Per-class Jaccard index of each model, side by side."""
-    fig, ax = plt.subplots(figsize=(10, 3.6))
-    width = 0.8 / len(results)
-    for j, (name, r) in enumerate(results.items()):
-        values = [np.nan_to_num(v) for v in r["jaccard_per_class"].values()]
-        ax.bar(
-            np.arange(NUM_CLASSES) + j * width,
-            values,
-            width,
-            label=f"{name}: mean IoU {r['mean_iou']:.3f}, boundary IoU {r['boundary_iou']:.3f}",
-        )
-    ax.set_xticks(np.arange(NUM_CLASSES) + width / 2, SEGMENTATION_CLASSES, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("Jaccard index (IoU)")
-    ax.set_ylim(0, 1)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
-    return save_figure(fig, path, caption=caption)
 
 
 # %% [markdown]
@@ -310,7 +216,9 @@ for name, builder in (("U-Net", unet), ("FCN", fcn)):
         verbose=0 if quick else "auto",
     )
     seconds[name] = float(np.sum(histories[name].history["epoch_seconds"]))
-    predictions[name], results[name] = evaluate(model, x_test, y_test, s["batch_size"])
+    predictions[name], results[name] = evaluate_segmentation(
+        model, x_test, y_test, SEGMENTATION_CLASSES, s["batch_size"], BOUNDARY_WIDTH
+    )
 show_table(
     [
         {
@@ -351,6 +259,7 @@ plot_overlays(
     y_test,
     predictions,
     out / "overlays.png",
+    SEGMENTATION_CLASSES,
     caption="Test scenes: image, true class map, and the maps the U-Net and the FCN predict; "
     "the FCN's regions are blurrier, the U-Net follows the contours more closely.",
 )

@@ -45,7 +45,8 @@
 #
 # We use a simulated detector on Fashion-MNIST scenes: noisy copies of the true boxes, some
 # with the wrong class, plus random boxes. It lets us show each step. Our evaluator
-# (`keras_course.detection`) is checked against TensorFlow's NMS and pycocotools.
+# (`keras_course.detection`) is checked against pycocotools, and our NMS against another
+# library's (TensorFlow's, else torchvision's, whichever is installed).
 #
 # > **Errata (notes 1.1.28).** The notes label detections as: "1. $IoU > 0.5$: TP, the class is
 # > right; 2. $0.5 \geq IoU$: FP; 3. $IoU > 0.5$: FN, if we got the class wrong" ("FN это если мы
@@ -65,16 +66,13 @@ out = None  # output folder; None means runs/q28_detection_metrics
 # ## Setup
 
 # %%
-import contextlib
-import io
-
 import numpy as np
-import tensorflow as tf
 
-from keras_course.data.detection_io import to_coco
 from keras_course.data.detection_scenes import DETECTION_CLASSES
 from keras_course.detection import average_precision, coco_map, evaluate_detections, iou, match, nms
 from keras_course.detection.experiment import draw_detections, scene_splits
+from keras_course.detection.references import nms_reference, pycocotools_map, reference_nms
+from keras_course.detection.simulated import simulated_detections
 from keras_course.display import show_key_figures, show_table
 from keras_course.plots import plt, save_figure
 from keras_course.runner import recipe_parameters, save_metrics
@@ -95,32 +93,6 @@ quick, seed, out = recipe_parameters("q28_detection_metrics", quick, seed, out)
 set_seed(seed)
 
 
-def simulated_detector(targets, rng, noise=0.08, wrong_class=0.1, miss=0.1, copies=3, extra=2):
-    """Noisy detections: ``copies`` jittered boxes per true box (noise relative to its size),
-    scores that fall with the jitter, some wrong classes, some misses, random false boxes."""
-    detections = []
-    for t in targets:
-        boxes, scores, labels = [], [], []
-        for box, label in zip(t["boxes"], t["labels"], strict=True):
-            if rng.uniform() < miss:
-                continue
-            size = np.r_[box[2:] - box[:2], box[2:] - box[:2]]
-            for _ in range(copies):
-                jitter = rng.normal(0, noise * rng.uniform(0.5, 2.5), 4)
-                boxes.append(box + jitter * size)
-                scores.append(np.clip(1 - 4 * np.abs(jitter).mean() + rng.normal(0, 0.1), 0.01, 1))
-                labels.append(label if rng.uniform() > wrong_class else rng.integers(len(DETECTION_CLASSES)))
-        for _ in range(rng.poisson(extra)):
-            xy = rng.uniform(0, 48, 2)
-            boxes.append(np.r_[xy, xy + rng.uniform(8, 30, 2)])
-            scores.append(rng.uniform(0.01, 0.6))
-            labels.append(rng.integers(len(DETECTION_CLASSES)))
-        boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-        boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + 1)
-        detections.append({"boxes": boxes, "scores": np.asarray(scores), "labels": np.asarray(labels, int)})
-    return detections
-
-
 def after_nms(detections, iou_threshold=0.5):
     """Class-agnostic NMS per image (our ``nms``)."""
     kept = []
@@ -128,24 +100,6 @@ def after_nms(detections, iou_threshold=0.5):
         keep = nms(d["boxes"], d["scores"], iou_threshold)
         kept.append({k: v[keep] for k, v in d.items()})
     return kept
-
-
-def pycocotools_map(detections, targets, size):
-    """COCOeval's mAP@[.5:.95] and AP@0.5, or None when pycocotools is missing."""
-    try:
-        from pycocotools.coco import COCO
-        from pycocotools.cocoeval import COCOeval
-    except ImportError:
-        return None
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO()
-        gt.dataset = to_coco(targets, DETECTION_CLASSES, (size, size))
-        gt.createIndex()
-        evaluator = COCOeval(gt, gt.loadRes(to_coco(detections, DETECTION_CLASSES, (size, size), scores=True)), "bbox")
-        evaluator.evaluate()
-        evaluator.accumulate()
-        evaluator.summarize()
-    return evaluator.stats[:2]
 
 
 # %% [markdown]
@@ -183,32 +137,22 @@ show_table(
 
 # %% [markdown]
 # ## NMS removes duplicates: raw detections vs after NMS
-# The simulated detector reports 3 jittered boxes for most true boxes, plus random ones. NMS
-# with $\tau = 0.5$ removes the near-copies of each kept box; boxes that overlap it less stay.
+# `simulated_detections` reports 3 jittered boxes for 9 in 10 true boxes (`copies=3`,
+# `miss=0.1`), a random class for 1 copy in 10 (`wrong_class=0.1`), plus on average 2 random
+# boxes per image (`extra=2`). NMS with $\tau = 0.5$ removes the near-copies of each kept box;
+# boxes that overlap it less stay.
 
 # %%
-raw = simulated_detector(targets, rng)
+raw = simulated_detections(targets, rng, len(DETECTION_CLASSES))
 kept = after_nms(raw)
-draw_detections(
-    images[:4],
-    raw[:4],
-    targets[:4],
-    out / "before_nms.png",
-    min_score=0.0,
-    title="before NMS",
-    caption="Raw detections (red) and true boxes (green, dashed): most objects carry several "
+captions = {
+    "before_nms": "Raw detections (red) and true boxes (green, dashed): most objects carry several "
     "overlapping boxes, some with the wrong class, and a few boxes cover nothing.",
-)
-draw_detections(
-    images[:4],
-    kept[:4],
-    targets[:4],
-    out / "after_nms.png",
-    min_score=0.0,
-    title="after NMS (0.5)",
-    caption="The same scenes after NMS at IoU 0.5: the stacks of near-identical boxes are gone. Badly "
+    "after_nms": "The same scenes after NMS at IoU 0.5: the stacks of near-identical boxes are gone. Badly "
     "placed copies and random boxes, which overlap a better box by less than 0.5, remain.",
-)
+}
+for name, detections, title in (("before_nms", raw, "before NMS"), ("after_nms", kept, "after NMS (0.5)")):
+    draw_detections(images[:4], detections[:4], targets[:4], out / f"{name}.png", title, 0.0, caption=captions[name])
 print(
     f"boxes per image: {np.mean([len(d['boxes']) for d in raw]):.2f} raw, "
     f"{np.mean([len(d['boxes']) for d in kept]):.2f} after NMS (true boxes: "
@@ -303,23 +247,15 @@ show_table(
 print(f"mAP@0.5: {maps['map_50_raw']:.3f} without NMS, {maps['map_50_nms']:.3f} after NMS")
 
 # %% [markdown]
-# ## Our evaluator against pycocotools, our NMS against TensorFlow's
-# COCO's own evaluator (`COCOeval`) and `tf.image.non_max_suppression` (which takes boxes as
-# $(y_1, x_1, y_2, x_2)$) on the same detections.
+# ## Our evaluator against pycocotools, our NMS against another library's
+# COCO's own evaluator (`COCOeval`) on the same detections, and the same raw boxes through
+# `reference_nms`: TensorFlow's `tf.image.non_max_suppression` (which takes boxes as
+# $(y_1, x_1, y_2, x_2)$) when TensorFlow is installed, with any Keras backend, else
+# torchvision's `nms`. Without either, or without pycocotools, that check is left out (None).
 
 # %%
 ours_coco, ours_50 = coco_map(kept, targets), coco_map(kept, targets, iou_thresholds=[0.5])
-reference = pycocotools_map(kept, targets, size)
-tf_same = all(
-    np.array_equal(
-        nms(d["boxes"], d["scores"], 0.5),
-        tf.image.non_max_suppression(
-            d["boxes"][:, [1, 0, 3, 2]].astype("float32"), d["scores"].astype("float32"), len(d["boxes"]), 0.5
-        ).numpy(),
-    )
-    for d in raw
-)
-theirs = [None, None] if reference is None else reference
+theirs = pycocotools_map(kept, targets, DETECTION_CLASSES, size) or (None, None)
 show_table(
     [
         {"figure": "COCO mAP@[.5:.95]", "ours": ours_coco, "pycocotools": theirs[0]},
@@ -327,7 +263,15 @@ show_table(
     ],
     title="Our COCO evaluation against pycocotools",
 )
-print("our NMS keeps the same boxes as TensorFlow's on every image:", tf_same)
+library = nms_reference()
+nms_same = None
+if library is None:
+    print("reference NMS not installed (neither TensorFlow nor torchvision): the NMS check is left out")
+else:
+    nms_same = all(
+        np.array_equal(nms(d["boxes"], d["scores"], 0.5), reference_nms(d["boxes"], d["scores"])) for d in raw
+    )
+    print(f"our NMS keeps the same boxes as {library}'s on every image:", nms_same)
 
 # %% [markdown]
 # ## Results
@@ -343,9 +287,9 @@ metrics = save_metrics(
         "map_by_iou_threshold": dict(zip(map(str, thresholds), by_threshold, strict=True)),
         "coco_map": ours_coco,
         "coco_ap_50": ours_50,
-        "pycocotools_map": None if reference is None else float(reference[0]),
-        "pycocotools_ap_50": None if reference is None else float(reference[1]),
-        "nms_identical_to_tensorflow": tf_same,
+        "pycocotools_map": theirs[0],
+        "pycocotools_ap_50": theirs[1],
+        "nms_identical_to_tensorflow": nms_same,  # the name of records made when TensorFlow was the reference
         "images": n_images,
     },
 )
@@ -362,5 +306,5 @@ show_key_figures(metrics, KEY_FIGURES)
 #
 # **Try a variation.** Call `after_nms(raw, iou_threshold=0.3)` or `0.7` in the NMS cell. A low
 # threshold also removes correct boxes of objects that touch; a high one leaves more
-# duplicates (more FPs). Or raise `wrong_class` in `simulated_detector`: the FPs grow, and the
+# duplicates (more FPs). Or pass `wrong_class=0.3` to `simulated_detections`: the FPs grow, and the
 # FNs grow only where every copy of a true box got a wrong class.

@@ -43,10 +43,8 @@ out = None  # output folder; None means runs/q32_triplet_loss
 
 # %%
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 import skimage.data
-import tensorflow as tf
 from scipy.spatial.distance import cdist
 from sklearn.decomposition import PCA
 
@@ -54,18 +52,12 @@ from keras_course.arch import build_transfer_model, efficientnet_lite0, split_tr
 from keras_course.augment import make_pipeline
 from keras_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist
 from keras_course.display import show_key_figures, show_table
-from keras_course.identification import (
-    TripletLoss,
-    class_balanced_dataset,
-    embedding_cnn,
-    embedding_head,
-    pair_classifier,
-    pair_score_matrix,
-    pseudo_identities,
-    recall_at_k,
-    verification_auc,
-)
-from keras_course.plots import image_grid, plot_history, save_figure
+from keras_course.identification import TripletLoss, class_balanced_dataset, pseudo_identities
+from keras_course.identification.figures import pair_distance_histograms
+from keras_course.identification.metrics import recall_at_k, verification_auc
+from keras_course.identification.models import embedding_cnn, embedding_head, pair_classifier, pair_score_matrix
+from keras_course.identification.pairs import pair_batches
+from keras_course.plots import image_grid, plot_history, scatter_2d
 from keras_course.runner import checkpoint_dir, recipe_parameters, save_metrics
 from keras_course.train import fit, set_seed
 
@@ -86,31 +78,8 @@ FACE_AUGMENT = dict(flip="horizontal", rotation=0.04, translation=0.08, zoom=0.1
 
 
 def _images(x):
-    return tf.cast(x, "float32")[..., None] / 255.0
-
-
-def pair_dataset(x, y, batch_size, seed):
-    """Endless batches of ((x_a, x_b), same) with half same-class and half different-class pairs."""
-    rng, members = np.random.default_rng(seed), {c: np.flatnonzero(y == c) for c in np.unique(y)}
-    classes = np.array(sorted(members))
-
-    def pairs():
-        while True:
-            same = np.arange(batch_size) < batch_size // 2
-            first = rng.choice(classes, batch_size)
-            other = np.array([rng.choice(classes[classes != c]) for c in first])
-            second = np.where(same, first, other)
-            a = np.array([rng.choice(members[c]) for c in first])
-            b = np.array([rng.choice(members[c]) for c in second])
-            yield a, b, same.astype("float32")
-
-    x_tensor = tf.constant(x)
-    spec = (tf.TensorSpec((batch_size,), tf.int64),) * 2 + (tf.TensorSpec((batch_size,), tf.float32),)
-    return (
-        tf.data.Dataset.from_generator(pairs, output_signature=spec)
-        .map(lambda a, b, s: ((_images(tf.gather(x_tensor, a)), _images(tf.gather(x_tensor, b))), s))
-        .prefetch(2)
-    )
+    """uint8 images (B, 28, 28) -> float32 (B, 28, 28, 1) in [0, 1] (tensors of a pipeline or arrays)."""
+    return keras.ops.cast(x, "float32")[..., None] / 255.0
 
 
 def pretrained_feature_model(image_size):
@@ -130,29 +99,6 @@ def train_head(features, identities, classes_per_batch, samples_per_class, steps
     batches = class_balanced_dataset(features, identities, classes_per_batch, samples_per_class, seed=seed)
     history = fit(head, batches, 10, run_dir=run_dir, steps_per_epoch=steps // 10, verbose=0 if quick else 2)
     return head, history
-
-
-def scatter_2d(points, labels, names, path, title, caption=None):
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    for c in np.unique(labels):
-        ax.scatter(points[labels == c, 0], points[labels == c, 1], s=6, alpha=0.6, label=names[c])
-    ax.legend(fontsize=7, markerscale=2)
-    ax.set_title(title)
-    return save_figure(fig, path, caption=caption)
-
-
-def distance_histograms(panels, path, caption=None):
-    """Same-class vs different-class pair distances, one panel per model."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
-    for ax, (title, dist, labels) in zip(axes[0], panels, strict=True):
-        i, j = np.triu_indices(len(labels), 1)
-        same = labels[i] == labels[j]
-        ax.hist(dist[i, j][same], bins=50, alpha=0.6, density=True, label="same class")
-        ax.hist(dist[i, j][~same], bins=50, alpha=0.6, density=True, label="different class")
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("distance")
-        ax.legend(fontsize=7)
-    return save_figure(fig, path, caption=caption)
 
 
 # %% [markdown]
@@ -180,35 +126,19 @@ print(f"train pool {x_seen.shape} (classes 0-6), seen test {x_seen_test.shape}, 
 
 # %%
 steps, k, width, dim, epochs = (12, 8, 8, 16, 5) if quick else (100, 16, 16, 64, 12)  # steps: per epoch
+lr, verbose = (3e-3, 0) if quick else (2e-3, 2)
 triplet_model = embedding_cnn(embedding_dim=dim, width=width)
-triplet_model.compile(
-    optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3),
-    loss=TripletLoss(margin=MARGIN, mining="semi-hard", distance="euclidean"),
-)
-batches = class_balanced_dataset(
-    x_seen, y_seen, classes_per_batch=7, samples_per_class=k, seed=seed, map_fn=lambda x, y: (_images(x), y)
-)
-triplet_history = fit(
-    triplet_model,
-    batches,
-    epochs,
-    run_dir=checkpoint_dir(out, "triplet"),
-    steps_per_epoch=steps,
-    verbose=0 if quick else 2,
-)
+loss = TripletLoss(margin=MARGIN, mining="semi-hard", distance="euclidean")
+triplet_model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss)
+batches = class_balanced_dataset(x_seen, y_seen, 7, k, seed=seed, map_fn=lambda x, y: (_images(x), y))  # P=7, K=k
+run_dir = checkpoint_dir(out, "triplet")
+triplet_history = fit(triplet_model, batches, epochs, run_dir=run_dir, steps_per_epoch=steps, verbose=verbose)
 trunk = embedding_cnn(embedding_dim=dim, width=width, name="pair_trunk")
 baseline = pair_classifier(trunk)
-baseline.compile(
-    optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3), loss="binary_crossentropy", metrics=["accuracy"]
-)
-pair_history = fit(
-    baseline,
-    pair_dataset(x_seen, y_seen, 7 * k // 2, seed),
-    epochs,
-    run_dir=checkpoint_dir(out, "pair"),
-    steps_per_epoch=steps,
-    verbose=0 if quick else 2,
-)
+baseline.compile(optimizer=keras.optimizers.Adam(lr), loss="binary_crossentropy", metrics=["accuracy"])
+pairs = pair_batches(x_seen, y_seen, 7 * k // 2, seed, transform=_images)  # endless, half same class
+run_dir = checkpoint_dir(out, "pair")
+pair_history = fit(baseline, pairs, epochs, run_dir=run_dir, steps_per_epoch=steps, verbose=verbose)
 print(
     f"triplet loss {triplet_history.history['loss'][0]:.3f} -> {triplet_history.history['loss'][-1]:.3f}; "
     f"pair classifier accuracy, last epoch {pair_history.history['accuracy'][-1]:.3f}"
@@ -224,14 +154,7 @@ if not quick:
     sub_model = embedding_cnn(embedding_dim=dim, width=width, name="sub_identity_embedding")
     sub_model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=TripletLoss(MARGIN, "semi-hard"))
     pixel_ids = pseudo_identities(x_seen / 255.0, y_seen, 10, n_components=30, standardize=False, seed=seed)
-    sub_batches = class_balanced_dataset(
-        x_seen,
-        pixel_ids,
-        classes_per_batch=14,
-        samples_per_class=k // 2,
-        seed=seed,
-        map_fn=lambda x, y: (_images(x), y),
-    )
+    sub_batches = class_balanced_dataset(x_seen, pixel_ids, 14, k // 2, seed=seed, map_fn=lambda x, y: (_images(x), y))
     fit(sub_model, sub_batches, epochs, run_dir=checkpoint_dir(out, "sub_ids"), steps_per_epoch=steps, verbose=2)
 feature_model = pretrained_feature_model(32 if quick else 96)
 head_keep = np.concatenate([np.flatnonzero(y_seen == c)[:150] for c in SEEN]) if quick else np.arange(len(y_seen))
@@ -297,30 +220,27 @@ if not quick:
 few_seen = np.concatenate([np.flatnonzero(y_seen_test == c)[:50] for c in SEEN])
 both_x = np.concatenate([x_seen_test[few_seen], x_unseen])
 both_y = np.concatenate([y_seen_test[few_seen], y_unseen])
-points = PCA(2, random_state=seed).fit_transform(triplet_model.predict(both_x, verbose=0))
 names = [f"{c} {n}" + (" (unseen)" if c in UNSEEN else "") for c, n in enumerate(FASHION_MNIST_CLASSES)]
+pca = lambda embeddings: PCA(2, random_state=seed).fit_transform(embeddings)
 scatter_2d(
-    points,
+    pca(triplet_model.predict(both_x, verbose=0)),
     both_y,
-    names,
     out / "embedding_pca.png",
-    "Triplet embeddings (PCA), test images",
+    names=names,
+    title="Triplet embeddings (PCA), test images",
     caption="Triplet CNN embeddings of test images (PCA): the seen classes form clusters; the unseen "
     "sneakers and ankle boots tend to land together, near the sandals.",
 )
-points = PCA(2, random_state=seed).fit_transform(
-    pseudo_head.predict(np.concatenate([feats["seen_test"][few_seen], feats["unseen"]]), verbose=0)
-)
 scatter_2d(
-    points,
+    pca(pseudo_head.predict(np.concatenate([feats["seen_test"][few_seen], feats["unseen"]]), verbose=0)),
     both_y,
-    names,
     out / "pretrained_embedding_pca.png",
-    "Pretrained features + triplet head on 70 pseudo-identities (PCA)",
+    names=names,
+    title="Pretrained features + triplet head on 70 pseudo-identities (PCA)",
     caption="The same images through ImageNet features and a triplet head trained on 70 "
     "pseudo-identities: compare how far apart the unseen classes stay.",
 )
-distance_histograms(
+pair_distance_histograms(
     [
         ("triplet CNN from scratch", cdist(emb_unseen, emb_unseen), y_unseen),
         ("pretrained + head, 70 pseudo-identities", cdist(emb_pseudo, emb_pseudo), y_unseen),
@@ -332,18 +252,9 @@ distance_histograms(
     "the less the two histograms overlap, the higher the verification AUC.",
 )
 kinds = [key[len("unseen_auc_") :] for key in metrics if key.startswith("unseen_auc_")]
-show_table(
-    [
-        {
-            "embedding": m,
-            "unseen AUC": metrics[f"unseen_auc_{m}"],
-            "seen AUC": metrics.get(f"seen_test_auc_{m}"),
-            "unseen recall@1": metrics.get(f"unseen_recall_at_1_{m}"),
-        }
-        for m in kinds
-    ],
-    title="AUC and recall@1",
-)
+columns = {"unseen AUC": "unseen_auc_", "seen AUC": "seen_test_auc_", "unseen recall@1": "unseen_recall_at_1_"}
+rows = [{"embedding": m, **{column: metrics.get(key + m) for column, key in columns.items()}} for m in kinds]
+show_table(rows, title="AUC and recall@1")
 
 # %% [markdown]
 # ## Instance identification on unseen LFW faces
@@ -354,27 +265,15 @@ show_table(
 faces = skimage.data.lfw_subset()[:100].astype("float32")[..., None]  # the first 100 are faces
 train_faces, test_faces = faces[:70], faces[70:]
 augment = make_pipeline(FACE_AUGMENT, seed=seed, fill_mode="reflect")
-test_views = np.concatenate([augment(test_faces, training=True).numpy() for _ in range(5)])
+test_views = np.concatenate([keras.ops.convert_to_numpy(augment(test_faces, training=True)) for _ in range(5)])
 test_ids = np.tile(np.arange(len(test_faces)), 5)
 face_steps, face_k = (40, 4) if quick else (400, 4)
 face_model = embedding_cnn((25, 25, 1), embedding_dim=32, width=8 if quick else 16, name="face_embedding")
-face_model.compile(optimizer=keras.optimizers.Adam(3e-3 if quick else 2e-3), loss=TripletLoss(MARGIN, "semi-hard"))
-face_batches = class_balanced_dataset(
-    train_faces,
-    np.arange(70),
-    classes_per_batch=16,
-    samples_per_class=face_k,
-    seed=seed,
-    map_fn=lambda x, y: (augment(x, training=True), y),
-)
-face_history = fit(
-    face_model,
-    face_batches,
-    5,
-    run_dir=checkpoint_dir(out, "face"),
-    steps_per_epoch=face_steps // 5,
-    verbose=0 if quick else 2,
-)
+face_model.compile(optimizer=keras.optimizers.Adam(lr), loss=TripletLoss(MARGIN, "semi-hard"))
+augmented = lambda x, y: (augment(x, training=True), y)  # every batch newly augmented
+face_batches = class_balanced_dataset(train_faces, np.arange(70), 16, face_k, seed=seed, map_fn=augmented)
+run_dir = checkpoint_dir(out, "face")
+face_history = fit(face_model, face_batches, 5, run_dir=run_dir, steps_per_epoch=face_steps // 5, verbose=verbose)
 face_emb, face_raw = face_model.predict(test_views, verbose=0), test_views.reshape(len(test_views), -1)
 face_dist = np.linalg.norm(face_emb[:, None] - face_emb[None], axis=-1)  # query grid: nearest other view
 np.fill_diagonal(face_dist, np.inf)

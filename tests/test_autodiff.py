@@ -7,16 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_course.nn.autodiff import (
-    Network,
-    Value,
-    backprop_multiplications,
-    gradient_dependencies,
-    notes_network,
-    numeric_dependencies,
-    path_sum_gradients,
-    path_sum_multiplications,
-)
+from keras_course.nn.autodiff import Network, Value, gradient_dependencies, notes_network, numeric_dependencies
+from keras_course.nn.path_sums import backprop_multiplications, path_sum_gradients, path_sum_multiplications
 
 
 def test_every_operation_against_tensorflow():

@@ -6,6 +6,9 @@ with nothing to validate. Then one regression test per silent wrong answer fixed
 few hypothesis properties.
 """
 
+import tempfile
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -14,7 +17,15 @@ from hypothesis import strategies as st
 
 import keras_course.detection as det
 import keras_course.identification as ide
+import keras_course.plots as plots
 import keras_course.segmentation as seg
+from keras_course.detection import references as det_references
+from keras_course.detection import simulated as det_simulated
+from keras_course.identification import figures as ide_figures
+from keras_course.identification import pairs as ide_pairs
+from keras_course.rnn import clipping as rnn_clipping
+from keras_course.segmentation import evaluate as seg_evaluate
+from keras_course.segmentation import figures as seg_figures
 
 NAN = float("nan")
 
@@ -44,10 +55,21 @@ EMB = np.random.default_rng(0).normal(size=(6, 3))
 EMB_NAN = np.full((6, 3), NAN)
 LABELS = np.array([0, 0, 1, 1, 2, 2])
 
+# recipe helpers: figures, pair batches, the simulated detector, references, the NumPy RNN
+FIGURES = Path(tempfile.mkdtemp(prefix="keras_course_figures_"))  # no case gets as far as writing
+IMAGES4 = np.full((2, 4, 4, 1), 0.5, np.float32)
+MAPS = np.zeros((2, 4, 4), np.int64)
+NAMES3 = ["background", "x", "y"]
+JACCARD = {"m": {"jaccard_per_class": {"a": 0.5, "b": 1.0}, "mean_iou": 0.75, "boundary_iou": 0.5}}
+DIST3 = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]])
+PAIR_X = np.zeros((6, 2, 2), np.uint8)
+IDS = np.tile(np.arange(4), 20)
+
 # small models for the callables that take one
 _CNN = det.region_cnn((16, 16, 1), 2, base_filters=2, feature_size=4)
 _EMBEDDER = ide.embedding_cnn((8, 8, 1), embedding_dim=4, width=2)
 _PAIR = ide.pair_classifier(_EMBEDDER, hidden=4)
+_SEGMENTER = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(3, 1, activation="softmax")])
 
 CASES = [
     # ------------------------------------------------------------------ segmentation metrics
@@ -300,9 +322,131 @@ CASES = [
     (ide.pseudo_identities, (EMB, LABELS[:3], 2), {}, ValueError, "labels"),
     (ide.pseudo_identities, (EMB, LABELS, 2), {"standardize": "yes"}, TypeError, "standardize"),
     (ide.pseudo_identities, (EMB[:, 0], LABELS, 2), {}, ValueError, "features"),
+    # ------------------------------------------------------------------ figures
+    (plots.scatter_2d, (np.zeros((3, 3)), [0, 1, 2], FIGURES / "s.png"), {}, ValueError, "points"),
+    (plots.scatter_2d, (np.full((3, 2), NAN), [0, 1, 2], FIGURES / "s.png"), {}, ValueError, "points"),
+    (plots.scatter_2d, (np.zeros((3, 2)), [0, 1], FIGURES / "s.png"), {}, ValueError, "labels"),
+    (plots.scatter_2d, (np.zeros((3, 2)), [0.5, 1.0, 2.0], FIGURES / "s.png"), {}, TypeError, "labels"),
+    (plots.scatter_2d, (np.zeros((3, 2)), [0, 1, 2], FIGURES / "s.png"), {"names": "abc"}, TypeError, "names"),
+    (plots.scatter_2d, (np.zeros((3, 2)), [0, 1, 2], FIGURES / "s.png"), {"names": ["a"]}, ValueError, "names"),
+    (plots.scatter_2d, (np.zeros((3, 2)), [0, 1, 2], FIGURES / "s.jpg"), {}, ValueError, "path"),
+    (seg_figures.colorize, (MASKS + 20,), {}, ValueError, "masks"),
+    (seg_figures.colorize, (MASKS + 0.5,), {}, TypeError, "masks"),
+    (seg_figures.colorize, (MASKS,), {"palette": np.ones((3, 4))}, ValueError, "palette"),
+    (seg_figures.colorize, (MASKS,), {"palette": np.full((3, 3), 255, np.uint8)}, TypeError, "palette"),
+    (seg_figures.plot_overlays, (IMAGES4 * 3, MAPS, {"m": MAPS}, FIGURES / "o.png", NAMES3), {}, ValueError, "images"),
+    (seg_figures.plot_overlays, (IMAGES4, MAPS + 5, {"m": MAPS}, FIGURES / "o.png", NAMES3), {}, ValueError, "masks"),
+    (
+        seg_figures.plot_overlays,
+        (IMAGES4, MAPS, {"m": MAPS[:, :2]}, FIGURES / "o.png", NAMES3),
+        {},
+        ValueError,
+        "predictions",
+    ),
+    (seg_figures.plot_overlays, (IMAGES4, MAPS, [MAPS], FIGURES / "o.png", NAMES3), {}, TypeError, "predictions"),
+    (seg_figures.plot_overlays, (IMAGES4, MAPS, {"m": MAPS}, FIGURES / "o.png", "abc"), {}, TypeError, "class_names"),
+    (seg_figures.plot_overlays, (IMAGES4, MAPS, {"m": MAPS}, FIGURES / "o.png", ["a"]), {}, ValueError, "class_names"),
+    (
+        seg_figures.plot_overlays,
+        (IMAGES4, MAPS, {"m": MAPS}, FIGURES / "o.png", NAMES3),
+        {"count": 3},
+        ValueError,
+        "count",
+    ),
+    (
+        seg_figures.plot_overlays,
+        (IMAGES4, MAPS, {"m": MAPS}, FIGURES / "o.pdf", NAMES3),
+        {"count": 1},
+        ValueError,
+        "path",
+    ),
+    (seg_figures.plot_jaccard, ({}, FIGURES / "j.png"), {}, TypeError, "results"),
+    (seg_figures.plot_jaccard, ({"m": {"mean_iou": 1.0}}, FIGURES / "j.png"), {}, ValueError, "results"),
+    (
+        seg_figures.plot_jaccard,
+        ({**JACCARD, "n": {**JACCARD["m"], "jaccard_per_class": {"a": 1.0}}}, FIGURES / "j.png"),
+        {},
+        ValueError,
+        "results",
+    ),
+    (seg_figures.plot_jaccard, (JACCARD, FIGURES / "j.jpg"), {}, ValueError, "path"),
+    (ide_figures.same_and_different_distances, (np.zeros((3, 2)), [0, 0, 1]), {}, ValueError, "distances"),
+    (ide_figures.same_and_different_distances, (DIST3, [0, 1]), {}, ValueError, "distances"),
+    (ide_figures.same_and_different_distances, (np.zeros((1, 1)), [0]), {}, ValueError, "labels"),
+    (ide_figures.same_and_different_distances, (np.full((3, 3), NAN), [0, 0, 1]), {}, ValueError, "distances"),
+    (ide_figures.pair_distance_histograms, ([], FIGURES / "h.png"), {}, TypeError, "panels"),
+    (ide_figures.pair_distance_histograms, ([("a", DIST3)], FIGURES / "h.png"), {}, TypeError, "panels"),
+    (ide_figures.pair_distance_histograms, ([(1, DIST3, [0, 0, 1])], FIGURES / "h.png"), {}, TypeError, "panels"),
+    (ide_figures.pair_distance_histograms, ([("a", DIST3, [0, 1])], FIGURES / "h.png"), {}, ValueError, "distances"),
+    (ide_figures.pair_distance_histograms, ([("a", DIST3, [0, 0, 1])], FIGURES / "h.svg"), {}, ValueError, "path"),
+    # ------------------------------------------------------------------ segmentation evaluation
+    (seg_evaluate.evaluate_segmentation, ("model", IMAGES4, MAPS, NAMES3), {}, TypeError, "model"),
+    (seg_evaluate.evaluate_segmentation, (_SEGMENTER, IMAGES4 * 3, MAPS, NAMES3), {}, ValueError, "x"),
+    (seg_evaluate.evaluate_segmentation, (_SEGMENTER, IMAGES4, MAPS + 3, NAMES3), {}, ValueError, "y"),
+    (seg_evaluate.evaluate_segmentation, (_SEGMENTER, IMAGES4, MAPS[:, :2], NAMES3), {}, ValueError, "y"),
+    (seg_evaluate.evaluate_segmentation, (_SEGMENTER, IMAGES4, MAPS, "abc"), {}, TypeError, "class_names"),
+    (seg_evaluate.evaluate_segmentation, (_SEGMENTER, IMAGES4, MAPS, ["a"]), {}, ValueError, "class_names"),
+    (
+        seg_evaluate.evaluate_segmentation,
+        (_SEGMENTER, IMAGES4, MAPS, NAMES3),
+        {"batch_size": 0},
+        ValueError,
+        "batch_size",
+    ),
+    (
+        seg_evaluate.evaluate_segmentation,
+        (_SEGMENTER, IMAGES4, MAPS, NAMES3),
+        {"boundary_width": 0},
+        ValueError,
+        "boundary_width",
+    ),
+    # ------------------------------------------------------------------ pair batches
+    (ide_pairs.PairBatches, ("abc", LABELS, 4), {}, TypeError, "x"),
+    (ide_pairs.PairBatches, (PAIR_X, LABELS[:4], 4), {}, ValueError, "y"),
+    (ide_pairs.PairBatches, (PAIR_X, LABELS.astype(float), 4), {}, TypeError, "y"),
+    (ide_pairs.PairBatches, (PAIR_X, np.zeros(6, int), 4), {}, ValueError, "y"),  # one class: no different pair
+    (ide_pairs.PairBatches, (PAIR_X, LABELS, 1), {}, ValueError, "batch_size"),
+    (ide_pairs.PairBatches, (PAIR_X, LABELS, 4.0), {}, TypeError, "batch_size"),
+    (ide_pairs.PairBatches, (PAIR_X, LABELS, 4, -1), {}, ValueError, "seed"),
+    (ide_pairs.PairBatches, (PAIR_X, LABELS, 4), {"transform": 3}, TypeError, "transform"),
+    (ide_pairs.pair_batches, (PAIR_X, LABELS, 4), {"pipeline": "torch"}, ValueError, "pipeline"),
+    (ide_pairs.pair_batches, (PAIR_X, LABELS, 0), {}, ValueError, "batch_size"),
+    # ------------------------------------------------------------------ simulated detector and references
+    (det_simulated.simulated_detections, (GT, 0, 3), {}, TypeError, "rng"),
+    (det_simulated.simulated_detections, (GT, RNG, 0), {}, ValueError, "num_classes"),
+    (det_simulated.simulated_detections, (GT[0], RNG, 3), {}, TypeError, "targets"),
+    (det_simulated.simulated_detections, ([{"boxes": INVERTED, "labels": [0]}], RNG, 3), {}, ValueError, "boxes"),
+    (det_simulated.simulated_detections, ([{"boxes": BOXES, "labels": [0, 5]}], RNG, 3), {}, ValueError, "labels"),
+    (det_simulated.simulated_detections, ([{"boxes": BOXES, "labels": [0]}], RNG, 3), {}, ValueError, "targets[0]"),
+    (det_simulated.simulated_detections, (GT, RNG, 3), {"noise": NAN}, ValueError, "noise"),
+    (det_simulated.simulated_detections, (GT, RNG, 3), {"wrong_class": 1.5}, ValueError, "wrong_class"),
+    (det_simulated.simulated_detections, (GT, RNG, 3), {"miss": -0.1}, ValueError, "miss"),
+    (det_simulated.simulated_detections, (GT, RNG, 3), {"copies": 0}, ValueError, "copies"),
+    (det_simulated.simulated_detections, (GT, RNG, 3), {"extra": -1.0}, ValueError, "extra"),
+    (det_simulated.simulated_detections, (GT, RNG, 3), {"image_size": 4}, ValueError, "image_size"),
+    (det_references.reference_nms, (INVERTED, [1.0]), {}, ValueError, "boxes"),
+    (det_references.reference_nms, (BOXES, SCORES2[:1]), {}, ValueError, "scores"),
+    (det_references.reference_nms, (BOXES, SCORES2, NAN), {}, ValueError, "iou_threshold"),
+    (det_references.reference_nms, (BOXES, SCORES2), {"library": "mxnet"}, ValueError, "library"),
+    (det_references.pycocotools_map, (DETS, GT, "abc", 64), {}, TypeError, "class_names"),
+    (det_references.pycocotools_map, (DETS_NAN, GT, ["a"], 64), {}, ValueError, "scores"),
+    (det_references.pycocotools_map, (DETS, GT * 2, ["a"], 64), {}, ValueError, "ground_truths"),
+    (det_references.pycocotools_map, (DETS, GT, ["a"], -3), {}, ValueError, "image_size"),
+    # ------------------------------------------------------------------ NumPy RNN with clipping
+    (rnn_clipping.sgd_char_rnn, (IDS, 1, 3), {}, ValueError, "vocab_size"),
+    (rnn_clipping.sgd_char_rnn, (IDS, 4, 0), {}, ValueError, "steps"),
+    (rnn_clipping.sgd_char_rnn, (IDS, 4, 3), {"max_norm": 0.0}, ValueError, "max_norm"),
+    (rnn_clipping.sgd_char_rnn, (IDS, 4, 3), {"max_norm": NAN}, ValueError, "max_norm"),
+    (rnn_clipping.sgd_char_rnn, (IDS, 4, 3), {"lr": -1.0}, ValueError, "lr"),
+    (rnn_clipping.sgd_char_rnn, (IDS, 4, 3), {"batch_size": 0}, ValueError, "batch_size"),
+    (rnn_clipping.sgd_char_rnn, (IDS, 4, 3), {"seed": -1}, ValueError, "seed"),
+    (rnn_clipping.sgd_char_rnn, (IDS.astype(float) + 0.5, 4, 3), {}, TypeError, "ids"),
+    (rnn_clipping.sgd_char_rnn, (IDS, 3, 3), {}, ValueError, "ids"),
+    (rnn_clipping.sgd_char_rnn, (IDS[:10], 4, 3), {}, ValueError, "seq_len"),
 ]
 
 EXEMPT = {
+    "keras_course.detection.nms_reference": "takes no argument (it says which reference library is installed)",
     "keras_course.segmentation.PixelAccuracy": "takes only name and dtype (Keras checks them); its inputs are "
     "checked in update_state (see test_streaming_metrics_refuse_...)",
     "keras_course.detection.BOX_FORMATS": "a constant tuple, not a callable",

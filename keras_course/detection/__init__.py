@@ -26,10 +26,13 @@ from keras_course.detection.fast_rcnn import ROIS_PER_IMAGE, FastRCNNLoss, RoIPo
 from keras_course.detection.nms import batched_nms, nms
 from keras_course.detection.proposals import proposal_recall, propose, selective_search
 from keras_course.detection.rcnn import RCNN, region_cnn, warp_regions
+from keras_course.detection.references import NMS_REFERENCES, nms_reference, pycocotools_map, reference_nms
+from keras_course.detection.simulated import simulated_detections
 from keras_course.detection.yolo import YoloOutput, YoloV1Loss, decode_predictions, encode_targets, yolo_v1
 
 __all__ = [
     "BOX_FORMATS",
+    "NMS_REFERENCES",
     "RCNN",
     "ROIS_PER_IMAGE",
     "FastRCNNLoss",
@@ -53,12 +56,16 @@ __all__ = [
     "match",
     "mean_average_precision",
     "nms",
+    "nms_reference",
     "precision_recall",
     "proposal_recall",
     "propose",
+    "pycocotools_map",
+    "reference_nms",
     "region_cnn",
     "sample_rois",
     "selective_search",
+    "simulated_detections",
     "warp_regions",
     "yolo_v1",
 ]

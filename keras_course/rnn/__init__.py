@@ -9,6 +9,7 @@ from keras_course.rnn.char_lm import (
     rnn_classifier,
     sample_text,
 )
+from keras_course.rnn.clipping import sgd_char_rnn
 from keras_course.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "rnn_classifier",
     "rnn_forward",
     "sample_text",
+    "sgd_char_rnn",
 ]

@@ -1,6 +1,19 @@
+import keras
+
+
+def _autodiff_in_float64():
+    """The backend's gradients come in float64, except on JAX without jax_enable_x64 (float32)."""
+    if keras.backend.backend() != "jax":
+        return True
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
 def test_q04_q05_quick(quick_run):
     metrics, out = quick_run("q04_q05_backprop")
-    assert metrics["max_abs_diff_vs_gradient_tape"] < 1e-12
+    # our engine against the backend's autodiff (tf.GradientTape, jax.grad or torch.autograd)
+    assert metrics["max_abs_diff_vs_gradient_tape"] < (1e-12 if _autodiff_in_float64() else 1e-5)
     assert metrics["max_abs_diff_path_sum_vs_backprop"] < 1e-12
     assert metrics["dependencies_confirmed_numerically"] is True
     assert metrics["v11_output_depends_on"] == ["p11", "v21", "w11", "w12", "w21", "w22"]

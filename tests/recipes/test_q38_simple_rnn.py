@@ -1,7 +1,20 @@
+import keras
+
+
+def _autodiff_in_float64():
+    """The backend's gradients come in float64, except on JAX without jax_enable_x64 (float32)."""
+    if keras.backend.backend() != "jax":
+        return True
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
 def test_q38_quick(quick_run):
     metrics, out = quick_run("q38_simple_rnn")
     assert metrics["max_abs_difference_vs_keras_simple_rnn"] < 1e-5
-    assert metrics["max_abs_difference_bptt_vs_gradient_tape"] < 1e-10
+    # our BPTT against the backend's autodiff (tf.GradientTape, jax.grad or torch.autograd)
+    assert metrics["max_abs_difference_bptt_vs_gradient_tape"] < (1e-10 if _autodiff_in_float64() else 1e-5)
     ratios = metrics["gradient_ratio_first_over_last_step"]
     assert ratios["scale_0.5"] < 1e-6 and ratios["scale_3.0"] > 1e3  # vanishing vs exploding
     clipping = metrics["clipping_final_train_loss"]
