@@ -129,3 +129,15 @@ def test_mixed_precision_keeps_every_models_output_in_float32():
             assert any(layer.compute_dtype == "bfloat16" for layer in model.layers), name  # the policy took
             output = model(batch, training=False)
             assert output.dtype == "float32", name
+
+
+def test_fit_takes_keras_verbose_auto(tmp_path, capsys):
+    """Full runs pass Keras's default ``verbose="auto"`` (a progress bar, or a line per epoch)."""
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((8, 2), "float32")
+    data = tf.data.Dataset.from_tensor_slices((x, x[:, :1])).batch(4)
+    history = train.fit(model, data, 2, run_dir=tmp_path / "run", verbose="auto")
+    assert len(history.history["loss"]) == 2 and "Epoch 2/2" in capsys.readouterr().out
+    with pytest.raises(TypeError, match="verbose"):
+        train.fit(model, data, 2, verbose="loud")

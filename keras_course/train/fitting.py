@@ -175,7 +175,8 @@ def fit(
     check_bool("stop_on_nan", stop_on_nan)
     check_bool("keep_checkpoints", keep_checkpoints)
     steps_per_epoch = check_steps(steps_per_epoch)
-    check_int("verbose", verbose, minimum=0, maximum=2)
+    if verbose != "auto":  # Keras's own default: a progress bar, or one line per epoch when not a terminal
+        check_int("verbose", verbose, minimum=0, maximum=2)
     if isinstance(callbacks, keras.callbacks.Callback) or not hasattr(callbacks, "__iter__"):
         raise TypeError(f"callbacks must be a list of keras callbacks, got {describe(callbacks)}")
     start = 0
