@@ -109,7 +109,7 @@ reference = keras.layers.Dense(10)
 ours.build((None, 784))
 reference.build((None, 784))
 reference.set_weights(ours.get_weights())
-max_difference = float(np.max(np.abs(ours(x_test[:256]) - reference(x_test[:256]))))
+max_difference = float(keras.ops.max(keras.ops.abs(ours(x_test[:256]) - reference(x_test[:256]))))
 print(
     f"W {ours.get_weights()[0].shape}, b {ours.get_weights()[1].shape}; "
     f"max |ours - Keras| over 256 images: {max_difference:.3g}"

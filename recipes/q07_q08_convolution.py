@@ -147,8 +147,8 @@ for layer in (ours, reference):
     layer.build(batch.shape)
     layer.set_weights([bank])
 numpy_out = conv2d(batch, bank, padding="same")
-diff_ours = float(np.abs(np.asarray(ours(batch)) - numpy_out).max())
-diff_keras = float(np.abs(np.asarray(reference(batch)) - numpy_out).max())
+diff_ours = float(np.abs(keras.ops.convert_to_numpy(ours(batch)) - numpy_out).max())
+diff_keras = float(np.abs(keras.ops.convert_to_numpy(reference(batch)) - numpy_out).max())
 print(
     f"input {batch.shape} -> output {numpy_out.shape}; max |NumPy - ours| = {diff_ours:.2g}, "
     f"max |NumPy - Keras| = {diff_keras:.2g} (float32 round-off)"

@@ -96,7 +96,7 @@ def build_transfer_model(
     if feature_layers:
         # The same layers (and weights), with the inner outputs tapped as well.
         taps = [backbone.get_layer(n).output for n in feature_layers]
-        backbone = keras.Model(backbone.inputs, taps + list(backbone.outputs), name=BACKBONE_NAME)
+        backbone = keras.Model(backbone.input, taps + list(backbone.outputs), name=BACKBONE_NAME)
     backbone.name = BACKBONE_NAME
     backbone.trainable = not freeze
     inputs = keras.Input(input_shape, name="image")
@@ -143,7 +143,8 @@ def split_transfer_model(model):
     if "head" not in head_names:
         raise ValueError(f"model must come from build_transfer_model (no 'head' layer in {model.name})")
     first = model.get_layer(head_names[0])
-    features = keras.Model(model.inputs, first.input, name=f"{model.name}_features")
+    # model.input: one tensor, not a list of one (called on a tensor, that model would warn)
+    features = keras.Model(model.input, first.input, name=f"{model.name}_features")
     inputs = keras.Input(tuple(first.input.shape[1:]), name="features")
     x = inputs
     for n in head_names:

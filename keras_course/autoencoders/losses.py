@@ -82,8 +82,10 @@ class PerceptualLoss(keras.losses.Loss):
     ``y_true`` and ``y_pred`` are images (B, H, W, C); the loss is one number per image.
 
     Serialisation: with a backbone name the config holds the name and the pretrained
-    weights are loaded again on ``from_config``. A ``keras.Model`` is stored as its
-    architecture only (a loss has no weights of its own to save): load its weights again.
+    weights are loaded again on ``from_config``. A ``keras.Model``'s config is its
+    architecture only: ``from_config`` alone gives fresh weights. A ``.keras`` file of a
+    model compiled with this loss also holds the feature model's weights, and loading it
+    restores them (the backend-parity tests check this).
     """
 
     def __init__(

@@ -73,15 +73,16 @@ class BatchNormalization(keras.layers.Layer):
             for axis in self._axes:
                 count = count * ops.shape(inputs)[axis]
             nonempty = count > 0
+            # Tensors, not the variables: JAX's where refuses a Keras variable as an operand.
+            moving_mean, moving_variance = (
+                ops.convert_to_tensor(self.moving_mean),
+                ops.convert_to_tensor(self.moving_variance),
+            )
             self.moving_mean.assign(
-                ops.where(nonempty, self.moving_mean * self.momentum + mean * (1.0 - self.momentum), self.moving_mean)
+                ops.where(nonempty, moving_mean * self.momentum + mean * (1.0 - self.momentum), moving_mean)
             )
             self.moving_variance.assign(
-                ops.where(
-                    nonempty,
-                    self.moving_variance * self.momentum + variance * (1.0 - self.momentum),
-                    self.moving_variance,
-                )
+                ops.where(nonempty, moving_variance * self.momentum + variance * (1.0 - self.momentum), moving_variance)
             )
         else:
             mean, variance = self.moving_mean, self.moving_variance

@@ -234,7 +234,7 @@ class PixelAccuracy(keras.metrics.Metric):
         self.total.assign_add(ops.sum(weight))
 
     def result(self):
-        return ops.divide_no_nan(self.correct, self.total)
+        return ops.divide_no_nan(ops.convert_to_tensor(self.correct), ops.convert_to_tensor(self.total))
 
     def reset_state(self):
         self.correct.assign(0.0)
@@ -266,8 +266,9 @@ class JaccardPerClass(keras.metrics.Metric):
         self.confusion.assign_add(ops.matmul(ops.transpose(true_1hot), pred_1hot))
 
     def per_class(self):
-        intersection = ops.diagonal(self.confusion)
-        union = ops.sum(self.confusion, 0) + ops.sum(self.confusion, 1) - intersection
+        confusion = ops.convert_to_tensor(self.confusion)  # JAX's ops refuse a Keras variable
+        intersection = ops.diagonal(confusion)
+        union = ops.sum(confusion, 0) + ops.sum(confusion, 1) - intersection
         iou = ops.divide_no_nan(intersection, union)
         return ops.where(union > 0, iou, ops.full_like(iou, float("nan"))), union
 
@@ -275,7 +276,7 @@ class JaccardPerClass(keras.metrics.Metric):
         return self.per_class()[0]
 
     def reset_state(self):
-        self.confusion.assign(ops.zeros_like(self.confusion))
+        self.confusion.assign(ops.zeros(self.confusion.shape, self.confusion.dtype))
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}
