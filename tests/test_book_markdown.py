@@ -188,7 +188,7 @@ def test_the_run_line_says_when_where_and_on_which_commit(tmp_path):
         "measured on commit 3a72152."
     )
     del run["backend"]  # records from before backends were recorded ran on TensorFlow
-    assert "Keras backend tensorflow," in run_line(_record(tmp_path, {}, run).run)
+    assert "Keras backend tensorflow," in run_line(_record(tmp_path / "older", {}, run).run)
 
 
 def test_only_a_quick_build_has_the_banner():

@@ -102,7 +102,7 @@ class Parts(Spec):
                 raise Malformed(
                     f"expected {len(self.parts)} parts ({_join(self.parts)}) separated by ';', got {len(pieces)}"
                 )
-            named.update(zip(rest, loose, strict=True))
+            named.update(zip(rest, loose, strict=False))  # the loose pieces fill the first unnamed parts
         else:
             raise Malformed(f"expected the parts {_join(self.parts)}, got {raw!r}")
         missing = [n for n in self.parts if n not in named]
