@@ -193,6 +193,8 @@ def test_the_run_line_says_when_where_and_on_which_commit(tmp_path):
 
 def test_only_a_quick_build_has_the_banner():
     assert 'class="banner quick"' in banner(True) and banner(False) == ""
+    on_jax = banner(False, "jax")
+    assert 'class="banner backend"' in on_jax and "Keras backend: jax." in on_jax and "quick" not in on_jax
 
 
 def test_a_record_without_captions_takes_this_builds_then_the_file_stem(tmp_path):

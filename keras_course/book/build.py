@@ -216,7 +216,7 @@ class _PageWriter:
         prev, next_ = self.neighbours(name)
         pieces = {
             "cells": rendered.html,
-            "banner": pages.banner(self.quick),
+            "banner": pages.banner(self.quick, running_backend()),
             "key_figures": pages.key_figures_table(rows, self.quick, line),
             "full_run": pages.full_run_section(record, page_dir, name, captions, where) if self.quick else "",
             "tables": pages.tables_section(execution.run_dir, record if self.quick else None, where),

@@ -93,15 +93,23 @@ class FullRun:
 
 
 # ---------------------------------------------------------------------------- banner and key figures
-def banner(quick):
-    """The warning a quick build carries on every page ("" for a full build)."""
-    if not quick:
-        return ""
-    return (
-        '<div class="banner quick" role="note"><strong>Quick build.</strong> A smoke run on small data: '
-        "its figures show that the code works, not the answers. The full-run column of the key figures "
-        "and the full run's plots below give those.</div>\n"
-    )
+def banner(quick, backend="tensorflow"):
+    """The warnings a page carries: a quick build's, and a build on another Keras backend than the
+    full-run record's TensorFlow ("" for a full TensorFlow build)."""
+    notes = ""
+    if quick:
+        notes += (
+            '<div class="banner quick" role="note"><strong>Quick build.</strong> A smoke run on small data: '
+            "its figures show that the code works, not the answers. The full-run column of the key figures "
+            "and the full run's plots below give those.</div>\n"
+        )
+    if backend != "tensorflow":
+        notes += (
+            f'<div class="banner backend" role="note"><strong>Keras backend: {html.escape(backend)}.</strong> '
+            "The same math as on TensorFlow (the library's tests check every layer against it), but other "
+            "initial weights and batch order: this build's figures differ from the full run's by that.</div>\n"
+        )
+    return notes
 
 
 def _value(metrics, key):
