@@ -27,7 +27,7 @@ SUBPACKAGES = (
     "text",
     "data",
 )
-MODULES = ("train", "plots", "display", "checks")  # single-module areas: their public functions and classes
+MODULES = ("train", "plots", "display", "checks", "backend")  # single-module areas: their public functions and classes
 
 
 def public_callables():

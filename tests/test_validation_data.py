@@ -15,6 +15,7 @@ from gensim.models import KeyedVectors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import keras_course.backend as backend
 import keras_course.data as data
 import keras_course.display as display
 import keras_course.plots as plots
@@ -398,9 +399,29 @@ CASES = [
     (display.show_key_figures, ({"a": 1}, {"a": "label"}), {}, E, "key_figures"),
     (display.show_figure, (3,), {}, T, "path"),
     (display.show_figure, (TMP / "x.png",), {"caption": ""}, E, "caption"),
+    # ---------------------------------------------------------------- backend
+    (backend.data_pipeline, ("grain",), {}, E, "pipeline"),
+    (backend.steps_per_execution, (0,), {}, E, "steps_per_execution"),
+    (backend.steps_per_execution, (2.0,), {}, T, "steps_per_execution"),
+    (backend.gradients, (3, [np.ones(2)]), {}, T, "fn"),
+    (backend.gradients, (keras.ops.sum, "abc"), {}, T, "arrays"),
+    (backend.gradients, (keras.ops.sum, []), {}, T, "arrays"),
+    (backend.gradients, (keras.ops.sum, [np.array([np.nan])]), {}, E, "arrays[0]"),
+    (backend.gradients, (keras.ops.sum, [np.array(["a"])]), {}, T, "arrays[0]"),
+    (backend.gradients, (lambda x: x, [np.ones(3)]), {}, E, "fn"),  # not a scalar
+    (backend.value_and_gradient, (3, np.ones(2)), {}, T, "fn"),
+    (backend.value_and_gradient, (keras.ops.square, np.array([np.inf])), {}, E, "x"),
 ]
 
 EXEMPT = {
+    "keras_course.backend.BackendError": "an exception class: any message is fine",
+    "keras_course.backend.name": "takes no argument",
+    "keras_course.backend.tensorflow_installed": "takes no argument",
+    "keras_course.backend.op_determinism_enabled": "takes no argument",
+    "keras_course.backend.gpu_available": "takes no argument",
+    "keras_course.backend.is_tf_dataset": "answers for any value; there is no invalid one",
+    "keras_course.backend.require_tensorflow": "its arguments are message text; on TensorFlow it does nothing, "
+    "elsewhere it raises BackendError by design (tests/backends/test_data_backends.py)",
     "keras_course.data.load_digits": "takes no argument",
     "keras_course.data.load_hamlet": "takes no argument (the file is sha256-checked)",
     "keras_course.data.load_mnist_5k": "takes no argument (the file is sha256-checked)",

@@ -210,3 +210,14 @@ def test_numpy_pipelines_reject_bad_arguments():
         ClassBalancedBatches(np.zeros((len(labels), 2)), labels, sampler=None)
     with pytest.raises(ValueError, match="sampler must be built on the labels y"):
         ClassBalancedBatches(np.zeros((len(labels), 2)), labels, ClassBalancedSampler(labels[::-1], 2, 2))
+
+
+def test_require_tensorflow_passes_on_tensorflow_and_says_what_to_do_elsewhere():
+    if backend.name() == "tensorflow":
+        assert backend.require_tensorflow("tf.foo") is None
+        return
+    with pytest.raises(backend.BackendError) as caught:
+        backend.require_tensorflow("tf.foo", instead="use bar")
+    assert str(caught.value) == f"tf.foo needs the TensorFlow backend, and Keras runs on {backend.name()}; use bar"
+    with pytest.raises(backend.BackendError, match="run with KERAS_BACKEND=tensorflow"):
+        backend.require_tensorflow("tf.foo")
