@@ -60,7 +60,10 @@ def _list(args):
             reason = runner.load_recipe(name).TENSORFLOW_ONLY
             if reason:
                 tensorflow_only[name] = reason
-    print("\nEvery recipe runs on every Keras backend (tensorflow, jax, torch; --backend NAME), except:")
+    print(
+        "\nEvery recipe is written for every Keras backend (tensorflow, jax, torch; --backend NAME), "
+        "and all of them ran quick on JAX (benchmarks/RESULTS.md); TensorFlow only:"
+    )
     for name, reason in tensorflow_only.items():
         print(f"  {name}: TensorFlow only, {reason}")
     if not tensorflow_only:
