@@ -80,7 +80,7 @@ def collapse_error(seed):
     w = w1 @ w2 @ w3
     b = (b1 @ w2 + b2) @ w3 + b3
     x = rng.uniform(-1, 1, size=(1000, 2)).astype("float32")
-    return float(np.max(np.abs(np.asarray(stack(x)) - (x @ w + b)))), float(np.max(np.abs(x @ w + b)))
+    return float(np.max(np.abs(keras.ops.convert_to_numpy(stack(x)) - (x @ w + b)))), float(np.max(np.abs(x @ w + b)))
 
 
 def plot_activations(path):

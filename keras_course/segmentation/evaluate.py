@@ -51,6 +51,8 @@ def evaluate_segmentation(model, x, y, class_names, batch_size=32, boundary_widt
         "boundary_iou": boundary_iou(y, predicted, num_classes, width=boundary_width),
         "jaccard_per_class": dict(zip(class_names, per_class, strict=True)),
         "streaming_mean_iou": float(streaming.result()),
-        "test_cross_entropy": float(np.mean(pixel_categorical_crossentropy(y, probabilities))),
+        "test_cross_entropy": float(
+            np.mean(keras.ops.convert_to_numpy(pixel_categorical_crossentropy(y, probabilities)))
+        ),
         "params": model.count_params(),
     }
