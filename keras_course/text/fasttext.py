@@ -19,6 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_course import backend
 from keras_course.checks import check_array, check_int, check_real, check_seed, check_tokens, describe
 from keras_course.text.vocab import (
     _check_sentences,
@@ -259,7 +260,7 @@ def train_fasttext(
                 optimizer=keras.optimizers.SGD(schedule),
                 loss=NegativeSamplingLoss(reduction="sum"),
                 jit_compile=resolve_jit_compile("auto"),
-                steps_per_execution=8,
+                steps_per_execution=backend.steps_per_execution(8),  # 1 on PyTorch
             )
         model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=verbose)
     vectors = FastTextVectors(vocab.words, ops.convert_to_numpy(model.input_vectors.embeddings), n_min, n_max, buckets)
